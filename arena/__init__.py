@@ -1,0 +1,1 @@
+"""arena: tournaments, ratings and ladder play for Pokémon Showdown agents."""

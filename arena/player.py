@@ -1,0 +1,167 @@
+"""What arena adds to any poke-env player so a runner can start, watch and record games.
+
+An agent's class is subclassed at run time with `ArenaPlayer` first in line: it accepts
+only the challenges the runner announced (with the team the runner chose), keeps each
+battle's full protocol log, counts invalid choices, errors and slow decisions, and
+forgets a battle once the runner has taken its record, so memory stays flat.
+"""
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+
+import orjson
+from poke_env.battle import AbstractBattle
+from poke_env.data import to_id_str
+from poke_env.player import Player
+from poke_env.ps_client import AccountConfiguration, ServerConfiguration
+
+from models.registry import AgentSpec
+
+log = logging.getLogger("arena")
+LOGIN_TIMEOUT = 30.0
+
+
+@dataclass
+class BattleLog:
+    """One side's view of one battle: every protocol line it received, and its faults."""
+
+    lines: list[str] = field(default_factory=list)
+    invalid: int = 0
+    errors: int = 0
+    timeouts: int = 0
+
+
+class ArenaPlayer(Player):
+    decision_timeout: float = 10.0
+
+    def __init__(self, *args, **kwargs):
+        self.arena_logs: dict[str, BattleLog] = {}
+        self._expected_challenges: dict[str, str | None] = {}
+        self._next_battle: asyncio.Future | None = None
+        self._finished: dict[str, asyncio.Future] = {}
+        self._reported_errors: Counter[str] = Counter()
+        super().__init__(*args, **kwargs)
+
+    # -- starting games -------------------------------------------------------------
+
+    def expect_battle(self) -> asyncio.Future:
+        """A future for the next battle this player joins (starts are serialised)."""
+        self._next_battle = asyncio.get_running_loop().create_future()
+        return self._next_battle
+
+    def expect_challenge(self, challenger: str, packed_team: str | None) -> None:
+        self._expected_challenges[to_id_str(challenger)] = packed_team
+
+    async def _accept_if_expected(self, challenger: str) -> None:
+        user = to_id_str(challenger)
+        if user in self._expected_challenges:
+            team = self._expected_challenges.pop(user)
+            await self.ps_client.accept_challenge(user, team)
+
+    async def _handle_challenge_request(self, split_message: list[str]) -> None:
+        await self._accept_if_expected(split_message[2].strip())
+
+    async def _update_challenges(self, split_message: list[str]) -> None:
+        for user in orjson.loads(split_message[2]).get("challengesFrom", {}):
+            await self._accept_if_expected(user)
+
+    async def _create_battle(self, split_message: list[str]) -> AbstractBattle:
+        known = "-".join(split_message)[1:] in self._battles
+        battle = await super()._create_battle(split_message)
+        if not known:
+            self._finished[battle.battle_tag] = asyncio.get_running_loop().create_future()
+            if self._next_battle is not None and not self._next_battle.done():
+                self._next_battle.set_result(battle)
+        return battle
+
+    # -- watching games -------------------------------------------------------------
+
+    async def _handle_battle_message(self, split_messages: list[list[str]]) -> None:
+        tag = split_messages[0][0][1:]
+        is_init = len(split_messages) > 1 and split_messages[1][1:2] == ["init"]
+        if tag.startswith("battle") and tag not in self._battles and not is_init:
+            return  # a late message (e.g. deinit) for a battle already recorded and forgotten
+        record = self.arena_logs.setdefault(tag, BattleLog())
+        for message in split_messages[1:]:
+            line = "|".join(message)
+            record.lines.append(line)
+            if line.startswith("|error|[Invalid choice]"):
+                record.invalid += 1
+        await super()._handle_battle_message(split_messages)
+
+    def _battle_finished_callback(self, battle: AbstractBattle) -> None:
+        super()._battle_finished_callback(battle)
+        done = self._finished.get(battle.battle_tag)
+        if done is not None and not done.done():
+            done.set_result(battle)
+
+    async def finished(self, battle_tag: str) -> AbstractBattle:
+        return await asyncio.shield(self._finished[battle_tag])
+
+    def forget(self, battle_tag: str) -> BattleLog:
+        """Drops the battle from memory and hands over its log."""
+        self._battles.pop(battle_tag, None)
+        self._finished.pop(battle_tag, None)
+        return self.arena_logs.pop(battle_tag, BattleLog())
+
+    # -- deciding -------------------------------------------------------------------
+
+    def choose_move(self, battle: AbstractBattle) -> Awaitable:
+        return self._guarded_choice(battle)
+
+    async def _guarded_choice(self, battle: AbstractBattle):
+        """The agent's choice; its default move when it raises or runs out of time."""
+        record = self.arena_logs.setdefault(battle.battle_tag, BattleLog())
+        started = time.perf_counter()
+        try:
+            choice = super().choose_move(battle)
+            if isinstance(choice, Awaitable):
+                choice = await asyncio.wait_for(choice, self.decision_timeout)
+        except TimeoutError:
+            record.timeouts += 1
+            return self.choose_default_move()
+        except Exception as error:
+            record.errors += 1
+            self._report_once(error)
+            return self.choose_default_move()
+        if time.perf_counter() - started > self.decision_timeout:
+            record.timeouts += 1
+            return self.choose_default_move()
+        return choice
+
+    def _report_once(self, error: Exception) -> None:
+        key = f"{type(error).__name__}: {error}"
+        if not self._reported_errors[key]:
+            log.error("%s raised in choose_move", self.username, exc_info=error)
+        self._reported_errors[key] += 1
+
+
+def username_for(agent_name: str) -> str:
+    """A fresh Showdown name (at most 18 characters) that still reads as the agent."""
+    stem = "".join(ch for ch in agent_name if ch.isalnum())[:11] or "agent"
+    return f"{stem}-{secrets.token_hex(3)}"
+
+
+async def spawn(spec: AgentSpec, websocket_url: str, battle_format: str) -> ArenaPlayer:
+    """A logged-in player for `spec`, living on the running event loop."""
+    cls = type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
+    http = websocket_url.replace("ws", "http", 1).split("/showdown")[0]
+    player = cls(
+        account_configuration=AccountConfiguration(username_for(spec.name), None),
+        server_configuration=ServerConfiguration(websocket_url, f"{http}/action.php?"),
+        battle_format=battle_format,
+        max_concurrent_battles=0,
+        log_level=logging.CRITICAL,
+        loop=asyncio.get_running_loop(),
+    )
+    await asyncio.wait_for(player.ps_client.logged_in.wait(), LOGIN_TIMEOUT)
+    return player
+
+
+async def close(player: Player) -> None:
+    await player.ps_client.stop_listening()

@@ -1,0 +1,230 @@
+"""Starting, finding and stopping Showdown servers on loopback.
+
+Each server runs in its own process group (Showdown forks worker processes), so
+stopping one stops its whole tree. A JSON run file per port lets `arena server status`
+and `arena server stop` find servers that another arena process started.
+"""
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from arena.errors import ArenaError
+from arena.showdown.install import CONFIG_ENV, node_executable, require_install, run_dir
+
+LOOPBACK = "127.0.0.1"
+BASE_SETTINGS = {
+    "bindaddress": LOOPBACK,
+    "loginserver": f"http://{LOOPBACK}:9/",
+    "repl": False,
+    "reportbattles": False,
+    "reportjoins": False,
+}
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    port: int
+    pid: int
+    log: str
+    started_at: float
+
+    @property
+    def websocket_url(self) -> str:
+        return f"ws://{LOOPBACK}:{self.port}/showdown/websocket"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket() as sock:
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            raise ArenaError(
+                f"port {port} is already in use: choose another with --port, or leave it "
+                "out for a free one"
+            ) from None
+
+
+def _die_with_parent() -> None:
+    """Ties a child to arena's life, so a killed arena leaves no server behind (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class ShowdownServer:
+    """One Showdown process tree on a loopback port."""
+
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        settings: dict | None = None,
+        startup_timeout: float = 90.0,
+        detach: bool = False,
+    ):
+        self.port = port
+        self.settings = {**BASE_SETTINGS, **(settings or {})}
+        self.startup_timeout = startup_timeout
+        self.detach = detach
+        self.info: ServerInfo | None = None
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> ServerInfo:
+        root = require_install()
+        node = node_executable()
+        if self.port is None:
+            self.port = free_port()
+        else:
+            _check_port_free(self.port)
+        log_path = run_dir() / f"server-{self.port}.log"
+        env = {**os.environ, CONFIG_ENV: json.dumps(self.settings)}
+        command = [
+            node,
+            "pokemon-showdown",
+            "start",
+            "--no-security",
+            "--skip-build",
+            str(self.port),
+        ]
+        with open(log_path, "wb") as log:
+            self._process = subprocess.Popen(
+                command,
+                cwd=root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=None if self.detach else _die_with_parent,
+            )
+        self.info = ServerInfo(self.port, self._process.pid, str(log_path), time.time())
+        _run_file(self.port).write_text(json.dumps(asdict(self.info)))
+        try:
+            self._wait_until_ready(log_path)
+        except BaseException:
+            self.stop()
+            raise
+        return self.info
+
+    def _wait_until_ready(self, log_path: Path) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise ArenaError(
+                    f"Showdown exited at start (code {self._process.returncode}); "
+                    f"log tail: {_tail(log_path)}",
+                    exit_code=1,
+                )
+            if _answers(self.port):
+                return
+            time.sleep(0.2)
+        raise ArenaError(
+            f"Showdown did not answer on port {self.port} within {self.startup_timeout:.0f}s; "
+            f"log tail: {_tail(log_path)}",
+            exit_code=1,
+        )
+
+    def stop(self) -> None:
+        if self.info is not None:
+            stop_server(self.info)
+        if self._process is not None:
+            self._process.wait()
+
+
+def _run_file(port: int) -> Path:
+    return run_dir() / f"server-{port}.json"
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _tail(path: Path, lines: int = 8) -> str:
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(text[-lines:]) or "(empty log)"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_server(info: ServerInfo, grace: float = 5.0) -> None:
+    """Stops the server's whole process group: TERM, then KILL after `grace` seconds."""
+    pgid = info.pid  # started with start_new_session, so its pid leads its group
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+        deadline = time.monotonic() + wait
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not _group_alive(pgid):
+            break
+    _run_file(info.port).unlink(missing_ok=True)
+
+
+def _is_showdown(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return _group_alive(pid)
+    return b"pokemon-showdown" in cmdline
+
+
+def list_servers() -> list[ServerInfo]:
+    """Running servers that arena started; run files of dead ones are removed."""
+    servers = []
+    for path in sorted(run_dir().glob("server-*.json")):
+        try:
+            info = ServerInfo(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            path.unlink(missing_ok=True)
+            continue
+        if _is_showdown(info.pid):
+            servers.append(info)
+        else:
+            path.unlink(missing_ok=True)
+    return servers
+
+
+@contextlib.asynccontextmanager
+async def running_server(port: int | None = None, **options) -> AsyncIterator[ServerInfo]:
+    """A server for the duration of a command, always stopped afterwards."""
+    server = ShowdownServer(port, **options)
+    info = await asyncio.to_thread(server.start)
+    try:
+        yield info
+    finally:
+        await asyncio.to_thread(server.stop)

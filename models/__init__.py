@@ -1,0 +1,1 @@
+"""Agents arena can field: the registry, heuristic bots and (later) neural policies."""

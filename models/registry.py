@@ -1,0 +1,65 @@
+"""Agents by name: the shipped bots, or any poke-env `Player` subclass by import path.
+
+Shipped bots are themselves import paths, so a user's `pkg.module:Class` and a
+registry name resolve through the same checks.
+"""
+
+import importlib
+import inspect
+from dataclasses import dataclass
+
+from poke_env.player import Player
+
+BUILTINS = {
+    "random": "poke_env.player:RandomPlayer",
+    "max-power": "poke_env.player:MaxBasePowerPlayer",
+    "simple-heuristic": "poke_env.player:SimpleHeuristicsPlayer",
+    "grunt": "models.grunt:GruntPlayer",
+    "gym-leader": "models.gym_leader:GymLeaderPlayer",
+}
+HEURISTICS = ("random", "max-power", "simple-heuristic", "grunt", "gym-leader")
+
+
+class UnknownAgent(ValueError):
+    """The spec names no agent arena can build; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """What a tournament needs to field an agent: a stable name and how to build it."""
+
+    name: str
+    kind: str
+    import_path: str
+    player_class: type[Player]
+
+
+def _import_class(path: str) -> type:
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise UnknownAgent(f"bad import path {path!r}: expected pkg.module:Class")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise UnknownAgent(f"cannot import {path!r}: {error}") from None
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise UnknownAgent(f"cannot import {path!r}: {module_name} has no {attribute}") from None
+
+
+def resolve(spec: str) -> AgentSpec:
+    """The agent a user named, checked to be a playable poke-env Player."""
+    if spec in BUILTINS:
+        name, kind, path = spec, "builtin", BUILTINS[spec]
+    elif ":" in spec:
+        name, kind, path = spec, "import", spec
+    else:
+        known = ", ".join(BUILTINS)
+        raise UnknownAgent(f"unknown agent {spec!r}: use one of {known} or a pkg.module:Class path")
+    cls = _import_class(path)
+    if not (inspect.isclass(cls) and issubclass(cls, Player)):
+        raise UnknownAgent(f"{spec!r} is not a poke-env Player subclass")
+    if inspect.isabstract(cls):
+        raise UnknownAgent(f"{spec!r} is abstract: it does not implement choose_move")
+    return AgentSpec(name=name, kind=kind, import_path=path, player_class=cls)

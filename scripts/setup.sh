@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up arena in this clone: a virtual environment in .venv with arena installed
+# (editable), and the pinned Showdown server installed from the lockfile.
+# Usage: bash scripts/setup.sh [--dev]     (--dev adds the test tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+[[ "${1:-}" == "--dev" ]] && extras="[dev]"
+
+command -v node >/dev/null || { echo "arena needs Node.js 18+ (node not found on PATH)" >&2; exit 1; }
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+(( node_major >= 18 )) || { echo "arena needs Node.js 18+, found $(node --version)" >&2; exit 1; }
+
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -c 'import torch' 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
+.venv/bin/python -m pip install -q -e ".${extras}"
+
+(cd arena/showdown && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error)
+echo "arena is set up: .venv/bin/arena --help"
