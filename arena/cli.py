@@ -35,10 +35,10 @@ def clean_errors(command):
         try:
             return command(*args, **kwargs)
         except ArenaError as error:
-            errors.print(f"arena: {error}", markup=False, highlight=False)
+            typer.echo(f"arena: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
         except UnknownAgent as error:
-            errors.print(f"arena: {error}", markup=False, highlight=False)
+            typer.echo(f"arena: {error}", err=True)
             raise typer.Exit(2) from None
 
     return wrapper

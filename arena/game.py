@@ -43,6 +43,7 @@ class GameRecord:
     turns: int
     duration: float
     end_reason: str
+    pair: int | None = None  # the side-swapped pair it belongs to, when in a match
 
     def winner_name(self) -> str | None:
         return None if self.winner is None else self.seats[self.winner].agent
@@ -81,7 +82,9 @@ def _packed(entrant: Entrant) -> str | None:
     return entrant.team.packed if entrant.team else None
 
 
-async def play_game(challenger: Entrant, accepter: Entrant, battle_format: str) -> GameRecord:
+async def play_game(
+    challenger: Entrant, accepter: Entrant, battle_format: str, pair: int | None = None
+) -> GameRecord:
     """Plays one game to its end and returns its record; both players forget it."""
     clock = time.perf_counter()
     battle_c, battle_a = await _start(challenger, accepter, battle_format)
@@ -109,4 +112,5 @@ async def play_game(challenger: Entrant, accepter: Entrant, battle_format: str) 
         turns=battle_c.turn,
         duration=duration,
         end_reason="tie" if winner is None else "normal",
+        pair=pair,
     )

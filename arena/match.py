@@ -2,7 +2,7 @@
 
 Game 2k has A challenge with team X against B with team Y; game 2k+1 swaps who
 challenges (and so who sits on which side) while the team X stays with the side that
-challenges, so each agent plays both teams from both sides. Statistics count a pair as
+challenges, so each agent plays both teams, one from each side. Statistics count a pair as
 one unit; games run up to `concurrency` at a time, scheduled pair by pair.
 """
 
@@ -77,9 +77,9 @@ async def play_match(
     slots = asyncio.Semaphore(concurrency)
     records: list[GameRecord] = []
 
-    async def one(challenger: Entrant, accepter: Entrant) -> None:
+    async def one(challenger: Entrant, accepter: Entrant, pair: int) -> None:
         async with slots:
-            record = await play_game(challenger, accepter, battle_format)
+            record = await play_game(challenger, accepter, battle_format, pair)
         records.append(record)
         if on_game:
             on_game(record)
@@ -87,7 +87,7 @@ async def play_match(
     clock = time.perf_counter()
     try:
         async with asyncio.TaskGroup() as group:
-            for team_x, team_y in pairs:
+            for pair, (team_x, team_y) in enumerate(pairs):
                 first = [
                     Entrant(n, p, t)
                     for n, p, t in zip(names, players, (team_x, team_y), strict=True)
@@ -96,8 +96,8 @@ async def play_match(
                     Entrant(n, p, t)
                     for n, p, t in zip(names, players, (team_y, team_x), strict=True)
                 ]
-                group.create_task(one(first[0], first[1]))
-                group.create_task(one(second[1], second[0]))
+                group.create_task(one(first[0], first[1], pair))
+                group.create_task(one(second[1], second[0], pair))
     finally:
         await asyncio.gather(*(close(p) for p in players), return_exceptions=True)
     return MatchResult(names, records, time.perf_counter() - clock)

@@ -146,9 +146,7 @@ class ShowdownServer:
 
     def stop(self) -> None:
         if self.info is not None:
-            stop_server(self.info)
-        if self._process is not None:
-            self._process.wait()
+            stop_server(self.info, self._process)
 
 
 def _run_file(port: int) -> Path:
@@ -181,14 +179,20 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def stop_server(info: ServerInfo, grace: float = 5.0) -> None:
-    """Stops the server's whole process group: TERM, then KILL after `grace` seconds."""
+def stop_server(info: ServerInfo, child: subprocess.Popen | None = None, grace: float = 5.0):
+    """Stops the server's whole process group: TERM, then KILL after `grace` seconds.
+
+    `child` is the server's process when this process started it: it is reaped here,
+    or its zombie would keep the group looking alive.
+    """
     pgid = info.pid  # started with start_new_session, so its pid leads its group
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, sig)
         deadline = time.monotonic() + wait
         while _group_alive(pgid) and time.monotonic() < deadline:
+            if child is not None:
+                child.poll()
             time.sleep(0.05)
         if not _group_alive(pgid):
             break
