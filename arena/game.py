@@ -6,6 +6,7 @@ exists on both sides; the battle itself then runs without any lock.
 """
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from arena.player import ArenaPlayer, BattleLog
 from arena.teams import Team
 
 START_TIMEOUT = 60.0
+ABANDON_GRACE = 10.0  # seconds for a forfeited game's end to arrive
 
 
 class GameStartError(RuntimeError):
@@ -83,15 +85,30 @@ def _packed(entrant: Entrant) -> str | None:
 
 
 async def play_game(
-    challenger: Entrant, accepter: Entrant, battle_format: str, pair: int | None = None
+    challenger: Entrant,
+    accepter: Entrant,
+    battle_format: str,
+    pair: int | None = None,
+    time_limit: float | None = None,
 ) -> GameRecord:
-    """Plays one game to its end and returns its record; both players forget it."""
+    """Plays one game to its end (or to `time_limit` seconds) and returns its record.
+
+    A game over its wall-clock limit is ended by both sides forfeiting and is recorded
+    with no winner: the server's verdict there says who typed first, not who played
+    better. Both players forget the battle once its record is taken.
+    """
     clock = time.perf_counter()
     battle_c, battle_a = await _start(challenger, accepter, battle_format)
-    await asyncio.gather(
+    ends = (
         challenger.player.finished(battle_c.battle_tag),
         accepter.player.finished(battle_a.battle_tag),
     )
+    timed_out = False
+    try:
+        await asyncio.wait_for(asyncio.gather(*ends), time_limit)
+    except TimeoutError:
+        timed_out = True
+        await _end_abandoned(challenger, battle_c, accepter, battle_a)
     duration = time.perf_counter() - clock
     by_role = {
         battle_c.player_role: (challenger, challenger.player.forget(battle_c.battle_tag)),
@@ -101,16 +118,43 @@ async def play_game(
         Seat(entrant.name, entrant.team.name if entrant.team else None, log)
         for entrant, log in (by_role["p1"], by_role["p2"])
     )
-    winner = None
-    if battle_c.won is not None:
-        challenger_side = 0 if battle_c.player_role == "p1" else 1
-        winner = challenger_side if battle_c.won else 1 - challenger_side
+    winner = None if timed_out else _winner(battle_c)
     return GameRecord(
         battle_tag=battle_c.battle_tag,
         seats=seats,
         winner=winner,
         turns=battle_c.turn,
         duration=duration,
-        end_reason="tie" if winner is None else "normal",
+        end_reason=_end_reason(seats, winner, timed_out, time_limit),
         pair=pair,
     )
+
+
+async def _end_abandoned(challenger, battle_c, accepter, battle_a) -> None:
+    await challenger.player.forfeit(battle_c.battle_tag)
+    await accepter.player.forfeit(battle_a.battle_tag)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(
+            asyncio.gather(
+                challenger.player.finished(battle_c.battle_tag),
+                accepter.player.finished(battle_a.battle_tag),
+            ),
+            ABANDON_GRACE,
+        )
+
+
+def _winner(battle) -> int | None:
+    """p1 (0) or p2 (1) from the challenger's battle; None for a tie."""
+    if battle.won is None:
+        return None
+    challenger_side = 0 if battle.player_role == "p1" else 1
+    return challenger_side if battle.won else 1 - challenger_side
+
+
+def _end_reason(seats, winner, timed_out: bool, time_limit: float | None) -> str:
+    if timed_out:
+        return f"time limit: over {time_limit:.0f}s"
+    for seat in seats:
+        if seat.log.forfeited:
+            return f"forfeit: {seat.agent} failed {seat.log.failures} decisions"
+    return "tie" if winner is None else "normal"

@@ -34,10 +34,16 @@ class BattleLog:
     invalid: int = 0
     errors: int = 0
     timeouts: int = 0
+    forfeited: bool = False
+
+    @property
+    def failures(self) -> int:
+        return self.errors + self.timeouts
 
 
 class ArenaPlayer(Player):
     decision_timeout: float = 10.0
+    max_failures: int = 5  # failed decisions in one battle before the agent forfeits it
 
     def __init__(self, *args, **kwargs):
         self.arena_logs: dict[str, BattleLog] = {}
@@ -122,17 +128,21 @@ class ArenaPlayer(Player):
             choice = super().choose_move(battle)
             if isinstance(choice, Awaitable):
                 choice = await asyncio.wait_for(choice, self.decision_timeout)
+            if time.perf_counter() - started <= self.decision_timeout:
+                return choice
+            record.timeouts += 1
         except TimeoutError:
             record.timeouts += 1
-            return self.choose_default_move()
         except Exception as error:
             record.errors += 1
             self._report_once(error)
-            return self.choose_default_move()
-        if time.perf_counter() - started > self.decision_timeout:
-            record.timeouts += 1
-            return self.choose_default_move()
-        return choice
+        if record.failures >= self.max_failures and not record.forfeited:
+            record.forfeited = True
+            await self.forfeit(battle.battle_tag)
+        return self.choose_default_move()
+
+    async def forfeit(self, battle_tag: str) -> None:
+        await self.ps_client.send_message("/forfeit", battle_tag)
 
     def _report_once(self, error: Exception) -> None:
         key = f"{type(error).__name__}: {error}"
@@ -147,7 +157,13 @@ def username_for(agent_name: str) -> str:
     return f"{stem}-{secrets.token_hex(3)}"
 
 
-async def spawn(spec: AgentSpec, websocket_url: str, battle_format: str) -> ArenaPlayer:
+async def spawn(
+    spec: AgentSpec,
+    websocket_url: str,
+    battle_format: str,
+    decision_timeout: float = ArenaPlayer.decision_timeout,
+    max_failures: int = ArenaPlayer.max_failures,
+) -> ArenaPlayer:
     """A logged-in player for `spec`, living on the running event loop."""
     cls = type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
     http = websocket_url.replace("ws", "http", 1).split("/showdown")[0]
@@ -159,6 +175,7 @@ async def spawn(spec: AgentSpec, websocket_url: str, battle_format: str) -> Aren
         log_level=logging.CRITICAL,
         loop=asyncio.get_running_loop(),
     )
+    player.decision_timeout, player.max_failures = decision_timeout, max_failures
     await asyncio.wait_for(player.ps_client.logged_in.wait(), LOGIN_TIMEOUT)
     return player
 

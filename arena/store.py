@@ -1,0 +1,256 @@
+"""The store: every agent, tournament, battle and rating snapshot arena records.
+
+SQLModel over SQLite (WAL) at `./arena.db` by default, or any SQLAlchemy URL (`--db`,
+`ARENA_DB_URL`), PostgreSQL included. A battle is committed the moment it finishes, with
+both sides' protocol logs compressed, so a killed run loses nothing that had finished;
+a unique key on (tournament, pairing, pair index, game) makes a resumed run unable to
+record a game twice.
+"""
+
+import json
+import os
+import zlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import UniqueConstraint, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.orm import defer
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+from arena.errors import ArenaError
+from arena.game import GameRecord
+
+DEFAULT_URL = "sqlite:///arena.db"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    kind: str
+    spec: str
+    checkpoint_sha256: str | None = None
+
+
+class Tournament(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    config: str  # JSON: everything needed to rebuild the schedule and resume it
+    status: str = "running"
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Battle(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("tournament_id", "pairing", "pair_index", "game"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tournament_id: int | None = Field(default=None, foreign_key="tournament.id", index=True)
+    pairing: str  # "A vs B" as scheduled
+    pair_index: int
+    game: int  # 0 or 1: which game of the side-swapped pair
+    format: str
+    battle_tag: str
+    p1_agent_id: int = Field(foreign_key="agent.id")
+    p2_agent_id: int = Field(foreign_key="agent.id")
+    p1_team: str | None = None
+    p2_team: str | None = None
+    winner: int | None = None  # 0 p1, 1 p2, None: no winner
+    turns: int
+    duration: float
+    end_reason: str
+    p1_invalid: int = 0
+    p1_timeouts: int = 0
+    p1_errors: int = 0
+    p2_invalid: int = 0
+    p2_timeouts: int = 0
+    p2_errors: int = 0
+    p1_log: bytes
+    p2_log: bytes
+    finished_at: datetime = Field(default_factory=_now)
+
+
+class RatingSnapshot(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    tournament_id: int = Field(foreign_key="tournament.id", index=True)
+    battles: int
+    ratings: str  # JSON list of {name, mu, sigma, conservative, games}
+    taken_at: datetime = Field(default_factory=_now)
+
+
+def compress_log(lines: list[str]) -> bytes:
+    return zlib.compress("\n".join(lines).encode(), 6)
+
+
+def decompress_log(blob: bytes) -> str:
+    return zlib.decompress(blob).decode()
+
+
+def masked(url: str) -> str:
+    """The URL as it may be shown: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(connection, _record):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+class Store:
+    """Sessions over one database; every write is its own committed transaction."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> "Store":
+        url = url or os.environ.get("ARENA_DB_URL") or DEFAULT_URL
+        try:
+            engine = create_engine(url)
+        except (ArgumentError, ImportError) as error:
+            raise ArenaError(f"cannot use the store URL {masked(url)}: {error}") from None
+        if engine.dialect.name == "sqlite":
+            _sqlite_pragmas(engine)
+        try:
+            with engine.connect():
+                pass
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
+            raise ArenaError(f"cannot open the store at {masked(url)}: {reason}") from None
+        SQLModel.metadata.create_all(engine)
+        return cls(engine)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # -- agents and tournaments -------------------------------------------------------
+
+    def agent_id(self, name: str, kind: str, spec: str, sha256: str | None = None) -> int:
+        with self.session() as session:
+            agent = session.exec(select(Agent).where(Agent.name == name)).first()
+            if agent is None:
+                agent = Agent(name=name, kind=kind, spec=spec, checkpoint_sha256=sha256)
+                session.add(agent)
+                session.commit()
+            return agent.id
+
+    def tournament(self, name: str) -> Tournament | None:
+        with self.session() as session:
+            return session.exec(select(Tournament).where(Tournament.name == name)).first()
+
+    def tournaments(self) -> list[Tournament]:
+        with self.session() as session:
+            return list(session.exec(select(Tournament).order_by(Tournament.id)))
+
+    def create_tournament(self, name: str, config: dict) -> Tournament:
+        with self.session() as session:
+            tournament = Tournament(name=name, config=json.dumps(config, sort_keys=True))
+            session.add(tournament)
+            session.commit()
+            return tournament
+
+    def set_status(self, tournament_id: int, status: str) -> None:
+        with self.session() as session:
+            tournament = session.get(Tournament, tournament_id)
+            tournament.status = status
+            tournament.updated_at = _now()
+            session.add(tournament)
+            session.commit()
+
+    # -- battles ----------------------------------------------------------------------
+
+    def record_battle(
+        self,
+        tournament_id: int | None,
+        pairing: str,
+        game: int,
+        battle_format: str,
+        record: GameRecord,
+        agent_ids: dict[str, int],
+    ) -> bool:
+        """Commits one finished game; False when that game of the schedule is already in."""
+        p1, p2 = record.seats
+        row = Battle(
+            tournament_id=tournament_id,
+            pairing=pairing,
+            pair_index=record.pair or 0,
+            game=game,
+            format=battle_format,
+            battle_tag=record.battle_tag,
+            p1_agent_id=agent_ids[p1.agent],
+            p2_agent_id=agent_ids[p2.agent],
+            p1_team=p1.team,
+            p2_team=p2.team,
+            winner=record.winner,
+            turns=record.turns,
+            duration=record.duration,
+            end_reason=record.end_reason,
+            p1_invalid=p1.log.invalid,
+            p1_timeouts=p1.log.timeouts,
+            p1_errors=p1.log.errors,
+            p2_invalid=p2.log.invalid,
+            p2_timeouts=p2.log.timeouts,
+            p2_errors=p2.log.errors,
+            p1_log=compress_log(p1.log.lines),
+            p2_log=compress_log(p2.log.lines),
+        )
+        with self.session() as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+        return True
+
+    def finished_games(self, tournament_id: int) -> set[tuple[str, int, int]]:
+        with self.session() as session:
+            rows = session.exec(
+                select(Battle.pairing, Battle.pair_index, Battle.game).where(
+                    Battle.tournament_id == tournament_id
+                )
+            )
+            return {tuple(row) for row in rows}
+
+    def battles(self, tournament_ids: Iterable[int] | None = None) -> list[Battle]:
+        """Battles in the order they finished (all when no tournament is named), without
+        their logs: reports need the outcomes, and the logs are most of the bytes."""
+        query = (
+            select(Battle)
+            .options(defer(Battle.p1_log), defer(Battle.p2_log))
+            .order_by(Battle.finished_at, Battle.id)
+        )
+        if tournament_ids is not None:
+            query = query.where(Battle.tournament_id.in_(list(tournament_ids)))
+        with self.session() as session:
+            return list(session.exec(query))
+
+    def battle(self, battle_id: int) -> Battle | None:
+        with self.session() as session:
+            return session.get(Battle, battle_id)
+
+    def agent_names(self) -> dict[int, str]:
+        with self.session() as session:
+            return {agent.id: agent.name for agent in session.exec(select(Agent))}
+
+    def snapshot(self, tournament_id: int, battles: int, ratings: list[dict]) -> None:
+        with self.session() as session:
+            session.add(
+                RatingSnapshot(
+                    tournament_id=tournament_id, battles=battles, ratings=json.dumps(ratings)
+                )
+            )
+            session.commit()
