@@ -31,6 +31,7 @@ class BattleLog:
     """One side's view of one battle: every protocol line it received, and its faults."""
 
     lines: list[str] = field(default_factory=list)
+    decisions: int = 0
     invalid: int = 0
     errors: int = 0
     timeouts: int = 0
@@ -123,6 +124,7 @@ class ArenaPlayer(Player):
     async def _guarded_choice(self, battle: AbstractBattle):
         """The agent's choice; its default move when it raises or runs out of time."""
         record = self.arena_logs.setdefault(battle.battle_tag, BattleLog())
+        record.decisions += 1
         started = time.perf_counter()
         try:
             choice = super().choose_move(battle)

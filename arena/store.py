@@ -64,9 +64,11 @@ class Battle(SQLModel, table=True):
     turns: int
     duration: float
     end_reason: str
+    p1_decisions: int = 0
     p1_invalid: int = 0
     p1_timeouts: int = 0
     p1_errors: int = 0
+    p2_decisions: int = 0
     p2_invalid: int = 0
     p2_timeouts: int = 0
     p2_errors: int = 0
@@ -198,6 +200,7 @@ class Store:
             turns=record.turns,
             duration=record.duration,
             end_reason=record.end_reason,
+            p1_decisions=p1.log.decisions, p2_decisions=p2.log.decisions,
             p1_invalid=p1.log.invalid,
             p1_timeouts=p1.log.timeouts,
             p1_errors=p1.log.errors,

@@ -1,0 +1,103 @@
+"""`arena battle`: two agents, N games, the score."""
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from arena import aio
+from arena.cli.common import app, clean_errors, console, showdown
+from arena.config import defaults
+from arena.match import MatchResult, check_games, play_match
+from arena.teams import load_pool
+from models.registry import resolve
+
+BATTLE = defaults()["battle"]
+
+
+@app.command()
+@clean_errors
+def battle(
+    agent_a: Annotated[str, typer.Argument(help="Agent name or pkg.module:Class.")],
+    agent_b: Annotated[str, typer.Argument(help="Agent name or pkg.module:Class.")],
+    battle_format: Annotated[str, typer.Option("--format", help="Showdown format id.")] = BATTLE[
+        "format"
+    ],
+    games: Annotated[int, typer.Option(help="Games to play; even (side-swapped pairs).")] = BATTLE[
+        "games"
+    ],
+    concurrency: Annotated[int, typer.Option(min=1, help="Battles in flight at once.")] = BATTLE[
+        "concurrency"
+    ],
+    teams: Annotated[Path | None, typer.Option(help="Team pool directory (export files).")] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the team sampling.")] = BATTLE["seed"],
+    server: Annotated[
+        str | None, typer.Option(help="Use this running server instead of starting one.")
+    ] = None,
+):
+    """Play GAMES games between two agents and print the score."""
+    specs = resolve(agent_a), resolve(agent_b)
+    check_games(games)
+    _, pool = load_pool(battle_format, teams)
+    result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, server))
+    _print_match(result)
+
+
+async def _battle(specs, battle_format, pool, games, concurrency, seed, server) -> MatchResult:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.2f} battles/s"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("starting", total=games, rate=0.0)
+        clock = time.perf_counter()
+
+        def on_game(_record):
+            progress.update(
+                task,
+                advance=1,
+                description="playing",
+                rate=progress.tasks[0].completed / (time.perf_counter() - clock),
+            )
+
+        async def play(url: str) -> MatchResult:
+            return await play_match(
+                *specs,
+                websocket_url=url,
+                battle_format=battle_format,
+                pool=pool,
+                games=games,
+                concurrency=concurrency,
+                seed=seed,
+                on_game=on_game,
+            )
+
+        async with showdown(server) as url:
+            return await play(url)
+
+
+def _print_match(result: MatchResult) -> None:
+    wins_a, wins_b, ties = result.score()
+    table = Table(title=f"{result.names[0]} vs {result.names[1]}")
+    for column in ("agent", "wins", "losses", "ties", "invalid", "errors", "timeouts"):
+        table.add_column(column, justify="left" if column == "agent" else "right")
+    for name, wins, losses in (
+        (result.names[0], wins_a, wins_b),
+        (result.names[1], wins_b, wins_a),
+    ):
+        seats = [s for g in result.games for s in g.seats if s.agent == name]
+        faults = [sum(getattr(s.log, f) for s in seats) for f in ("invalid", "errors", "timeouts")]
+        table.add_row(name, str(wins), str(losses), str(ties), *map(str, faults))
+    console.print(table)
+    console.print(
+        f"games {len(result.games)}  mean turns {result.mean_turns:.1f}  "
+        f"{result.battles_per_second:.2f} battles/s"
+    )

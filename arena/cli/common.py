@@ -1,0 +1,57 @@
+"""What every arena command shares: the app, the consoles, clean errors, servers."""
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator
+
+import typer
+from rich.console import Console
+
+from arena.config import defaults
+from arena.errors import ArenaError
+from arena.showdown import running_server
+from models.registry import UnknownAgent
+
+app = typer.Typer(
+    help="Tournaments, ratings and ladder play for Pokémon Showdown agents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def clean_errors(command):
+    """Turns arena's expected failures into one line on stderr and their exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ArenaError as error:
+            typer.echo(f"arena: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except UnknownAgent as error:
+            typer.echo(f"arena: {error}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def websocket_url(server: str) -> str:
+    """Accepts `host:port`, an http(s) address or a websocket address of a server."""
+    url = server if "://" in server else f"http://{server}"
+    url = url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+    if url.rstrip("/").endswith("/showdown/websocket"):
+        return url
+    return url.rstrip("/") + "/showdown/websocket"
+
+
+@contextlib.asynccontextmanager
+async def showdown(server: str | None) -> AsyncIterator[str]:
+    """The websocket URL of the given server, or of one started for the command."""
+    if server:
+        yield websocket_url(server)
+        return
+    async with running_server(startup_timeout=defaults()["server"]["startup_timeout"]) as info:
+        yield info.websocket_url

@@ -1,0 +1,126 @@
+"""The leaderboard: per-agent standings computed from the stored battles.
+
+Everything is recomputed from the store (TrueSkill replayed in finish order,
+Bradley–Terry over the whole history), so a report never disagrees with the battles it
+summarises. Games ended by their wall-clock limit are listed but not rated.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, fields
+
+from arena.ratings import LiveRatings, bradley_terry
+from arena.stats import Outcome, wilson
+from arena.store import Battle
+
+
+@dataclass
+class Standing:
+    rank: int
+    agent: str
+    games: int
+    wins: int
+    losses: int
+    ties: int
+    win_rate: float
+    win_rate_low: float
+    win_rate_high: float
+    mean_turns: float
+    invalid_rate: float
+    timeouts: int
+    errors: int
+    forfeits: int
+    trueskill_mu: float
+    trueskill_sigma: float
+    trueskill_conservative: float
+    bt_elo: float
+    bt_elo_low: float
+    bt_elo_high: float
+
+
+COLUMNS = [f.name for f in fields(Standing)]
+
+
+def rated(battle: Battle) -> bool:
+    return not battle.end_reason.startswith("time limit")
+
+
+def outcomes(battles: list[Battle], names: dict[int, str]) -> list[Outcome]:
+    """Rated results, each game tagged with its side-swapped pair as the unit."""
+    result = []
+    for b in battles:
+        if not rated(b):
+            continue
+        score = 0.5 if b.winner is None else 1.0 - b.winner
+        unit = (b.tournament_id, b.pairing, b.pair_index)
+        result.append(Outcome(names[b.p1_agent_id], names[b.p2_agent_id], score, unit))
+    return result
+
+
+@dataclass
+class _Tally:
+    games: int = 0
+    wins: int = 0
+    losses: int = 0
+    ties: int = 0
+    turns: int = 0
+    decisions: int = 0
+    invalid: int = 0
+    timeouts: int = 0
+    errors: int = 0
+    forfeits: int = 0
+
+
+def _tallies(battles: list[Battle], names: dict[int, str]) -> dict[str, _Tally]:
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    for b in battles:
+        for side, agent_id in ((0, b.p1_agent_id), (1, b.p2_agent_id)):
+            name = names[agent_id]
+            tally = tallies[name]
+            prefix = f"p{side + 1}_"
+            tally.games += 1
+            tally.turns += b.turns
+            for counter in ("decisions", "invalid", "timeouts", "errors"):
+                setattr(tally, counter, getattr(tally, counter) + getattr(b, prefix + counter))
+            tally.forfeits += b.end_reason.startswith(f"forfeit: {name} ")
+            if b.winner is None:
+                tally.ties += 1
+            elif b.winner == side:
+                tally.wins += 1
+            else:
+                tally.losses += 1
+    return tallies
+
+
+def standings(
+    battles: list[Battle], names: dict[int, str], bootstrap: int = 1000, seed: int = 0
+) -> list[Standing]:
+    """One row per agent, ranked by TrueSkill's conservative estimate mu - 3 sigma."""
+    results = outcomes(battles, names)
+    live = LiveRatings()
+    for outcome in results:
+        live.update(outcome)
+    trueskill = {row.name: row for row in live.table()}
+    elo = bradley_terry(results, bootstrap=bootstrap, seed=seed) if results else {}
+    rows = []
+    for name, t in _tallies(battles, names).items():
+        low, high = wilson(t.wins + t.ties / 2, t.games)
+        ts, bt = trueskill.get(name), elo.get(name)
+        rows.append(
+            Standing(
+                rank=0, agent=name, games=t.games, wins=t.wins, losses=t.losses, ties=t.ties,
+                win_rate=(t.wins + t.ties / 2) / t.games, win_rate_low=low, win_rate_high=high,
+                mean_turns=t.turns / t.games,
+                invalid_rate=t.invalid / t.decisions if t.decisions else 0.0,
+                timeouts=t.timeouts, errors=t.errors, forfeits=t.forfeits,
+                trueskill_mu=ts.mu if ts else float("nan"),
+                trueskill_sigma=ts.sigma if ts else float("nan"),
+                trueskill_conservative=ts.conservative if ts else float("-inf"),
+                bt_elo=bt.elo if bt else float("nan"),
+                bt_elo_low=bt.low if bt else float("nan"),
+                bt_elo_high=bt.high if bt else float("nan"),
+            )
+        )
+    rows.sort(key=lambda r: r.trueskill_conservative, reverse=True)
+    for rank, row in enumerate(rows, 1):
+        row.rank = rank
+    return rows

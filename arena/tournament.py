@@ -1,0 +1,171 @@
+"""Game play for a tournament: a field of players working through a schedule.
+
+Up to `concurrency` workers take the next unplayed slot, play it, commit it to the store
+and update the live ratings. Setting `stop` ends scheduling; games in flight finish and
+are saved. Matchmaking lives in `schedule`, rating in `ratings`, storage in `store`.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from arena.game import Entrant, GameRecord, play_game
+from arena.player import ArenaPlayer, close, spawn
+from arena.ratings import LiveRatings
+from arena.schedule import Slot
+from arena.stats import Outcome
+from arena.store import Store
+from models.registry import AgentSpec
+
+SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
+
+
+@dataclass(frozen=True)
+class TournamentConfig:
+    """Everything that defines a tournament; stored with it so it can be resumed."""
+
+    name: str
+    agents: tuple[str, ...]
+    format: str
+    teams: str | None
+    games_per_pair: int
+    mode: str
+    candidate: str | None
+    concurrency: int
+    seed: int
+    decision_timeout: float
+    max_failures: int
+    battle_time_limit: float
+
+    SCHEDULE_FIELDS = ("agents", "format", "teams", "games_per_pair", "mode", "candidate", "seed")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TournamentConfig":
+        return cls(**{**data, "agents": tuple(data["agents"])})
+
+    def schedule_differs(self, other: "TournamentConfig") -> list[str]:
+        mine, theirs = self.to_json(), other.to_json()
+        return [f for f in self.SCHEDULE_FIELDS if mine[f] != theirs[f]]
+
+
+def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:
+    """The rated result of a game; None for a game ended by its wall-clock limit."""
+    if record.end_reason.startswith("time limit"):
+        return None
+    p1, p2 = (seat.agent for seat in record.seats)
+    score = 0.5 if record.winner is None else (1.0 if record.winner == 0 else 0.0)
+    return Outcome(p1, p2, score, (slot.pairing, slot.pair_index))
+
+
+@dataclass
+class Progress:
+    total: int
+    done: int = 0
+    played: int = 0  # this run
+    failures: int = 0  # errors, timeouts and forfeits this run
+    started: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return self.played / elapsed if elapsed > 0 else 0.0
+
+
+class TournamentRun:
+    """Plays a tournament's remaining slots against a store and a server."""
+
+    def __init__(
+        self,
+        config: TournamentConfig,
+        tournament_id: int,
+        specs: dict[str, AgentSpec],
+        slots: list[Slot],
+        store: Store,
+        ratings: LiveRatings,
+        on_game: Callable[["TournamentRun"], None] | None = None,
+    ):
+        self.config, self.tournament_id, self.specs = config, tournament_id, specs
+        self.store, self.ratings, self.on_game = store, ratings, on_game
+        finished = store.finished_games(tournament_id)
+        self.pending = [slot for slot in slots if slot.key not in finished]
+        self.progress = Progress(total=len(slots), done=len(slots) - len(self.pending))
+        self.agent_ids = {
+            name: store.agent_id(name, spec.kind, spec.import_path) for name, spec in specs.items()
+        }
+        self.stop = asyncio.Event()
+
+    async def play(self, websocket_url: str) -> None:
+        players = await self._spawn_field(websocket_url)
+        queue = iter(self.pending)
+        self.progress.started = time.perf_counter()
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self.config.concurrency, len(self.pending))):
+                    group.create_task(self._worker(queue, players))
+        finally:
+            await asyncio.gather(*(close(p) for p in players.values()), return_exceptions=True)
+            self._snapshot()
+
+    async def _spawn_field(self, websocket_url: str) -> dict[str, ArenaPlayer]:
+        names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
+        players = await asyncio.gather(
+            *(
+                spawn(
+                    self.specs[name], websocket_url, self.config.format,
+                    decision_timeout=self.config.decision_timeout,
+                    max_failures=self.config.max_failures,
+                )
+                for name in names
+            )
+        )
+        return dict(zip(names, players, strict=True))
+
+    async def _worker(self, queue, players: dict[str, ArenaPlayer]) -> None:
+        for slot in queue:
+            if self.stop.is_set():
+                return
+            record = await play_game(*self._entrants(slot, players), self.config.format,
+                                     slot.pair_index, self.config.battle_time_limit)
+            self._record(slot, record)
+
+    @staticmethod
+    def _entrants(slot: Slot, players: dict[str, ArenaPlayer]) -> tuple[Entrant, Entrant]:
+        team_x, team_y = slot.teams
+        a, b = players[slot.a], players[slot.b]
+        if slot.game == 0:
+            return Entrant(slot.a, a, team_x), Entrant(slot.b, b, team_y)
+        return Entrant(slot.b, b, team_x), Entrant(slot.a, a, team_y)
+
+    def _record(self, slot: Slot, record: GameRecord) -> None:
+        stored = self.store.record_battle(
+            self.tournament_id, slot.pairing, slot.game, self.config.format, record,
+            self.agent_ids,
+        )
+        if not stored:
+            return
+        outcome = outcome_of(record, slot)
+        if outcome is not None:
+            self.ratings.update(outcome)
+        self.progress.done += 1
+        self.progress.played += 1
+        self.progress.failures += sum(
+            s.log.failures + s.log.forfeited for s in record.seats
+        ) + (outcome is None)
+        if self.progress.done % SNAPSHOT_EVERY == 0:
+            self._snapshot()
+        if self.on_game:
+            self.on_game(self)
+
+    def _snapshot(self) -> None:
+        rows = [asdict(row) for row in self.ratings.table()]
+        if rows:
+            self.store.snapshot(self.tournament_id, self.progress.done, rows)
+
+
+def config_json(config: TournamentConfig) -> str:
+    return json.dumps(config.to_json(), sort_keys=True)
