@@ -107,11 +107,20 @@ def standings(
         ts, bt = trueskill.get(name), elo.get(name)
         rows.append(
             Standing(
-                rank=0, agent=name, games=t.games, wins=t.wins, losses=t.losses, ties=t.ties,
-                win_rate=(t.wins + t.ties / 2) / t.games, win_rate_low=low, win_rate_high=high,
+                rank=0,
+                agent=name,
+                games=t.games,
+                wins=t.wins,
+                losses=t.losses,
+                ties=t.ties,
+                win_rate=(t.wins + t.ties / 2) / t.games,
+                win_rate_low=low,
+                win_rate_high=high,
                 mean_turns=t.turns / t.games,
                 invalid_rate=t.invalid / t.decisions if t.decisions else 0.0,
-                timeouts=t.timeouts, errors=t.errors, forfeits=t.forfeits,
+                timeouts=t.timeouts,
+                errors=t.errors,
+                forfeits=t.forfeits,
                 trueskill_mu=ts.mu if ts else float("nan"),
                 trueskill_sigma=ts.sigma if ts else float("nan"),
                 trueskill_conservative=ts.conservative if ts else float("-inf"),

@@ -116,7 +116,9 @@ class TournamentRun:
         players = await asyncio.gather(
             *(
                 spawn(
-                    self.specs[name], websocket_url, self.config.format,
+                    self.specs[name],
+                    websocket_url,
+                    self.config.format,
                     decision_timeout=self.config.decision_timeout,
                     max_failures=self.config.max_failures,
                 )
@@ -129,8 +131,12 @@ class TournamentRun:
         for slot in queue:
             if self.stop.is_set():
                 return
-            record = await play_game(*self._entrants(slot, players), self.config.format,
-                                     slot.pair_index, self.config.battle_time_limit)
+            record = await play_game(
+                *self._entrants(slot, players),
+                self.config.format,
+                slot.pair_index,
+                self.config.battle_time_limit,
+            )
             self._record(slot, record)
 
     @staticmethod
@@ -143,7 +149,11 @@ class TournamentRun:
 
     def _record(self, slot: Slot, record: GameRecord) -> None:
         stored = self.store.record_battle(
-            self.tournament_id, slot.pairing, slot.game, self.config.format, record,
+            self.tournament_id,
+            slot.pairing,
+            slot.game,
+            self.config.format,
+            record,
             self.agent_ids,
         )
         if not stored:
@@ -153,9 +163,9 @@ class TournamentRun:
             self.ratings.update(outcome)
         self.progress.done += 1
         self.progress.played += 1
-        self.progress.failures += sum(
-            s.log.failures + s.log.forfeited for s in record.seats
-        ) + (outcome is None)
+        self.progress.failures += sum(s.log.failures + s.log.forfeited for s in record.seats) + (
+            outcome is None
+        )
         if self.progress.done % SNAPSHOT_EVERY == 0:
             self._snapshot()
         if self.on_game:

@@ -17,5 +17,12 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 .venv/bin/python -c 'import torch' 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
 .venv/bin/python -m pip install -q -e ".${extras}"
 
+if [[ -n "$extras" ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+    && ! command -v initdb >/dev/null && (( EUID == 0 )) && command -v apt-get >/dev/null; then
+  # the tests run the store against a real PostgreSQL server they start themselves
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+    || echo "PostgreSQL could not be installed: its store tests will be skipped" >&2
+fi
+
 (cd arena/showdown && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error)
 echo "arena is set up: .venv/bin/arena --help"

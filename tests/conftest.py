@@ -1,13 +1,16 @@
 """Shared fixtures: one real Showdown server for the session, and process inspection."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from arena.showdown import ShowdownServer
+from arena.showdown.server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,3 +50,64 @@ def run_arena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         env=env,
         cwd=REPO,
     )
+
+
+def _postgres_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").is_file():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server on a free loopback port, for the store's tests."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed here (scripts/setup.sh --dev installs it)")
+    root = Path(tempfile.mkdtemp(prefix="arena-postgres-"))  # reachable by the postgres user
+    data, sockets = root / "data", root / "sockets"
+    sockets.mkdir()
+    as_user = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser: cannot start PostgreSQL")
+        os.chmod(root, 0o777)
+        shutil.chown(sockets, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run(
+        [*as_user, bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "arena"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets}"
+    subprocess.run(
+        [
+            *as_user,
+            bin_dir / "pg_ctl",
+            "-D",
+            data,
+            "-o",
+            options,
+            "-w",
+            "-l",
+            root / "postgres.log",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        subprocess.run(
+            [bin_dir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "arena", "arena_test"],
+            check=True,
+            capture_output=True,
+        )
+        yield f"postgresql+psycopg://arena@127.0.0.1:{port}/arena_test"
+    finally:
+        subprocess.run(
+            [*as_user, bin_dir / "pg_ctl", "-D", data, "-m", "fast", "stop"], capture_output=True
+        )
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,5 +1,8 @@
 """Agents a user might name by import path in the tests."""
 
+import asyncio
+import time
+
 from poke_env.player import Player
 
 
@@ -19,3 +22,19 @@ class RaisingPlayer(Player):
 class NotAPlayer:
     def choose_move(self, battle):
         return None
+
+
+class SleepyPlayer(Player):
+    """Takes far longer than any decision time limit a test sets."""
+
+    async def choose_move(self, battle):
+        await asyncio.sleep(30)
+        return self.choose_random_move(battle)
+
+
+class SlowSyncPlayer(Player):
+    """Blocks the loop past the limit: its choice arrives, but too late to count."""
+
+    def choose_move(self, battle):
+        time.sleep(0.6)
+        return self.choose_random_move(battle)

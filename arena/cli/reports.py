@@ -1,0 +1,165 @@
+"""Reports from the store: `arena leaderboard`, `matrix`, `battles` and `replay`."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from arena.cli.common import app, clean_errors, console
+from arena.errors import ArenaError
+from arena.export import markdown, write_csv, write_json
+from arena.leaderboard import COLUMNS, standings
+from arena.matrix import MATRIX_COLUMNS, matrix_rows
+from arena.store import Store, decompress_log
+
+DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
+TournamentOption = Annotated[
+    str | None, typer.Option("--tournament", help="Tournament name (default: the latest).")
+]
+
+
+def _tournament_ids(store: Store, name: str | None, everything: bool = False) -> list[int] | None:
+    if everything:
+        return None
+    if name is not None:
+        tournament = store.tournament(name)
+        if tournament is None:
+            raise ArenaError(f"no stored tournament named {name!r}")
+        return [tournament.id]
+    tournaments = store.tournaments()
+    if not tournaments:
+        raise ArenaError("the store holds no tournament yet: run `arena tournament` first")
+    return [tournaments[-1].id]
+
+
+def print_leaderboard(
+    store: Store, tournament_ids: list[int] | None, csv_path: Path | None = None
+) -> None:
+    rows = standings(store.battles(tournament_ids), store.agent_names())
+    table = Table(title="leaderboard", title_justify="left")
+    headers = (
+        "#",
+        "agent",
+        "games",
+        "W-L-T",
+        "win rate (95% CI)",
+        "TrueSkill μ-3σ",
+        "BT Elo (95% CI)",
+        "turns",
+        "invalid",
+        "timeouts",
+        "errors",
+    )
+    for header in headers:
+        table.add_column(header, justify="left" if header == "agent" else "right")
+    for r in rows:
+        table.add_row(
+            str(r.rank),
+            r.agent,
+            str(r.games),
+            f"{r.wins}-{r.losses}-{r.ties}",
+            f"{r.win_rate:.1%} ({r.win_rate_low:.1%}–{r.win_rate_high:.1%})",
+            f"{r.trueskill_conservative:.2f}",
+            f"{r.bt_elo:.0f} ({r.bt_elo_low:.0f}–{r.bt_elo_high:.0f})",
+            f"{r.mean_turns:.1f}",
+            f"{r.invalid_rate:.2%}",
+            str(r.timeouts),
+            str(r.errors),
+        )
+    console.print(table)
+    if csv_path:
+        write_csv(csv_path, rows, COLUMNS)
+        console.print(f"wrote {csv_path}")
+
+
+@app.command()
+@clean_errors
+def leaderboard(
+    tournament: TournamentOption = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every stored battle.")] = False,
+    csv: Annotated[Path | None, typer.Option(help="Write CSV here.")] = None,
+    json: Annotated[Path | None, typer.Option(help="Write JSON here.")] = None,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown.")] = False,
+    db: DbOption = None,
+):
+    """Standings: TrueSkill, Bradley–Terry Elo with 95% intervals, win rates, faults."""
+    store = Store.open(db)
+    ids = _tournament_ids(store, tournament, everything)
+    if not (csv or json or as_markdown):
+        print_leaderboard(store, ids)
+        return
+    rows = standings(store.battles(ids), store.agent_names())
+    if csv:
+        write_csv(csv, rows, COLUMNS)
+    if json:
+        write_json(json, rows)
+    if as_markdown:
+        typer.echo(markdown(rows, COLUMNS))
+
+
+@app.command()
+@clean_errors
+def matrix(
+    tournament: TournamentOption = None,
+    csv: Annotated[Path | None, typer.Option(help="Write CSV here.")] = None,
+    db: DbOption = None,
+):
+    """Pairwise win rates with Wilson 95% intervals (row agent against column agent)."""
+    store = Store.open(db)
+    rows = matrix_rows(store.battles(_tournament_ids(store, tournament)), store.agent_names())
+    if csv:
+        write_csv(csv, rows, MATRIX_COLUMNS)
+        return
+    agents = sorted({r.agent for r in rows})
+    table = Table("agent \\ opponent", *agents)
+    cells = {(r.agent, r.opponent): r for r in rows}
+    for agent in agents:
+        table.add_row(agent, *(_cell(cells.get((agent, other))) for other in agents))
+    console.print(table)
+
+
+def _cell(row) -> str:
+    if row is None:
+        return "—"
+    return f"{row.win_rate:.0%} ({row.low:.0%}–{row.high:.0%}) n={row.games}"
+
+
+@app.command()
+@clean_errors
+def battles(tournament: TournamentOption = None, db: DbOption = None):
+    """List a tournament's battles in the order they finished."""
+    store = Store.open(db)
+    names = store.agent_names()
+    table = Table("id", "pairing", "pair", "game", "p1", "p2", "winner", "turns", "end")
+    for b in store.battles(_tournament_ids(store, tournament)):
+        p1, p2 = names[b.p1_agent_id], names[b.p2_agent_id]
+        winner = "—" if b.winner is None else (p1, p2)[b.winner]
+        table.add_row(
+            str(b.id),
+            b.pairing,
+            str(b.pair_index),
+            str(b.game),
+            p1,
+            p2,
+            winner,
+            str(b.turns),
+            b.end_reason,
+        )
+    console.print(table)
+
+
+@app.command()
+@clean_errors
+def replay(
+    battle_id: Annotated[int, typer.Argument(help="Battle id from `arena battles`.")],
+    side: Annotated[str, typer.Option(help="Whose view: p1 or p2.")] = "p1",
+    db: DbOption = None,
+):
+    """Print one battle's protocol log as that side received it."""
+    if side not in ("p1", "p2"):
+        raise ArenaError(f"--side must be p1 or p2, got {side!r}")
+    battle = Store.open(db).battle(battle_id)
+    if battle is None:
+        raise ArenaError(f"no stored battle with id {battle_id}")
+    typer.echo(decompress_log(battle.p1_log if side == "p1" else battle.p2_log))

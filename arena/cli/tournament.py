@@ -1,0 +1,201 @@
+"""`arena tournament`: a field of agents, a schedule of paired games, a leaderboard."""
+
+import asyncio
+import json
+import signal
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from arena import aio
+from arena.cli.common import app, clean_errors, console, errors, showdown
+from arena.cli.reports import print_leaderboard
+from arena.config import defaults
+from arena.errors import ArenaError
+from arena.ratings import LiveRatings
+from arena.schedule import build, check_games_per_pair, pairings
+from arena.store import Store
+from arena.teams import load_pool
+from arena.tournament import TournamentConfig, TournamentRun
+from models.registry import HEURISTICS, AgentSpec, resolve
+
+DEFAULTS = defaults()["tournament"]
+INTERRUPTED = 130
+
+
+def _field(models: list[Path], agents: str | None, base: bool) -> tuple[str, ...]:
+    """The agents' specs in the order given; the shipped heuristics when none are."""
+    for path in models:
+        if not path.exists():
+            raise ArenaError(f"--models: no such file or directory: {path}")
+        raise ArenaError(f"--models: {path} is not an arena checkpoint")
+    if base:
+        raise ArenaError("--base: arena ships no base model yet")
+    named = [a.strip() for a in (agents or "").split(",") if a.strip()]
+    return tuple(named) or HEURISTICS
+
+
+def _specs(field: tuple[str, ...]) -> dict[str, AgentSpec]:
+    specs = {}
+    for entry in field:
+        spec = resolve(entry)
+        if spec.name in specs:
+            raise ArenaError(f"agent {spec.name!r} is named twice")
+        specs[spec.name] = spec
+    return specs
+
+
+def _stored_config(store: Store, config: TournamentConfig) -> int:
+    """The tournament's id, creating it, or checking a rerun asks for the same games."""
+    existing = store.tournament(config.name)
+    if existing is None:
+        return store.create_tournament(config.name, config.to_json()).id
+    stored = TournamentConfig.from_json(json.loads(existing.config))
+    differs = config.schedule_differs(stored)
+    if differs:
+        raise ArenaError(
+            f"tournament {config.name!r} exists with other {', '.join(differs)}: "
+            f"use `--resume {config.name}` or a new --name"
+        )
+    return existing.id
+
+
+@app.command()
+@clean_errors
+def tournament(
+    models: Annotated[list[Path] | None, typer.Option("--models", help="Checkpoint files.")] = None,
+    agents: Annotated[
+        str | None, typer.Option(help="Comma-separated names or import paths.")
+    ] = None,
+    base: Annotated[bool, typer.Option("--base/--no-base", help="Add the base model.")] = DEFAULTS[
+        "base"
+    ],
+    battle_format: Annotated[str, typer.Option("--format")] = DEFAULTS["format"],
+    teams: Annotated[Path | None, typer.Option(help="Team pool directory.")] = None,
+    games_per_pair: Annotated[int, typer.Option(help="Games per pairing; even.")] = DEFAULTS[
+        "games_per_pair"
+    ],
+    mode: Annotated[str, typer.Option(help="round-robin or gauntlet.")] = DEFAULTS["mode"],
+    candidate: Annotated[str | None, typer.Option(help="The gauntlet's challenger.")] = None,
+    concurrency: Annotated[int, typer.Option(min=1)] = DEFAULTS["concurrency"],
+    name: Annotated[
+        str | None, typer.Option(help="Name to store it under (and resume by).")
+    ] = None,
+    resume: Annotated[str | None, typer.Option(help="Resume a stored tournament by name.")] = None,
+    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
+    seed: Annotated[int, typer.Option()] = DEFAULTS["seed"],
+    decision_timeout: Annotated[float, typer.Option(min=0.1)] = DEFAULTS["decision_timeout"],
+    max_failures: Annotated[int, typer.Option(min=1)] = DEFAULTS["max_failures"],
+    battle_time_limit: Annotated[float, typer.Option(min=1)] = DEFAULTS["battle_time_limit"],
+    server: Annotated[str | None, typer.Option(help="Use this running server.")] = None,
+    csv: Annotated[
+        Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
+    ] = None,
+):
+    """Play a round robin (or a gauntlet) and print the leaderboard."""
+    if resume:
+        store = Store.open(db)
+        existing = store.tournament(resume)
+        if existing is None:
+            raise ArenaError(f"no stored tournament named {resume!r}")
+            config = TournamentConfig.from_json(json.loads(existing.config))
+    else:
+        config = TournamentConfig(
+            name=name or f"{mode}-{datetime.now():%Y%m%d-%H%M%S}",
+            agents=_field(models or [], agents, base),
+            format=battle_format,
+            teams=str(teams) if teams else None,
+            games_per_pair=games_per_pair,
+            mode=mode,
+            candidate=candidate,
+            concurrency=concurrency,
+            seed=seed,
+            decision_timeout=decision_timeout,
+            max_failures=max_failures,
+            battle_time_limit=battle_time_limit,
+        )
+        store = None
+    specs = _specs(config.agents)
+    check_games_per_pair(config.games_per_pair)
+    candidate_name = resolve(config.candidate).name if config.candidate else None
+    matchups = pairings(list(specs), config.mode, candidate_name)
+    _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
+    store = store or Store.open(db)
+    tournament_id = _stored_config(store, config)
+    slots = build(matchups, config.games_per_pair, pool, config.seed)
+    run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
+    status = aio.run(_play(run, server))
+    store.set_status(tournament_id, status)
+    print_leaderboard(store, [tournament_id], csv_path=csv)
+    if status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
+
+
+async def _play(run: TournamentRun, server: str | None) -> str:
+    """Plays with a live view; the first Ctrl-C drains, the second aborts."""
+    main = asyncio.current_task()
+    interrupts = 0
+
+    def on_interrupt():
+        nonlocal interrupts
+        interrupts += 1
+        run.stop.set()
+        if interrupts == 1:
+            errors.print("stopping: finishing the battles in flight (Ctrl-C again to abort)")
+        else:
+            main.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    view = _LiveView(run)
+    try:
+        with Live(view.render(), console=console, refresh_per_second=4, transient=True) as live:
+            run.on_game = lambda _run: live.update(view.render())
+            async with showdown(server) as url:
+                await run.play(url)
+    except asyncio.CancelledError:
+        return "interrupted"
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+    if interrupts or run.progress.done < run.progress.total:
+        return "interrupted"
+    return "finished"
+
+
+class _LiveView:
+    def __init__(self, run: TournamentRun):
+        self.run = run
+        self.bar = Progress(
+            TextColumn(f"[bold]{run.config.name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:.2f} battles/s  errors {task.fields[failures]}"),
+            TimeRemainingColumn(),
+        )
+        progress = run.progress
+        self.task = self.bar.add_task(
+            "", total=progress.total, completed=progress.done, rate=0.0, failures=0
+        )
+
+    def render(self) -> Group:
+        progress = self.run.progress
+        self.bar.update(
+            self.task, completed=progress.done, rate=progress.rate, failures=progress.failures
+        )
+        top = Table("#", "agent", "mu - 3σ", "mu", "σ", "games", box=None)
+        for rank, row in enumerate(self.run.ratings.table()[:5], 1):
+            top.add_row(
+                str(rank),
+                row.name,
+                f"{row.conservative:.2f}",
+                f"{row.mu:.2f}",
+                f"{row.sigma:.2f}",
+                str(row.games),
+            )
+        return Group(self.bar, top)

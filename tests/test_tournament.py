@@ -1,0 +1,260 @@
+"""`arena tournament` end to end on a real server, with the store it writes."""
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from arena.leaderboard import standings
+from arena.store import Store
+from tests.conftest import REPO, run_arena, showdown_pids
+
+
+def _tournament(server, db, *args):
+    return run_arena("tournament", "--server", f"127.0.0.1:{server.port}", "--db", db, *args)
+
+
+def _store(db):
+    return Store.open(db)
+
+
+def _rows(db, name):
+    store = _store(db)
+    return store.battles([store.tournament(name).id])
+
+
+def test_round_robin_ranks_random_last(server, tmp_path):
+    db = f"sqlite:///{tmp_path / 'rr.db'}"
+    agents = "gym-leader,simple-heuristic,max-power,random"
+    result = _tournament(server, db, "--agents", agents, "--games-per-pair", "8", "--name", "rr")
+    assert result.returncode == 0, result.stderr
+    battles = _rows(db, "rr")
+    assert len(battles) == 6 * 8
+    store = _store(db)
+    table = standings(battles, store.agent_names(), bootstrap=200)
+    by_trueskill = [r.agent for r in table]
+    by_bradley_terry = [r.agent for r in sorted(table, key=lambda r: -r.bt_elo)]
+    assert by_trueskill[-1] == "random" and by_bradley_terry[-1] == "random"
+    assert {r.agent: r.bt_elo for r in table}["random"] == pytest.approx(1000)
+    assert store.tournament("rr").status == "finished"
+    assert "leaderboard" in result.stdout
+
+
+def test_killed_tournament_resumes_exactly(server, tmp_path):
+    db_path = tmp_path / "resume.db"
+    db = f"sqlite:///{db_path}"
+    args = [
+        "tournament",
+        "--server",
+        f"127.0.0.1:{server.port}",
+        "--db",
+        db,
+        "--agents",
+        "random,max-power,grunt",
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "20",
+        "--concurrency",
+        "6",
+        "--name",
+        "killme",
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arena", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while _count(db_path) < 12 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.kill()
+    process.wait()
+    before = {(b.id, b.battle_tag) for b in _rows(db, "killme")}
+    assert 12 <= len(before) < 60
+    result = run_arena(*args)
+    assert result.returncode == 0, result.stderr
+    after = _rows(db, "killme")
+    keys = Counter((b.pairing, b.pair_index, b.game) for b in after)
+    assert len(after) == 60 and max(keys.values()) == 1
+    assert before <= {(b.id, b.battle_tag) for b in after}
+
+
+def _count(db_path) -> int:
+    if not db_path.exists():
+        return 0
+    try:
+        with sqlite3.connect(db_path) as connection:
+            return connection.execute("select count(*) from battle").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_failing_agents_finish_with_their_failures_counted(server, tmp_path):
+    db = f"sqlite:///{tmp_path / 'faults.db'}"
+    agents = "tests.user_bots:RaisingPlayer,tests.user_bots:SleepyPlayer,random"
+    result = _tournament(
+        server,
+        db,
+        "--agents",
+        agents,
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "2",
+        "--decision-timeout",
+        "0.5",
+        "--max-failures",
+        "3",
+        "--name",
+        "faults",
+    )
+    assert result.returncode == 0, result.stderr
+    store = _store(db)
+    battles = _rows(db, "faults")
+    assert len(battles) == 6
+    table = {r.agent: r for r in standings(battles, store.agent_names(), bootstrap=50)}
+    raising, sleepy = table["tests.user_bots:RaisingPlayer"], table["tests.user_bots:SleepyPlayer"]
+    assert raising.errors >= 3 * raising.games and raising.timeouts == 0
+    assert sleepy.timeouts >= 3 * sleepy.games and sleepy.errors == 0
+    assert table["random"].errors == table["random"].timeouts == 0
+    assert raising.forfeits + sleepy.forfeits >= 4
+    reasons = {b.end_reason for b in battles}
+    assert any(r.startswith("forfeit: tests.user_bots:RaisingPlayer failed 3") for r in reasons)
+
+
+def test_csv_export_equals_the_store(server, tmp_path):
+    db = f"sqlite:///{tmp_path / 'csv.db'}"
+    result = _tournament(
+        server,
+        db,
+        "--agents",
+        "random,max-power,simple-heuristic",
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "4",
+        "--name",
+        "c",
+    )
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "board.csv"
+    exported = run_arena("leaderboard", "--tournament", "c", "--csv", str(out), "--db", db)
+    assert exported.returncode == 0, exported.stderr
+    with open(out) as handle:
+        rows = {row["agent"]: row for row in csv.DictReader(handle)}
+    store = _store(db)
+    names = store.agent_names()
+    tally = Counter()
+    for b in _rows(db, "c"):
+        for side, agent in enumerate((names[b.p1_agent_id], names[b.p2_agent_id])):
+            tally[agent, "games"] += 1
+            outcome = "ties" if b.winner is None else ("wins" if b.winner == side else "losses")
+            tally[agent, outcome] += 1
+    assert set(rows) == {"random", "max-power", "simple-heuristic"}
+    for agent, row in rows.items():
+        for column in ("games", "wins", "losses", "ties"):
+            assert int(row[column]) == tally[agent, column]
+    expected = standings(_rows(db, "c"), names)
+    assert [r.agent for r in expected] == [row["agent"] for row in rows.values()]
+    assert all(float(rows[r.agent]["bt_elo"]) == pytest.approx(r.bt_elo) for r in expected)
+
+
+def test_postgres_store(server, postgres_url):
+    args = [
+        "--agents",
+        "random,max-power",
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "4",
+        "--name",
+        "pg",
+    ]
+    first = _tournament(server, postgres_url, *args)
+    assert first.returncode == 0, first.stderr
+    again = _tournament(server, postgres_url, *args)
+    assert again.returncode == 0, again.stderr
+    battles = _rows(postgres_url, "pg")
+    assert len(battles) == 4
+    store = Store.open(postgres_url)
+    logs = [store.battle(b.id) for b in battles]
+    assert all(b.p1_log and b.p2_log for b in logs)
+
+
+def test_sigint_finishes_battles_in_flight_and_exits_130(server, tmp_path):
+    db_path = tmp_path / "int.db"
+    args = [
+        "tournament",
+        "--server",
+        f"127.0.0.1:{server.port}",
+        "--db",
+        f"sqlite:///{db_path}",
+        "--agents",
+        "random,max-power",
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "200",
+        "--concurrency",
+        "4",
+        "--name",
+        "int",
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arena", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while _count(db_path) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    store = Store.open(f"sqlite:///{db_path}")
+    assert store.tournament("int").status == "interrupted"
+    assert 4 <= _count(db_path) < 200
+
+
+BAD = {
+    "missing checkpoint": (["--models", "ckpts/nope.pt"], "no such file or directory"),
+    "unknown agent": (["--agents", "random,nobody"], "unknown agent 'nobody'"),
+    "gauntlet without candidate": (["--mode", "gauntlet"], "--mode gauntlet needs --candidate"),
+    "odd games per pair": (["--games-per-pair", "3"], "positive even number"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_tournament_input(case, tmp_path):
+    args, expected = BAD[case]
+    db_path = tmp_path / "never.db"
+    _check_rejected(["--db", f"sqlite:///{db_path}", *args], expected)
+    assert not db_path.exists()
+
+
+def test_unreachable_db():
+    _check_rejected(
+        ["--db", "postgresql+psycopg://arena@127.0.0.1:1/none"],
+        "cannot open the store at postgresql+psycopg://arena@127.0.0.1:1/none",
+    )
+
+
+def _check_rejected(args, expected):
+    before = showdown_pids()
+    result = run_arena("tournament", "--agents", "random,max-power", *args)
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert showdown_pids() == before
