@@ -30,6 +30,12 @@ class Slot:
     def key(self) -> tuple[str, int, int]:
         return self.pairing, self.pair_index, self.game
 
+    def seating(self) -> tuple[tuple[str, Team | None], tuple[str, Team | None]]:
+        """(challenger, its team), (accepter, its team): the first team goes to the
+        challenger, so each agent plays both teams of the pair, one from each side."""
+        first, second = (self.a, self.b) if self.game == 0 else (self.b, self.a)
+        return (first, self.teams[0]), (second, self.teams[1])
+
 
 def pairings(names: list[str], mode: str, candidate: str | None) -> list[tuple[str, str]]:
     if mode not in MODES:
@@ -45,11 +51,10 @@ def pairings(names: list[str], mode: str, candidate: str | None) -> list[tuple[s
     return [(candidate, other) for other in names if other != candidate]
 
 
-def check_games_per_pair(games: int) -> None:
+def check_even(games: int, flag: str) -> None:
     if games <= 0 or games % 2:
         raise ArenaError(
-            f"--games-per-pair must be a positive even number (games come in side-swapped "
-            f"pairs), got {games}"
+            f"{flag} must be a positive even number (games come in side-swapped pairs), got {games}"
         )
 
 

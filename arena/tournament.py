@@ -6,14 +6,13 @@ are saved. Matchmaking lives in `schedule`, rating in `ratings`, storage in `sto
 """
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from arena.game import Entrant, GameRecord, play_game
-from arena.player import ArenaPlayer, close, spawn
+from arena.game import GameRecord
 from arena.ratings import LiveRatings
+from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
 from arena.stats import Outcome
 from arena.store import Store
@@ -100,52 +99,21 @@ class TournamentRun:
         self.stop = asyncio.Event()
 
     async def play(self, websocket_url: str) -> None:
-        players = await self._spawn_field(websocket_url)
-        queue = iter(self.pending)
-        self.progress.started = time.perf_counter()
-        try:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(min(self.config.concurrency, len(self.pending))):
-                    group.create_task(self._worker(queue, players))
-        finally:
-            await asyncio.gather(*(close(p) for p in players.values()), return_exceptions=True)
-            self._snapshot()
-
-    async def _spawn_field(self, websocket_url: str) -> dict[str, ArenaPlayer]:
         names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
-        players = await asyncio.gather(
-            *(
-                spawn(
-                    self.specs[name],
-                    websocket_url,
-                    self.config.format,
-                    decision_timeout=self.config.decision_timeout,
-                    max_failures=self.config.max_failures,
-                )
-                for name in names
-            )
+        settings = PlaySettings(
+            self.config.format,
+            self.config.concurrency,
+            self.config.decision_timeout,
+            self.config.max_failures,
+            self.config.battle_time_limit,
         )
-        return dict(zip(names, players, strict=True))
-
-    async def _worker(self, queue, players: dict[str, ArenaPlayer]) -> None:
-        for slot in queue:
-            if self.stop.is_set():
-                return
-            record = await play_game(
-                *self._entrants(slot, players),
-                self.config.format,
-                slot.pair_index,
-                self.config.battle_time_limit,
-            )
-            self._record(slot, record)
-
-    @staticmethod
-    def _entrants(slot: Slot, players: dict[str, ArenaPlayer]) -> tuple[Entrant, Entrant]:
-        team_x, team_y = slot.teams
-        a, b = players[slot.a], players[slot.b]
-        if slot.game == 0:
-            return Entrant(slot.a, a, team_x), Entrant(slot.b, b, team_y)
-        return Entrant(slot.b, b, team_x), Entrant(slot.a, a, team_y)
+        specs = {name: self.specs[name] for name in names}
+        try:
+            async with field(specs, websocket_url, settings) as players:
+                self.progress.started = time.perf_counter()
+                await play_slots(self.pending, players, settings, self._record, self.stop)
+        finally:
+            self._snapshot()
 
     def _record(self, slot: Slot, record: GameRecord) -> None:
         stored = self.store.record_battle(
@@ -175,7 +143,3 @@ class TournamentRun:
         rows = [asdict(row) for row in self.ratings.table()]
         if rows:
             self.store.snapshot(self.tournament_id, self.progress.done, rows)
-
-
-def config_json(config: TournamentConfig) -> str:
-    return json.dumps(config.to_json(), sort_keys=True)

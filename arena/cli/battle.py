@@ -11,7 +11,8 @@ from rich.table import Table
 from arena import aio
 from arena.cli.common import app, clean_errors, console, showdown
 from arena.config import defaults
-from arena.match import MatchResult, check_games, play_match
+from arena.match import MatchResult, play_match
+from arena.schedule import check_even
 from arena.teams import load_pool
 from models.registry import resolve
 
@@ -40,7 +41,7 @@ def battle(
 ):
     """Play GAMES games between two agents and print the score."""
     specs = resolve(agent_a), resolve(agent_b)
-    check_games(games)
+    check_even(games, "--games")
     _, pool = load_pool(battle_format, teams)
     result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, server))
     _print_match(result)

@@ -19,7 +19,7 @@ from arena.cli.reports import print_leaderboard
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.ratings import LiveRatings
-from arena.schedule import build, check_games_per_pair, pairings
+from arena.schedule import build, check_even, pairings
 from arena.store import Store
 from arena.teams import load_pool
 from arena.tournament import TournamentConfig, TournamentRun
@@ -122,7 +122,7 @@ def tournament(
         )
         store = None
     specs = _specs(config.agents)
-    check_games_per_pair(config.games_per_pair)
+    check_even(config.games_per_pair, "--games-per-pair")
     candidate_name = resolve(config.candidate).name if config.candidate else None
     matchups = pairings(list(specs), config.mode, candidate_name)
     _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)

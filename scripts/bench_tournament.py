@@ -1,0 +1,133 @@
+"""arena's tournament against poke-env's `cross_evaluate`, same agents, same server.
+
+Part 1 (speed): five heuristic agents, gen1ou, round robin, 40 games per pairing.
+poke-env's `cross_evaluate` plays one pairing after another with `--per-player`
+battles in flight per player; arena interleaves all pairings with the same number of
+battles in flight per player on average (total = per-player x agents / 2).
+Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
+Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
+"""
+
+import argparse
+import asyncio
+import logging
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from poke_env.player import cross_evaluate
+from poke_env.ps_client import AccountConfiguration, ServerConfiguration
+from poke_env.teambuilder import Teambuilder
+
+from arena import aio
+from arena.player import username_for
+from arena.ratings import LiveRatings
+from arena.schedule import build, pairings
+from arena.showdown import running_server
+from arena.store import Store
+from arena.teams import TeamPool, load_pool
+from arena.tournament import TournamentConfig, TournamentRun
+from models.registry import resolve
+
+AGENTS = ["gym-leader", "grunt", "simple-heuristic", "max-power", "random"]
+
+
+class PoolTeams(Teambuilder):
+    """Gives poke-env's own players teams from arena's pool, so both sides play the same."""
+
+    def __init__(self, pool: TeamPool, seed: int):
+        self.pool, self.rng = pool, random.Random(seed)
+
+    def yield_team(self) -> str:
+        return self.rng.choice(self.pool.teams).packed
+
+
+async def cross_evaluate_rate(url, fmt, pool, games_per_pair, per_player) -> float:
+    http = url.replace("ws", "http", 1).split("/showdown")[0]
+    players = [
+        resolve(name).player_class(
+            account_configuration=AccountConfiguration(username_for(name), None),
+            server_configuration=ServerConfiguration(url, f"{http}/action.php?"),
+            battle_format=fmt, max_concurrent_battles=per_player, log_level=logging.CRITICAL,
+            loop=asyncio.get_running_loop(), team=PoolTeams(pool, seed) if pool else None,
+        )
+        for seed, name in enumerate(AGENTS)
+    ]
+    await asyncio.gather(*(p.ps_client.logged_in.wait() for p in players))
+    clock = time.perf_counter()
+    await cross_evaluate(players, n_challenges=games_per_pair)
+    elapsed = time.perf_counter() - clock
+    await asyncio.gather(*(p.ps_client.stop_listening() for p in players))
+    return len(pairings(AGENTS, "round-robin", None)) * games_per_pair / elapsed
+
+
+def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency) -> TournamentRun:
+    config = TournamentConfig(
+        name=name, agents=tuple(agents), format=fmt, teams=None, games_per_pair=games_per_pair,
+        mode="round-robin", candidate=None, concurrency=concurrency, seed=0,
+        decision_timeout=10, max_failures=5, battle_time_limit=900,
+    )
+    tournament = store.create_tournament(name, config.to_json())
+    slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)
+    specs = {a: resolve(a) for a in agents}
+    return TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
+
+
+async def arena_rate(url, store, fmt, pool, games_per_pair, concurrency, tag) -> float:
+    run = arena_run(store, f"speed-{tag}", AGENTS, fmt, pool, games_per_pair, concurrency)
+    await run.play(url)
+    return run.progress.rate
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def memory(url, store, battles: int) -> None:
+    agents = ["random", "max-power", "simple-heuristic"]
+    run = arena_run(store, "long", agents, "gen1randombattle", None, battles // 3, 20)
+    marks = {}
+    record = run._record
+
+    def watch(slot, game) -> None:
+        record(slot, game)
+        if run.progress.done in (100, 1000, 2000, 3000) or run.progress.done == battles:
+            marks[run.progress.done] = rss_mib()
+            print(f"  after {run.progress.done:5d} battles: RSS {marks[run.progress.done]:.0f} MiB",
+                  flush=True)
+
+    run._record = watch
+    await run.play(url)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"memory: peak RSS {peak:.0f} MiB over {run.progress.done} battles")
+
+
+async def main(args) -> None:
+    _, pool = load_pool("gen1ou", None)
+    concurrency = args.per_player * len(AGENTS) // 2
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(f"sqlite:///{folder}/bench.db")
+        async with running_server() as server:
+            url = server.websocket_url
+            arena = await arena_rate(url, store, "gen1ou", pool, args.games_per_pair,
+                                     concurrency, 1)
+            print(f"arena tournament     {arena:6.2f} battles/s  (concurrency {concurrency})")
+            peer = await cross_evaluate_rate(url, "gen1ou", pool, args.games_per_pair,
+                                             args.per_player)
+            print(f"poke-env cross_eval  {peer:6.2f} battles/s  (per player {args.per_player})")
+            print(f"ratio arena/cross_evaluate = {arena / peer:.2f}x", flush=True)
+            if args.long:
+                await memory(url, store, args.long)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--games-per-pair", type=int, default=40)
+    parser.add_argument("--per-player", type=int, default=8)
+    parser.add_argument("--long", type=int, default=3000, help="battles; 0 skips part 2")
+    aio.run(main(parser.parse_args()))
