@@ -154,7 +154,7 @@ def _winner(battle) -> int | None:
 def _end_reason(seats, winner, timed_out: bool, time_limit: float | None) -> str:
     if timed_out:
         return f"time limit: over {time_limit:.0f}s"
-    for seat in seats:
-        if seat.log.forfeited:
-            return f"forfeit: {seat.agent} failed {seat.log.failures} decisions"
+    loser = None if winner is None else seats[1 - winner]
+    if loser is not None and loser.log.forfeited:
+        return f"forfeit: {loser.agent} failed {loser.log.failures} decisions"
     return "tie" if winner is None else "normal"

@@ -124,6 +124,8 @@ class ArenaPlayer(Player):
     async def _guarded_choice(self, battle: AbstractBattle):
         """The agent's choice; its default move when it raises or runs out of time."""
         record = self.arena_logs.setdefault(battle.battle_tag, BattleLog())
+        if record.forfeited:  # the battle is being conceded: nothing left to decide
+            return self.choose_default_move()
         record.decisions += 1
         started = time.perf_counter()
         try:

@@ -38,11 +38,11 @@ class LiveRatings:
         a = self.ratings.get(outcome.a, self.env.create_rating())
         b = self.ratings.get(outcome.b, self.env.create_rating())
         if outcome.score == 0.5:
-            a, b = self.env.rate_1vs1(a, b, drawn=True)
+            a, b = trueskill.rate_1vs1(a, b, drawn=True, env=self.env)
         elif outcome.score > 0.5:
-            a, b = self.env.rate_1vs1(a, b)
+            a, b = trueskill.rate_1vs1(a, b, env=self.env)
         else:
-            b, a = self.env.rate_1vs1(b, a)
+            b, a = trueskill.rate_1vs1(b, a, env=self.env)
         self.ratings[outcome.a], self.ratings[outcome.b] = a, b
         for name in (outcome.a, outcome.b):
             self.games[name] = self.games.get(name, 0) + 1
