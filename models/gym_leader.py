@@ -8,7 +8,7 @@
 5. Otherwise Grunt's hardest-hitting move.
 """
 
-from poke_env.battle import Battle, Move, Pokemon
+from poke_env.battle import Battle, Move, Pokemon, Target
 
 from models.damage import expected_damage, matchup, speed, threat
 from models.grunt import GruntPlayer
@@ -32,7 +32,7 @@ RECOVERY_MOVES = {
 
 
 def _raises_own_stats(move: Move) -> bool:
-    boosts = move.self_boost or (move.boosts if move.target == "self" else None) or {}
+    boosts = move.self_boost or (move.boosts if move.target == Target.SELF else None) or {}
     return any(v > 0 for v in boosts.values())
 
 
