@@ -80,7 +80,9 @@ def test_killed_tournament_resumes_exactly(server, tmp_path):
     process.wait()
     before = {(b.id, b.battle_tag) for b in _rows(db, "killme")}
     assert 12 <= len(before) < 60
-    result = run_arena(*args)
+    result = run_arena(
+        "tournament", "--resume", "killme", "--db", db, "--server", f"127.0.0.1:{server.port}"
+    )
     assert result.returncode == 0, result.stderr
     after = _rows(db, "killme")
     keys = Counter((b.pairing, b.pair_index, b.game) for b in after)
@@ -136,6 +138,33 @@ def test_failing_agents_finish_with_their_failures_counted(server, tmp_path):
         assert b.end_reason == f"forfeit: {loser} failed 3 decisions"
         assert sides[loser] == 3
         assert b.winner is not None and names[(b.p1_agent_id, b.p2_agent_id)[b.winner]] != loser
+
+
+def test_battle_over_its_wall_clock_limit_is_ended_and_recorded(server, tmp_path):
+    db = f"sqlite:///{tmp_path / 'wall.db'}"
+    result = _tournament(
+        server,
+        db,
+        "--agents",
+        "tests.user_bots:SleepyPlayer,random",
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "2",
+        "--decision-timeout",
+        "60",
+        "--battle-time-limit",
+        "2",
+        "--name",
+        "w",
+    )
+    assert result.returncode == 0, result.stderr
+    battles = _rows(db, "w")
+    assert len(battles) == 2
+    assert all(b.end_reason == "time limit: over 2s" and b.winner is None for b in battles)
+    assert all(b.duration < 30 for b in battles)
+    board = standings(battles, _store(db).agent_names(), bootstrap=10)
+    assert all(row.games == 2 and row.ties == 2 for row in board)
 
 
 def test_csv_export_equals_the_store(server, tmp_path):
