@@ -18,6 +18,7 @@ from arena.cli.common import app, clean_errors, console, errors, showdown
 from arena.cli.reports import print_leaderboard
 from arena.config import defaults
 from arena.errors import ArenaError
+from arena.game import GameStartError
 from arena.ratings import LiveRatings
 from arena.schedule import build, check_even, pairings
 from arena.store import Store
@@ -101,16 +102,13 @@ def tournament(
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
         store = Store.open(db)
-        existing = store.tournament(resume)
-        if existing is None:
-            raise ArenaError(f"no stored tournament named {resume!r}")
-            config = TournamentConfig.from_json(json.loads(existing.config))
+        config = _resumed_config(store, resume)
     else:
         config = TournamentConfig(
             name=name or f"{mode}-{datetime.now():%Y%m%d-%H%M%S}",
             agents=_field(models or [], agents, base),
             format=battle_format,
-            teams=str(teams) if teams else None,
+            teams=str(teams.resolve()) if teams else None,
             games_per_pair=games_per_pair,
             mode=mode,
             candidate=candidate,
@@ -130,11 +128,23 @@ def tournament(
     tournament_id = _stored_config(store, config)
     slots = build(matchups, config.games_per_pair, pool, config.seed)
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
-    status = aio.run(_play(run, server))
-    store.set_status(tournament_id, status)
+    status = "failed"
+    try:
+        status = aio.run(_play(run, server))
+    except* GameStartError as failure:
+        raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
+    finally:
+        store.set_status(tournament_id, status)
     print_leaderboard(store, [tournament_id], csv_path=csv)
     if status == "interrupted":
         raise typer.Exit(INTERRUPTED)
+
+
+def _resumed_config(store: Store, name: str) -> TournamentConfig:
+    existing = store.tournament(name)
+    if existing is None:
+        raise ArenaError(f"no stored tournament named {name!r}")
+    return TournamentConfig.from_json(json.loads(existing.config))
 
 
 async def _play(run: TournamentRun, server: str | None) -> str:
