@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint, event
+from sqlalchemy import UniqueConstraint, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import defer
@@ -183,41 +183,39 @@ class Store:
         record: GameRecord,
         agent_ids: dict[str, int],
     ) -> bool:
-        """Commits one finished game; False when that game of the schedule is already in."""
+        """Commits one finished game; False when that game of the schedule is already in.
+
+        A plain insert, not an ORM object: it runs on the event loop after every battle.
+        """
         p1, p2 = record.seats
-        row = Battle(
-            tournament_id=tournament_id,
-            pairing=pairing,
-            pair_index=record.pair or 0,
-            game=game,
-            format=battle_format,
-            battle_tag=record.battle_tag,
-            p1_agent_id=agent_ids[p1.agent],
-            p2_agent_id=agent_ids[p2.agent],
-            p1_team=p1.team,
-            p2_team=p2.team,
-            winner=record.winner,
-            turns=record.turns,
-            duration=record.duration,
-            end_reason=record.end_reason,
-            p1_decisions=p1.log.decisions,
-            p2_decisions=p2.log.decisions,
-            p1_invalid=p1.log.invalid,
-            p1_timeouts=p1.log.timeouts,
-            p1_errors=p1.log.errors,
-            p2_invalid=p2.log.invalid,
-            p2_timeouts=p2.log.timeouts,
-            p2_errors=p2.log.errors,
-            p1_log=compress_log(p1.log.lines),
-            p2_log=compress_log(p2.log.lines),
-        )
-        with self.session() as session:
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
+        row = {
+            "tournament_id": tournament_id,
+            "pairing": pairing,
+            "pair_index": record.pair or 0,
+            "game": game,
+            "format": battle_format,
+            "battle_tag": record.battle_tag,
+            "winner": record.winner,
+            "turns": record.turns,
+            "duration": record.duration,
+            "end_reason": record.end_reason,
+            "finished_at": _now(),
+        }
+        for prefix, seat in (("p1_", p1), ("p2_", p2)):
+            row |= {
+                f"{prefix}agent_id": agent_ids[seat.agent],
+                f"{prefix}team": seat.team,
+                f"{prefix}decisions": seat.log.decisions,
+                f"{prefix}invalid": seat.log.invalid,
+                f"{prefix}timeouts": seat.log.timeouts,
+                f"{prefix}errors": seat.log.errors,
+                f"{prefix}log": compress_log(seat.log.lines),
+            }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(Battle), row)
+        except IntegrityError:
+            return False
         return True
 
     def finished_games(self, tournament_id: int) -> set[tuple[str, int, int]]:
