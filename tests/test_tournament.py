@@ -66,16 +66,7 @@ def test_killed_tournament_resumes_exactly(server, tmp_path):
         "--name",
         "killme",
     ]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "arena", *args],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while _count(db_path) < 12 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
+    process = _start_until(args, db_path, battles=12)
     process.kill()
     process.wait()
     before = {(b.id, b.battle_tag) for b in _rows(db, "killme")}
@@ -88,6 +79,22 @@ def test_killed_tournament_resumes_exactly(server, tmp_path):
     keys = Counter((b.pairing, b.pair_index, b.game) for b in after)
     assert len(after) == 60 and max(keys.values()) == 1
     assert before <= {(b.id, b.battle_tag) for b in after}
+
+
+def _start_until(args, db_path, battles: int) -> subprocess.Popen:
+    """`arena ARGS` in the background, returned once the store holds `battles` battles."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arena", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while _count(db_path) < battles and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    return process
 
 
 def _count(db_path) -> int:
@@ -245,17 +252,7 @@ def test_sigint_finishes_battles_in_flight_and_exits_130(server, tmp_path):
         "--name",
         "int",
     ]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "arena", *args],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while _count(db_path) < 4 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
+    process = _start_until(args, db_path, battles=4)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
