@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import sys
 from collections.abc import AsyncIterator
 
 import typer
@@ -17,7 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Tables stay readable when output goes to a file or a pipe, where rich assumes 80 columns.
+console = Console() if sys.stdout.isatty() else Console(width=200)
 errors = Console(stderr=True)
 
 
