@@ -37,6 +37,8 @@ class TournamentConfig:
     decision_timeout: float
     max_failures: int
     battle_time_limit: float
+    device: str = "cpu"
+    temperature: float = 0.0
 
     SCHEDULE_FIELDS = ("agents", "format", "teams", "games_per_pair", "mode", "candidate", "seed")
 

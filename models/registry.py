@@ -1,12 +1,14 @@
-"""Agents by name: the shipped bots, or any poke-env `Player` subclass by import path.
+"""Agents by name: the shipped bots, a checkpoint, or a poke-env `Player` by import path.
 
 Shipped bots are themselves import paths, so a user's `pkg.module:Class` and a
-registry name resolve through the same checks.
+registry name resolve through the same checks. A checkpoint (a `.pt` file, a run
+directory, or `DIR@EPOCH`) is checked when it is named, before anything starts.
 """
 
 import importlib
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
 
 from poke_env.player import Player
 
@@ -30,8 +32,9 @@ class AgentSpec:
 
     name: str
     kind: str
-    import_path: str
+    import_path: str  # for a checkpoint: its file
     player_class: type[Player]
+    sha256: str | None = None
 
 
 def _import_class(path: str) -> type:
@@ -48,15 +51,40 @@ def _import_class(path: str) -> type:
         raise UnknownAgent(f"cannot import {path!r}: {module_name} has no {attribute}") from None
 
 
-def resolve(spec: str) -> AgentSpec:
+def _is_checkpoint(spec: str) -> bool:
+    base = spec.partition("@")[0]
+    return base.endswith(".pt") or Path(base).is_dir() or (Path(base).is_file() and ":" not in spec)
+
+
+def resolve_checkpoint(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSpec:
+    """A checked checkpoint as an agent; its player class is bound to the file."""
+    from models import checkpoint  # torch loads here, not for every command
+    from models.neural import NeuralPlayer
+
+    try:
+        path = checkpoint.resolve_path(spec)
+        checkpoint.load(path)
+    except checkpoint.CheckpointError as error:
+        raise UnknownAgent(str(error)) from None
+    name = checkpoint.agent_name(path)
+    attributes = {"checkpoint": str(path), "device": device, "temperature": temperature}
+    cls = type(f"Neural_{path.stem}", (NeuralPlayer,), attributes)
+    return AgentSpec(name, "checkpoint", str(path), cls, checkpoint.sha256(path))
+
+
+def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSpec:
     """The agent a user named, checked to be a playable poke-env Player."""
     if spec in BUILTINS:
         name, kind, path = spec, "builtin", BUILTINS[spec]
+    elif _is_checkpoint(spec):
+        return resolve_checkpoint(spec, device, temperature)
     elif ":" in spec:
         name, kind, path = spec, "import", spec
     else:
         known = ", ".join(BUILTINS)
-        raise UnknownAgent(f"unknown agent {spec!r}: use one of {known} or a pkg.module:Class path")
+        raise UnknownAgent(
+            f"unknown agent {spec!r}: use one of {known}, a checkpoint or a pkg.module:Class path"
+        )
     cls = _import_class(path)
     if not (inspect.isclass(cls) and issubclass(cls, Player)):
         raise UnknownAgent(f"{spec!r} is not a poke-env Player subclass")

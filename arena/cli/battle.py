@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from arena import aio
-from arena.cli.common import app, clean_errors, console, showdown
+from arena.cli.common import DeviceOption, TemperatureOption, app, clean_errors, console, showdown
 from arena.config import defaults
 from arena.match import MatchResult, play_match
 from arena.schedule import check_even
@@ -22,8 +22,8 @@ BATTLE = defaults()["battle"]
 @app.command()
 @clean_errors
 def battle(
-    agent_a: Annotated[str, typer.Argument(help="Agent name or pkg.module:Class.")],
-    agent_b: Annotated[str, typer.Argument(help="Agent name or pkg.module:Class.")],
+    agent_a: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
+    agent_b: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
     battle_format: Annotated[str, typer.Option("--format", help="Showdown format id.")] = BATTLE[
         "format"
     ],
@@ -38,9 +38,11 @@ def battle(
     server: Annotated[
         str | None, typer.Option(help="Use this running server instead of starting one.")
     ] = None,
+    device: DeviceOption = "cpu",
+    temperature: TemperatureOption = 0.0,
 ):
     """Play GAMES games between two agents and print the score."""
-    specs = resolve(agent_a), resolve(agent_b)
+    specs = resolve(agent_a, device, temperature), resolve(agent_b, device, temperature)
     check_even(games, "--games")
     _, pool = load_pool(battle_format, teams)
     result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, server))

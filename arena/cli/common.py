@@ -4,6 +4,7 @@ import contextlib
 import functools
 import sys
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +13,11 @@ from arena.config import defaults
 from arena.errors import ArenaError
 from arena.showdown import running_server
 from models.registry import UnknownAgent
+
+DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu or cuda.")]
+TemperatureOption = Annotated[
+    float, typer.Option(min=0.0, help="Checkpoints sample at this temperature (0: greedy).")
+]
 
 app = typer.Typer(
     help="Tournaments, ratings and ladder play for Pokémon Showdown agents.",

@@ -14,7 +14,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from arena import aio
-from arena.cli.common import app, clean_errors, console, errors, showdown
+from arena.cli.common import (
+    DeviceOption,
+    TemperatureOption,
+    app,
+    clean_errors,
+    console,
+    errors,
+    showdown,
+)
 from arena.cli.reports import print_leaderboard
 from arena.config import defaults
 from arena.errors import ArenaError
@@ -30,22 +38,21 @@ DEFAULTS = defaults()["tournament"]
 INTERRUPTED = 130
 
 
-def _field(models: list[Path], agents: str | None, base: bool) -> tuple[str, ...]:
+def _field(models: list[str], agents: str | None, base: bool) -> tuple[str, ...]:
     """The agents' specs in the order given; the shipped heuristics when none are."""
-    for path in models:
-        if not path.exists():
-            raise ArenaError(f"--models: no such file or directory: {path}")
-        raise ArenaError(f"--models: {path} is not an arena checkpoint")
     if base:
         raise ArenaError("--base: arena ships no base model yet")
+    for spec in models:
+        if not Path(spec.partition("@")[0]).exists():
+            raise ArenaError(f"--models: no such checkpoint: {spec}")
     named = [a.strip() for a in (agents or "").split(",") if a.strip()]
-    return tuple(named) or HEURISTICS
+    return tuple(models) + tuple(named) or HEURISTICS
 
 
-def _specs(field: tuple[str, ...]) -> dict[str, AgentSpec]:
+def _specs(config: TournamentConfig) -> dict[str, AgentSpec]:
     specs = {}
-    for entry in field:
-        spec = resolve(entry)
+    for entry in config.agents:
+        spec = resolve(entry, config.device, config.temperature)
         if spec.name in specs:
             raise ArenaError(f"agent {spec.name!r} is named twice")
         specs[spec.name] = spec
@@ -70,7 +77,10 @@ def _stored_config(store: Store, config: TournamentConfig) -> int:
 @app.command()
 @clean_errors
 def tournament(
-    models: Annotated[list[Path] | None, typer.Option("--models", help="Checkpoint files.")] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option("--models", help="Checkpoints: files, run directories or DIR@EPOCH."),
+    ] = None,
     agents: Annotated[
         str | None, typer.Option(help="Comma-separated names or import paths.")
     ] = None,
@@ -95,6 +105,8 @@ def tournament(
     max_failures: Annotated[int, typer.Option(min=1)] = DEFAULTS["max_failures"],
     battle_time_limit: Annotated[float, typer.Option(min=1)] = DEFAULTS["battle_time_limit"],
     server: Annotated[str | None, typer.Option(help="Use this running server.")] = None,
+    device: DeviceOption = "cpu",
+    temperature: TemperatureOption = 0.0,
     csv: Annotated[
         Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
     ] = None,
@@ -117,9 +129,11 @@ def tournament(
             decision_timeout=decision_timeout,
             max_failures=max_failures,
             battle_time_limit=battle_time_limit,
+            device=device,
+            temperature=temperature,
         )
         store = None
-    specs = _specs(config.agents)
+    specs = _specs(config)
     check_even(config.games_per_pair, "--games-per-pair")
     candidate_name = resolve(config.candidate).name if config.candidate else None
     matchups = pairings(list(specs), config.mode, candidate_name)

@@ -1,0 +1,103 @@
+"""Batched inference: one worker per loaded model collects decisions from every battle.
+
+Dozens of concurrent battles each ask for one decision at a time; the worker gathers
+what arrives within `max_wait_ms` (or `max_batch` requests) and runs them as one
+forward pass on a helper thread, so the event loop keeps serving battles meanwhile.
+Models are loaded once per process and device, however many agents or pairings use them.
+"""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.checkpoint import load
+from models.features import Observation, stack
+from models.policy import Policy, choose, to_tensors
+
+
+class InferenceWorker:
+    def __init__(
+        self,
+        policy: Policy,
+        device: str,
+        max_batch: int = 64,
+        max_wait_ms: float = 2.0,
+        seed: int = 0,
+    ):
+        self.policy, self.device = policy, torch.device(device)
+        self.max_batch, self.max_wait = max_batch, max_wait_ms / 1000
+        self.generator = torch.Generator(device=self.device).manual_seed(seed)
+        self._pending: list[tuple[Observation, np.ndarray, float, asyncio.Future]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self.batches = 0
+
+    async def act(self, observation: Observation, mask: np.ndarray, temperature: float) -> int:
+        """The chosen action for one decision, decided together with its batch."""
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((observation, mask, temperature, future))
+        if len(self._pending) >= self.max_batch:
+            self._flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if batch:
+            asyncio.get_running_loop().create_task(self._run(batch))
+
+    async def _run(self, batch) -> None:
+        observations, masks, temperatures, futures = zip(*batch, strict=True)
+        try:
+            actions = await asyncio.get_running_loop().run_in_executor(
+                self._executor,
+                self.decide,
+                list(observations),
+                np.stack(masks),
+                np.array(temperatures, dtype=np.float32),
+            )
+        except Exception as error:  # every waiting battle gets the failure, none hangs
+            for future in futures:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        self.batches += 1
+        for future, action in zip(futures, actions, strict=True):
+            if not future.done():
+                future.set_result(int(action))
+
+    @torch.no_grad()
+    def decide(
+        self, observations: list[Observation], masks: np.ndarray, temperatures: np.ndarray
+    ) -> np.ndarray:
+        """One forward pass for a batch; greedy rows and sampled rows side by side."""
+        logits, _ = self.policy(to_tensors(stack(observations), self.device))
+        mask = torch.as_tensor(masks, device=self.device)
+        greedy = choose(logits, mask, 0.0)
+        if not (temperatures > 0).any():
+            return greedy.cpu().numpy()
+        scale = torch.as_tensor(np.maximum(temperatures, 1e-6), device=self.device)
+        sampled = choose(logits / scale.unsqueeze(-1), mask, 1.0, self.generator)
+        hot = torch.as_tensor(temperatures > 0, device=self.device)
+        return torch.where(hot, sampled, greedy).cpu().numpy()
+
+
+_workers: dict[tuple[str, str, int, float], InferenceWorker] = {}
+
+
+def shared_worker(
+    path: Path, device: str, max_batch: int = 64, max_wait_ms: float = 2.0
+) -> InferenceWorker:
+    """The process's worker for this checkpoint file on this device, loaded on first use."""
+    key = (str(Path(path).resolve()), device, max_batch, max_wait_ms)
+    if key not in _workers:
+        policy = load(Path(path)).policy(device)
+        _workers[key] = InferenceWorker(policy, device, max_batch, max_wait_ms)
+    return _workers[key]
