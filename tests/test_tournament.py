@@ -262,7 +262,7 @@ def test_sigint_finishes_battles_in_flight_and_exits_130(server, tmp_path):
 
 
 BAD = {
-    "missing checkpoint": (["--models", "ckpts/nope.pt"], "no such file or directory"),
+    "missing checkpoint": (["--models", "ckpts/nope.pt"], "no such checkpoint: ckpts/nope.pt"),
     "unknown agent": (["--agents", "random,nobody"], "unknown agent 'nobody'"),
     "gauntlet without candidate": (["--mode", "gauntlet"], "--mode gauntlet needs --candidate"),
     "odd games per pair": (["--games-per-pair", "3"], "positive even number"),

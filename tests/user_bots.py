@@ -38,3 +38,23 @@ class SlowSyncPlayer(Player):
     def choose_move(self, battle):
         time.sleep(0.6)
         return self.choose_random_move(battle)
+
+
+class MaskProbePlayer(Player):
+    """Checks arena's action mask and encoder at every real decision, then plays randomly."""
+
+    seen: list = []
+
+    def choose_move(self, battle):
+        from models.actions import N_MOVES, actions
+        from models.features import encode
+
+        legal = actions(battle)
+        decoded = {_key(slot, k < N_MOVES) for k, slot in enumerate(legal.slots) if legal.mask[k]}
+        valid = {_key(o.order, hasattr(o.order, "base_power")) for o in battle.valid_orders}
+        MaskProbePlayer.seen.append((decoded, valid, encode(battle), legal.mask))
+        return self.choose_random_move(battle)
+
+
+def _key(target, is_move: bool):
+    return ("move", target.id) if is_move else ("switch", target.species)

@@ -77,6 +77,12 @@ def _stored_config(store: Store, config: TournamentConfig) -> int:
 @app.command()
 @clean_errors
 def tournament(
+    more_models: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="More checkpoints, as the shell expands `--models ckpts/*`.", show_default=False
+        ),
+    ] = None,
     models: Annotated[
         list[str] | None,
         typer.Option("--models", help="Checkpoints: files, run directories or DIR@EPOCH."),
@@ -118,7 +124,7 @@ def tournament(
     else:
         config = TournamentConfig(
             name=name or f"{mode}-{datetime.now():%Y%m%d-%H%M%S}",
-            agents=_field(models or [], agents, base),
+            agents=_field([*(models or []), *(more_models or [])], agents, base),
             format=battle_format,
             teams=str(teams.resolve()) if teams else None,
             games_per_pair=games_per_pair,
