@@ -73,7 +73,7 @@ class InferenceWorker:
             if not future.done():
                 future.set_result(int(action))
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def decide(
         self, observations: list[Observation], masks: np.ndarray, temperatures: np.ndarray
     ) -> np.ndarray:
