@@ -14,8 +14,10 @@ from arena.game import GameRecord
 from arena.ratings import LiveRatings
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
+from arena.showdown import server_url
 from arena.stats import Outcome
 from arena.store import Store
+from arena.workers import Job, play_in_workers
 from models.registry import AgentSpec
 
 SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
@@ -39,6 +41,7 @@ class TournamentConfig:
     battle_time_limit: float
     device: str = "cpu"
     temperature: float = 0.0
+    workers: int = 1
 
     SCHEDULE_FIELDS = ("agents", "format", "teams", "games_per_pair", "mode", "candidate", "seed")
 
@@ -96,12 +99,13 @@ class TournamentRun:
         self.pending = [slot for slot in slots if slot.key not in finished]
         self.progress = Progress(total=len(slots), done=len(slots) - len(self.pending))
         self.agent_ids = {
-            name: store.agent_id(name, spec.kind, spec.import_path) for name, spec in specs.items()
+            name: store.agent_id(name, spec.kind, spec.import_path, spec.sha256)
+            for name, spec in specs.items()
         }
         self.stop = asyncio.Event()
 
-    async def play(self, websocket_url: str) -> None:
-        names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
+    async def play(self, websocket_url: str | None) -> None:
+        """Plays what is pending, on the given server or on ones started for the run."""
         settings = PlaySettings(
             self.config.format,
             self.config.concurrency,
@@ -109,9 +113,22 @@ class TournamentRun:
             self.config.max_failures,
             self.config.battle_time_limit,
         )
-        specs = {name: self.specs[name] for name in names}
+        self.progress.started = time.perf_counter()
         try:
-            async with field(specs, websocket_url, settings) as players:
+            if self.config.workers > 1:
+                job = Job(
+                    self.config.agents,
+                    self.config.device,
+                    self.config.temperature,
+                    settings,
+                    tuple(self.pending),
+                    websocket_url,
+                )
+                await play_in_workers(job, self.config.workers, self._record, self.stop)
+                return
+            names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
+            specs = {name: self.specs[name] for name in names}
+            async with server_url(websocket_url) as url, field(specs, url, settings) as players:
                 self.progress.started = time.perf_counter()
                 await play_slots(self.pending, players, settings, self._record, self.stop)
         finally:

@@ -46,8 +46,14 @@ async def poke_env_rate(url: str, fmt: str, games: int, concurrency: int) -> flo
 async def arena_rate(url: str, fmt: str, games: int, concurrency: int) -> float:
     agent = resolve("random")
     result = await play_match(
-        agent, agent, websocket_url=url, battle_format=fmt, pool=None,
-        games=games, concurrency=concurrency, seed=0,
+        agent,
+        agent,
+        websocket_url=url,
+        battle_format=fmt,
+        pool=None,
+        games=games,
+        concurrency=concurrency,
+        seed=0,
     )
     assert len(result.games) == games
     return result.battles_per_second

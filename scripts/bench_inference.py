@@ -87,8 +87,10 @@ async def main(args) -> None:
         initialise(PolicyConfig.sized(args.size), seed=0).save(path)
         policy = load(path).policy(args.device)
         parameters = sum(p.numel() for p in policy.parameters())
-        print(f"model: size {args.size}, {parameters:,} parameters, device {args.device}, "
-              f"{torch.get_num_threads()} torch threads")
+        print(
+            f"model: size {args.size}, {parameters:,} parameters, device {args.device}, "
+            f"{torch.get_num_threads()} torch threads"
+        )
         async with running_server() as server:
             states = await record_states(server.websocket_url, pool, 640)
             worker = InferenceWorker(policy, args.device)

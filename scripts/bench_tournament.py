@@ -4,6 +4,7 @@ Part 1 (speed): five heuristic agents, gen1ou, round robin, 40 games per pairing
 poke-env's `cross_evaluate` plays one pairing after another with `--per-player`
 battles in flight per player; arena interleaves all pairings with the same number of
 battles in flight per player on average (total = per-player x agents / 2).
+arena is also timed with worker processes (`--workers`), each with its own server.
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
 """
@@ -50,8 +51,11 @@ async def cross_evaluate_rate(url, fmt, pool, games_per_pair, per_player) -> flo
         resolve(name).player_class(
             account_configuration=AccountConfiguration(username_for(name), None),
             server_configuration=ServerConfiguration(url, f"{http}/action.php?"),
-            battle_format=fmt, max_concurrent_battles=per_player, log_level=logging.CRITICAL,
-            loop=asyncio.get_running_loop(), team=PoolTeams(pool, seed) if pool else None,
+            battle_format=fmt,
+            max_concurrent_battles=per_player,
+            log_level=logging.CRITICAL,
+            loop=asyncio.get_running_loop(),
+            team=PoolTeams(pool, seed) if pool else None,
         )
         for seed, name in enumerate(AGENTS)
     ]
@@ -63,11 +67,20 @@ async def cross_evaluate_rate(url, fmt, pool, games_per_pair, per_player) -> flo
     return len(pairings(AGENTS, "round-robin", None)) * games_per_pair / elapsed
 
 
-def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency) -> TournamentRun:
+def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency, workers=1):
     config = TournamentConfig(
-        name=name, agents=tuple(agents), format=fmt, teams=None, games_per_pair=games_per_pair,
-        mode="round-robin", candidate=None, concurrency=concurrency, seed=0,
-        decision_timeout=10, max_failures=5, battle_time_limit=900,
+        name=name,
+        agents=tuple(agents),
+        format=fmt,
+        teams=None,
+        games_per_pair=games_per_pair,
+        mode="round-robin",
+        candidate=None,
+        concurrency=concurrency,
+        seed=0,
+        decision_timeout=10,
+        max_failures=5,
+        battle_time_limit=900,
     )
     tournament = store.create_tournament(name, config.to_json())
     slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)
@@ -75,9 +88,11 @@ def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency) -> To
     return TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
 
 
-async def arena_rate(url, store, fmt, pool, games_per_pair, concurrency, tag) -> float:
-    run = arena_run(store, f"speed-{tag}", AGENTS, fmt, pool, games_per_pair, concurrency)
-    await run.play(url)
+async def arena_rate(url, store, fmt, pool, games_per_pair, concurrency, workers) -> float:
+    run = arena_run(
+        store, f"speed-{workers}", AGENTS, fmt, pool, games_per_pair, concurrency, workers
+    )
+    await run.play(url if workers == 1 else None)  # several workers: a server each
     return run.progress.rate
 
 
@@ -98,8 +113,10 @@ async def memory(url, store, battles: int) -> None:
         record(slot, game)
         if run.progress.done in (100, 1000, 2000, 3000) or run.progress.done == battles:
             marks[run.progress.done] = rss_mib()
-            print(f"  after {run.progress.done:5d} battles: RSS {marks[run.progress.done]:.0f} MiB",
-                  flush=True)
+            print(
+                f"  after {run.progress.done:5d} battles: RSS {marks[run.progress.done]:.0f} MiB",
+                flush=True,
+            )
 
     run._record = watch
     await run.play(url)
@@ -114,13 +131,24 @@ async def main(args) -> None:
         store = Store.open(f"sqlite:///{folder}/bench.db")
         async with running_server() as server:
             url = server.websocket_url
-            arena = await arena_rate(url, store, "gen1ou", pool, args.games_per_pair,
-                                     concurrency, 1)
+            arena = await arena_rate(
+                url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1
+            )
             print(f"arena tournament     {arena:6.2f} battles/s  (concurrency {concurrency})")
-            peer = await cross_evaluate_rate(url, "gen1ou", pool, args.games_per_pair,
-                                             args.per_player)
+            peer = await cross_evaluate_rate(
+                url, "gen1ou", pool, args.games_per_pair, args.per_player
+            )
             print(f"poke-env cross_eval  {peer:6.2f} battles/s  (per player {args.per_player})")
             print(f"ratio arena/cross_evaluate = {arena / peer:.2f}x", flush=True)
+            for workers in args.workers:
+                rate = await arena_rate(
+                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, workers
+                )
+                print(
+                    f"arena, {workers} workers    {rate:6.2f} battles/s  (a server each)  "
+                    f"ratio {rate / peer:.2f}x",
+                    flush=True,
+                )
             if args.long:
                 await memory(url, store, args.long)
 
@@ -130,4 +158,11 @@ if __name__ == "__main__":
     parser.add_argument("--games-per-pair", type=int, default=40)
     parser.add_argument("--per-player", type=int, default=8)
     parser.add_argument("--long", type=int, default=3000, help="battles; 0 skips part 2")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="*",
+        default=[2],
+        help="also time arena with these numbers of worker processes",
+    )
     aio.run(main(parser.parse_args()))

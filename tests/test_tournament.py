@@ -291,3 +291,25 @@ def _check_rejected(args, expected):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], result.stderr
     assert showdown_pids() == before
+
+
+def test_worker_processes_play_the_same_schedule(server, tmp_path):
+    db = f"sqlite:///{tmp_path / 'workers.db'}"
+    args = [
+        "--agents",
+        "random,max-power,grunt",
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "6",
+        "--workers",
+        "2",
+        "--name",
+        "wk",
+    ]
+    result = _tournament(server, db, *args)
+    assert result.returncode == 0, result.stderr
+    battles = _rows(db, "wk")
+    assert len(battles) == 18
+    assert len({(b.pairing, b.pair_index, b.game) for b in battles}) == 18
+    assert _store(db).tournament("wk").status == "finished"

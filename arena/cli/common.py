@@ -3,7 +3,6 @@
 import contextlib
 import functools
 import sys
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import typer
@@ -11,7 +10,7 @@ from rich.console import Console
 
 from arena.config import defaults
 from arena.errors import ArenaError
-from arena.showdown import running_server
+from arena.showdown import server_url
 from models.registry import UnknownAgent
 
 DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu or cuda.")]
@@ -55,11 +54,9 @@ def websocket_url(server: str) -> str:
     return url.rstrip("/") + "/showdown/websocket"
 
 
-@contextlib.asynccontextmanager
-async def showdown(server: str | None) -> AsyncIterator[str]:
+def showdown(server: str | None) -> contextlib.AbstractAsyncContextManager[str]:
     """The websocket URL of the given server, or of one started for the command."""
-    if server:
-        yield websocket_url(server)
-        return
-    async with running_server(startup_timeout=defaults()["server"]["startup_timeout"]) as info:
-        yield info.websocket_url
+    return server_url(
+        websocket_url(server) if server else None,
+        startup_timeout=defaults()["server"]["startup_timeout"],
+    )

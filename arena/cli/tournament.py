@@ -21,7 +21,7 @@ from arena.cli.common import (
     clean_errors,
     console,
     errors,
-    showdown,
+    websocket_url,
 )
 from arena.cli.reports import print_leaderboard
 from arena.config import defaults
@@ -32,6 +32,7 @@ from arena.schedule import build, check_even, pairings
 from arena.store import Store
 from arena.teams import load_pool
 from arena.tournament import TournamentConfig, TournamentRun
+from arena.workers import WorkerFailed
 from models.registry import HEURISTICS, AgentSpec, resolve
 
 DEFAULTS = defaults()["tournament"]
@@ -113,6 +114,9 @@ def tournament(
     server: Annotated[str | None, typer.Option(help="Use this running server.")] = None,
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes, each with its own Showdown server.")
+    ] = DEFAULTS["workers"],
     csv: Annotated[
         Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
     ] = None,
@@ -137,6 +141,7 @@ def tournament(
             battle_time_limit=battle_time_limit,
             device=device,
             temperature=temperature,
+            workers=workers,
         )
         store = None
     specs = _specs(config)
@@ -151,7 +156,7 @@ def tournament(
     status = "failed"
     try:
         status = aio.run(_play(run, server))
-    except* GameStartError as failure:
+    except* (GameStartError, WorkerFailed) as failure:
         raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
     finally:
         store.set_status(tournament_id, status)
@@ -187,8 +192,7 @@ async def _play(run: TournamentRun, server: str | None) -> str:
     try:
         with Live(view.render(), console=console, refresh_per_second=4, transient=True) as live:
             run.on_game = lambda _run: live.update(view.render())
-            async with showdown(server) as url:
-                await run.play(url)
+            await run.play(websocket_url(server) if server else None)
     except asyncio.CancelledError:
         return "interrupted"
     finally:

@@ -65,7 +65,7 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ties a child to arena's life, so a killed arena leaves no server behind (Linux)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -115,7 +115,7 @@ class ShowdownServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=None if self.detach else _die_with_parent,
+                preexec_fn=None if self.detach else die_with_parent,
             )
         self.info = ServerInfo(self.port, self._process.pid, str(log_path), time.time())
         _run_file(self.port).write_text(json.dumps(asdict(self.info)))
@@ -232,3 +232,13 @@ async def running_server(port: int | None = None, **options) -> AsyncIterator[Se
         yield info
     finally:
         await asyncio.to_thread(server.stop)
+
+
+@contextlib.asynccontextmanager
+async def server_url(url: str | None, **options) -> AsyncIterator[str]:
+    """`url` when one is given, else the address of a server started for the duration."""
+    if url:
+        yield url
+        return
+    async with running_server(**options) as info:
+        yield info.websocket_url

@@ -1,0 +1,127 @@
+"""Worker processes: several event loops for machines where one Python process is the
+bottleneck (poke-env runs all of a process's players on one thread).
+
+Each worker resolves the same agents, runs its own Showdown server unless one is given,
+takes slot numbers from a shared queue until the queue or `stop` says enough, plays them
+with the ordinary runner and sends each record back. The parent keeps the schedule, the
+store and the ratings, so resuming and reports do not change.
+"""
+
+import asyncio
+import multiprocessing
+import queue
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+from arena import aio
+from arena.game import GameRecord
+from arena.runner import PlaySettings, field, play_slots
+from arena.schedule import Slot
+from arena.showdown import server_url
+from arena.showdown.server import die_with_parent
+from models.registry import resolve
+
+POLL = 0.2  # seconds between checks of the result queue
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process stopped with an error; the message is its one-line account."""
+
+
+@dataclass(frozen=True)
+class Job:
+    agents: tuple[str, ...]
+    device: str
+    temperature: float
+    settings: PlaySettings
+    slots: tuple[Slot, ...]
+    websocket_url: str | None
+
+
+def _slots_from(tasks, slots: tuple[Slot, ...], halt) -> Iterator[Slot]:
+    while not halt.is_set():
+        index = tasks.get()
+        if index is None:
+            return
+        yield slots[index]
+
+
+async def _work(job: Job, worker: int, tasks, results, halt) -> None:
+    resolved = (resolve(agent, job.device, job.temperature) for agent in job.agents)
+    specs = {spec.name: spec for spec in resolved}
+
+    def send(slot: Slot, record: GameRecord) -> None:
+        results.put(("record", worker, (slot.key, record)))
+
+    async with server_url(job.websocket_url) as url, field(specs, url, job.settings) as players:
+        await play_slots(_slots_from(tasks, job.slots, halt), players, job.settings, send)
+
+
+def _main(job: Job, worker: int, tasks, results, halt) -> None:
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    try:
+        aio.run(_work(job, worker, tasks, results, halt))
+    except BaseException as error:  # reported to the parent, which stops the others
+        results.put(("error", worker, f"worker {worker}: {type(error).__name__}: {error}"))
+    results.put(("done", worker, None))
+
+
+def _next_message(results):
+    try:
+        return results.get(timeout=POLL)
+    except queue.Empty:
+        return None
+
+
+async def play_in_workers(
+    job: Job,
+    workers: int,
+    on_record: Callable[[Slot, GameRecord], None],
+    stop: asyncio.Event,
+) -> None:
+    """Plays `job.slots` across `workers` processes; returns when all have stopped."""
+    context = multiprocessing.get_context("spawn")
+    tasks, results, halt = context.Queue(), context.Queue(), context.Event()
+    tasks.cancel_join_thread()  # slots left unplayed after a stop must not hold up exit
+    for index in range(len(job.slots)):
+        tasks.put(index)
+    for _ in range(workers):
+        tasks.put(None)
+    share = replace(job.settings, concurrency=max(1, job.settings.concurrency // workers))
+    job = replace(job, settings=share)
+    processes = [
+        context.Process(target=_main, args=(job, k, tasks, results, halt), daemon=True)
+        for k in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    by_key = {slot.key: slot for slot in job.slots}
+    running, failures = set(range(workers)), []
+    loop = asyncio.get_running_loop()
+    try:
+        while running:
+            if stop.is_set():
+                halt.set()
+            message = await loop.run_in_executor(None, _next_message, results)
+            if message is None:
+                running -= {k for k in running if not processes[k].is_alive()}
+                continue
+            kind, worker, payload = message
+            if kind == "record":
+                key, record = payload
+                on_record(by_key[key], record)
+            elif kind == "error":
+                failures.append(payload)
+                halt.set()
+            else:
+                running.discard(worker)
+    finally:
+        halt.set()
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+    if failures:
+        raise WorkerFailed(failures[0])
