@@ -83,7 +83,7 @@ def _opponent_order(battle: Battle) -> list[Pokemon | None]:
 
 
 def _pokemon_features(mon: Pokemon, own: bool) -> np.ndarray:
-    stats = stats_of(mon)
+    stats, types = stats_of(mon), set(mon.types)
     return np.array(
         [
             mon.current_hp_fraction,
@@ -93,7 +93,7 @@ def _pokemon_features(mon: Pokemon, own: bool) -> np.ndarray:
             *(float(mon.status == s) for s in STATUSES),
             *(mon.boosts.get(b, 0) / 6 for b in BOOSTS),
             *(stats[s] / 500 for s in STATS),
-            *(float(t in mon.types) for t in TYPES),
+            *(float(t in types) for t in TYPES),
             mon.level / 100,
             float(own),
         ],
@@ -101,25 +101,51 @@ def _pokemon_features(mon: Pokemon, own: bool) -> np.ndarray:
     )
 
 
-def _move_features(battle, move: Move, user: Pokemon, target: Pokemon | None, damage: bool):
-    if move.id in SPECIAL_MOVES:  # recharge, struggle, fight: present, nothing more known
-        return np.eye(1, MOVE_FEATURES, dtype=np.float32)[0]
-    effectiveness = target.damage_multiplier(move) if target is not None else 1.0
-    estimate = expected_damage(battle, move, user, target) if damage and target is not None else 0.0
-    pp = move.current_pp / move.max_pp if move.max_pp else 1.0
-    return np.array(
+PP, EFFECTIVENESS, DAMAGE = 3, 4, 5  # the move features that change during a battle
+
+
+@dataclass(frozen=True)
+class _MoveData:
+    """What never changes about a move in a generation: read once, not every decision."""
+
+    vocabulary_id: int
+    type: PokemonType | None
+    type_id: int
+    features: np.ndarray
+
+
+@cache
+def _move_data(move_id: str, gen: int) -> _MoveData:
+    if move_id in SPECIAL_MOVES:  # recharge, struggle, fight: present, nothing more known
+        return _MoveData(0, None, 0, np.eye(1, MOVE_FEATURES, dtype=np.float32)[0])
+    move = Move(move_id, gen=gen)
+    category = move.category
+    features = np.array(
         [
             1.0,
             move.base_power / 150,
             move.accuracy,
-            pp,
-            effectiveness / 4,
-            min(estimate, 2.0),
+            0.0,
+            0.0,
+            0.0,
             move.priority / 5,
-            *(float(move.category == c) for c in CATEGORIES),
+            *(float(category == c) for c in CATEGORIES),
         ],
         dtype=np.float32,
     )
+    return _MoveData(move_vocabulary().get(move_id, 0), move.type, type_id(move.type), features)
+
+
+def _move_features(battle, move: Move, data: _MoveData, user, target, damage: bool):
+    features = data.features.copy()
+    if data.type is None:
+        return features
+    features[PP] = move.current_pp / move.max_pp if move.max_pp else 1.0
+    if target is not None:
+        features[EFFECTIVENESS] = target.damage_multiplier(data.type) / 4
+        if damage:
+            features[DAMAGE] = min(expected_damage(battle, move, user, target), 2.0)
+    return features
 
 
 def _globals(battle: Battle) -> np.ndarray:
@@ -144,7 +170,7 @@ def _globals(battle: Battle) -> np.ndarray:
 
 def encode(battle: Battle) -> Observation:
     """The observation for the player's next decision; never raises on a live battle."""
-    species_ids, moves = species_vocabulary(), move_vocabulary()
+    species_ids = species_vocabulary()
     obs = Observation(
         species=np.zeros(N_ENTITIES, np.int64),
         pokemon=np.zeros((N_ENTITIES, POKEMON_FEATURES), np.float32),
@@ -167,9 +193,9 @@ def encode(battle: Battle) -> Observation:
         for j, move in enumerate(slots):
             if move is None:
                 continue
-            obs.moves[k, j] = moves.get(move.id, 0)
-            obs.move_types[k, j] = type_id(move.type)
-            obs.move_features[k, j] = _move_features(battle, move, mon, target, damage=k == 0)
+            data = _move_data(move.id, battle.gen)
+            obs.moves[k, j], obs.move_types[k, j] = data.vocabulary_id, data.type_id
+            obs.move_features[k, j] = _move_features(battle, move, data, mon, target, k == 0)
     return obs
 
 
