@@ -20,6 +20,8 @@ from poke_env.data import to_id_str
 from poke_env.player import Player
 from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 
+from arena.errors import ArenaError
+from arena.login import LoginRefused, use_login
 from models.registry import AgentSpec
 
 log = logging.getLogger("arena")
@@ -52,7 +54,31 @@ class ArenaPlayer(Player):
         self._next_battle: asyncio.Future | None = None
         self._finished: dict[str, asyncio.Future] = {}
         self._reported_errors: Counter[str] = Counter()
+        self.refusals: asyncio.Queue[str] = asyncio.Queue()
         super().__init__(*args, **kwargs)
+        self._route_refusals()
+
+    def _route_refusals(self) -> None:
+        """Showdown's refusals (a refused name, a popup) go to `refusals` as text.
+
+        poke-env would raise inside its message task on a refused name, where nobody
+        waits for the error; arena needs the server's reason to report it.
+        """
+        handle = self.ps_client._handle_message
+
+        async def routed(message: str) -> None:
+            if message.startswith(("|nametaken|", "|popup|")):
+                reason = (
+                    message.split("|", 3)[-1]
+                    if message.startswith("|nametaken|")
+                    else (message.removeprefix("|popup|"))
+                )
+                self.refusals.put_nowait(reason.replace("||", " ").strip())
+                if message.startswith("|nametaken|"):
+                    return
+            await handle(message)
+
+        self.ps_client._handle_message = routed
 
     # -- starting games -------------------------------------------------------------
 
@@ -161,18 +187,29 @@ def username_for(agent_name: str) -> str:
     return f"{stem}-{secrets.token_hex(3)}"
 
 
+@dataclass(frozen=True)
+class Account:
+    """A name to play under; with a password it is logged in through `login_url`."""
+
+    username: str
+    password: str | None = None
+    login_url: str | None = None
+
+
 async def spawn(
     spec: AgentSpec,
     websocket_url: str,
     battle_format: str,
     decision_timeout: float = ArenaPlayer.decision_timeout,
     max_failures: int = ArenaPlayer.max_failures,
+    account: Account | None = None,
 ) -> ArenaPlayer:
     """A logged-in player for `spec`, living on the running event loop."""
     cls = type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
     http = websocket_url.replace("ws", "http", 1).split("/showdown")[0]
+    username = account.username if account else username_for(spec.name)
     player = cls(
-        account_configuration=AccountConfiguration(username_for(spec.name), None),
+        account_configuration=AccountConfiguration(username, None),
         server_configuration=ServerConfiguration(websocket_url, f"{http}/action.php?"),
         battle_format=battle_format,
         max_concurrent_battles=0,
@@ -180,9 +217,40 @@ async def spawn(
         loop=asyncio.get_running_loop(),
     )
     player.decision_timeout, player.max_failures = decision_timeout, max_failures
-    await asyncio.wait_for(player.ps_client.logged_in.wait(), LOGIN_TIMEOUT)
+    if account and account.password:
+        use_login(player.ps_client, account.login_url, account.password, player.refusals)
+    try:
+        await _logged_in(player, websocket_url)
+    except BaseException:
+        await close(player)
+        raise
     return player
 
 
+async def _logged_in(player: ArenaPlayer, websocket_url: str) -> None:
+    """Waits for the login; a refusal or a dead connection becomes one clear error."""
+    outcomes = {
+        asyncio.ensure_future(player.ps_client.logged_in.wait()): "in",
+        asyncio.ensure_future(player.refusals.get()): "refused",
+        # shielded: cancelling this wait must not cancel the connection itself
+        asyncio.ensure_future(
+            asyncio.shield(asyncio.wrap_future(player.ps_client._listening_coroutine))
+        ): "closed",
+    }
+    done, pending = await asyncio.wait(
+        outcomes, timeout=LOGIN_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+    )
+    for future in pending:
+        future.cancel()
+    if not done:
+        raise ArenaError(f"no login at {websocket_url} within {LOGIN_TIMEOUT:.0f}s", 1)
+    first = done.pop()
+    if outcomes[first] == "refused":
+        raise LoginRefused(f"{player.username} was refused: {first.result()}", 1)
+    if outcomes[first] == "closed":
+        raise ArenaError(f"cannot reach the Showdown server at {websocket_url}", 1)
+
+
 async def close(player: Player) -> None:
-    await player.ps_client.stop_listening()
+    if hasattr(player.ps_client, "websocket"):  # absent when it never connected
+        await player.ps_client.stop_listening()

@@ -1,14 +1,18 @@
 """Statistics over game outcomes: win-rate intervals, pair (pentanomial) counts and the
-sequential probability ratio test that decides promotions.
+sequential probability ratio test that will gate promotions.
 
-Games come in side-swapped pairs on the same two teams, so the pair is the unit: two
-games of one pair are not independent (the teams decide a lot), two pairs are.
+Games come in side-swapped pairs on the same two teams, so the pair is the unit: the two
+games of one pair are not independent (the teams decide a lot), two pairs are. Everything
+here takes plain data so the callers decide where outcomes come from.
 """
 
 import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+PAIR_SCORES = (0.0, 0.25, 0.5, 0.75, 1.0)  # per-game score of each pentanomial bucket
+REGULARISER = 1e-3  # stands in for empty buckets, as fishtest does, so the variance is > 0
 
 
 @dataclass(frozen=True)
@@ -18,30 +22,38 @@ class Outcome:
     a: str
     b: str
     score: float  # 1.0 a won, 0.0 b won, 0.5 tie
-    unit: tuple  # the side-swapped pair it belongs to
+    unit: tuple  # the statistical unit: both games of a side-swapped pair share it
 
 
 def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval; honest near 0% and 100%, where the normal one is not."""
+    """Wilson score interval for a rate; unlike the normal interval it stays inside [0, 1]
+    and keeps a sensible width near 0% and 100%. Ties count as half a success."""
     if n == 0:
         return 0.0, 1.0
     p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    scale = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / scale
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / scale
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def score_from_elo(elo: float) -> float:
+    """Expected score of a player `elo` points stronger (logistic, 400 scale)."""
     return 1 / (1 + 10 ** (-elo / 400))
 
 
 def elo_from_score(score: float) -> float:
+    """Elo difference implied by an expected score; clamped so 0% and 100% stay finite."""
     score = min(max(score, 1e-9), 1 - 1e-9)
     return -400 * math.log10(1 / score - 1)
 
 
 def pentanomial(outcomes: Iterable[Outcome], a: str, b: str) -> tuple[int, int, int, int, int]:
-    """Counts of pair scores 0, 0.5, 1, 1.5, 2 for `a` over complete pairs against `b`."""
+    """Counts of `a`'s pair scores 0, 0.5, 1, 1.5, 2 against `b`.
+
+    Only complete pairs count: a lone game of an unfinished pair would bring back the
+    side and team bias that pairing exists to cancel.
+    """
     pairs: dict[tuple, list[float]] = defaultdict(list)
     for o in outcomes:
         if (o.a, o.b) == (a, b):
@@ -52,53 +64,61 @@ def pentanomial(outcomes: Iterable[Outcome], a: str, b: str) -> tuple[int, int, 
     for scores in pairs.values():
         if len(scores) == 2:
             counts[round(2 * sum(scores))] += 1
-    return tuple(counts)
+    return counts[0], counts[1], counts[2], counts[3], counts[4]
 
 
 @dataclass(frozen=True)
 class SprtResult:
+    """Where the test stands: stop at "H1" or "H0", otherwise play more pairs."""
+
     llr: float
     lower: float
     upper: float
-    pairs: int
-
-    @property
-    def decision(self) -> str:
-        if self.llr >= self.upper:
-            return "H1"
-        if self.llr <= self.lower:
-            return "H0"
-        return "continue"
+    decision: str
 
 
 def sprt(
-    pent: tuple[int, ...], elo0: float, elo1: float, alpha: float = 0.05, beta: float = 0.05
+    pent: tuple[int, int, int, int, int],
+    elo0: float,
+    elo1: float,
+    alpha: float = 0.05,
+    beta: float = 0.05,
 ) -> SprtResult:
-    """Generalised SPRT on game pairs (as fishtest and fastchess run it).
+    """Generalised SPRT on game pairs, in the approximation fishtest and fastchess use.
 
-    With per-game pair scores x_k in {0, 1/4, 1/2, 3/4, 1} (pair score / 2) and their
-    empirical mean m and variance v over N pairs, and s0, s1 the expected scores of
-    elo0 and elo1 (logistic Elo), the log-likelihood ratio is approximately
-    LLR = N (s1 - s0) (2m - s0 - s1) / (2v). H1 (better by elo1) is accepted once
-    LLR >= log((1 - beta) / alpha), H0 once LLR <= log(beta / (1 - alpha)).
-    Counts are regularised by a tiny pseudo-count so v > 0 on all-equal data.
+    Each pair gives a per-game score x in {0, 1/4, 1/2, 3/4, 1} (pair score / 2). From the
+    pentanomial frequencies (empty buckets set to 1e-3) take the mean m and variance v of
+    x over the N pairs, and s0 = score_from_elo(elo0), s1 = score_from_elo(elo1). Then
+
+        LLR = N * (s1 - s0) * (2m - s0 - s1) / (2v)
+
+    H1 (stronger by elo1) is accepted once LLR >= log((1 - beta) / alpha), H0 (no better
+    than elo0) once LLR <= log(beta / (1 - alpha)); in between, keep playing. Pairs rather
+    than games are the samples because the pair variance is what the games really carry.
     """
     lower, upper = math.log(beta / (1 - alpha)), math.log((1 - beta) / alpha)
-    n = sum(pent)
-    if n == 0:
-        return SprtResult(0.0, lower, upper, 0)
-    counts = [c + 1e-3 for c in pent]
-    total = sum(counts)
-    values = [k / 4 for k in range(5)]
-    mean = sum(c * x for c, x in zip(counts, values, strict=True)) / total
-    var = sum(c * (x - mean) ** 2 for c, x in zip(counts, values, strict=True)) / total
+    pairs = sum(pent)
+    if pairs == 0:
+        return SprtResult(0.0, lower, upper, "continue")
+    mean, var = _mean_and_variance([max(c, REGULARISER) for c in pent])
     s0, s1 = score_from_elo(elo0), score_from_elo(elo1)
-    llr = n * (s1 - s0) * (2 * mean - s0 - s1) / (2 * var)
-    return SprtResult(llr, lower, upper, n)
+    llr = pairs * (s1 - s0) * (2 * mean - s0 - s1) / (2 * var)
+    decision = "H1" if llr >= upper else "H0" if llr <= lower else "continue"
+    return SprtResult(llr, lower, upper, decision)
+
+
+def _mean_and_variance(counts: list[float]) -> tuple[float, float]:
+    total = sum(counts)
+    mean = sum(c * x for c, x in zip(counts, PAIR_SCORES, strict=True)) / total
+    var = sum(c * (x - mean) ** 2 for c, x in zip(counts, PAIR_SCORES, strict=True)) / total
+    return mean, var
 
 
 @dataclass(frozen=True)
 class Cell:
+    """One agent's record against one opponent, with a Wilson interval on its rate so a
+    handful of games does not read as a verdict."""
+
     wins: int
     losses: int
     ties: int
@@ -109,7 +129,8 @@ class Cell:
 
 
 def win_rate_matrix(outcomes: Iterable[Outcome]) -> dict[tuple[str, str], Cell]:
-    """Each ordered (agent, opponent) that met: the agent's record and win rate."""
+    """Each ordered (agent, opponent) that met, keyed both ways so a table can be read
+    from either side."""
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for o in outcomes:
         for me, other, score in ((o.a, o.b, o.score), (o.b, o.a, 1 - o.score)):
