@@ -133,3 +133,56 @@ def standings(
     for rank, row in enumerate(rows, 1):
         row.rank = rank
     return rows
+
+
+LADDER_OPPONENT = "ladder-opponent"  # the kind of agent rows for people met on a ladder
+
+
+@dataclass
+class LadderStanding:
+    server: str
+    agent: str
+    games: int
+    wins: int
+    losses: int
+    ties: int
+    rating_first: float | None
+    rating_last: float | None
+    rating_peak: float | None
+    trajectory: str  # the ratings after each game, oldest first
+
+
+LADDER_COLUMNS = [f.name for f in fields(LadderStanding)]
+
+
+def ladder_standings(
+    battles: list[Battle], kinds: dict[int, tuple[str, str]]
+) -> list[LadderStanding]:
+    """Per server and agent: ladder record and the rating trajectory the server reported.
+
+    `kinds` maps agent ids to (name, kind); the side that is not a ladder opponent is
+    arena's agent.
+    """
+    rows: dict[tuple[str, str], LadderStanding] = {}
+    ratings: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for b in battles:
+        side = 0 if kinds[b.p1_agent_id][1] != LADDER_OPPONENT else 1
+        name = kinds[(b.p1_agent_id, b.p2_agent_id)[side]][0]
+        key = (b.ladder, name)
+        row = rows.setdefault(key, LadderStanding(b.ladder, name, 0, 0, 0, 0, None, None, None, ""))
+        row.games += 1
+        if b.winner is None:
+            row.ties += 1
+        elif b.winner == side:
+            row.wins += 1
+        else:
+            row.losses += 1
+        if b.rating_after is not None:
+            if not ratings[key]:
+                row.rating_first = b.rating_before
+            ratings[key].append(b.rating_after)
+    for key, row in rows.items():
+        if ratings[key]:
+            row.rating_last, row.rating_peak = ratings[key][-1], max(ratings[key])
+            row.trajectory = " ".join(f"{r:.0f}" for r in ratings[key])
+    return sorted(rows.values(), key=lambda r: (r.server, -(r.rating_last or 0)))

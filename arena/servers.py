@@ -63,7 +63,7 @@ def _entries() -> dict:
     return entries
 
 
-def server(name: str) -> Server:
+def server_named(name: str) -> Server:
     """The named server, with `local` resolved to the running local server."""
     entries = _entries()
     if name not in entries:

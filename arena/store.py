@@ -74,6 +74,9 @@ class Battle(SQLModel, table=True):
     p2_errors: int = 0
     p1_log: bytes
     p2_log: bytes
+    ladder: str | None = Field(default=None, index=True)  # the server, for a ladder game
+    rating_before: float | None = None  # a ladder game: the rating the server announced
+    rating_after: float | None = None  # for arena's agent before and after it
     finished_at: datetime = Field(default_factory=_now)
 
 
@@ -182,6 +185,8 @@ class Store:
         battle_format: str,
         record: GameRecord,
         agent_ids: dict[str, int],
+        ladder: str | None = None,
+        rating: tuple[float | None, float | None] = (None, None),
     ) -> bool:
         """Commits one finished game; False when that game of the schedule is already in.
 
@@ -200,6 +205,9 @@ class Store:
             "duration": record.duration,
             "end_reason": record.end_reason,
             "finished_at": _now(),
+            "ladder": ladder,
+            "rating_before": rating[0],
+            "rating_after": rating[1],
         }
         for prefix, seat in (("p1_", p1), ("p2_", p2)):
             row |= {
@@ -227,12 +235,30 @@ class Store:
             )
             return {tuple(row) for row in rows}
 
-    def battles(self, tournament_ids: Iterable[int] | None = None) -> list[Battle]:
-        """Battles in the order they finished (all when no tournament is named), without
-        their logs: reports need the outcomes, and the logs are most of the bytes."""
+    def ladder_battles(self, server: str | None = None) -> list[Battle]:
+        """Ladder games in the order they finished, of one server or of all."""
         query = (
             select(Battle)
             .options(defer(Battle.p1_log), defer(Battle.p2_log))
+            .where(Battle.ladder.is_not(None))
+            .order_by(Battle.finished_at, Battle.id)
+        )
+        if server is not None:
+            query = query.where(Battle.ladder == server)
+        with self.session() as session:
+            return list(session.exec(query))
+
+    def agents(self) -> list[Agent]:
+        with self.session() as session:
+            return list(session.exec(select(Agent)))
+
+    def battles(self, tournament_ids: Iterable[int] | None = None) -> list[Battle]:
+        """Tournament battles in the order they finished (all when no tournament is named),
+        without their logs: reports need the outcomes, and the logs are most of the bytes."""
+        query = (
+            select(Battle)
+            .options(defer(Battle.p1_log), defer(Battle.p2_log))
+            .where(Battle.ladder.is_(None))
             .order_by(Battle.finished_at, Battle.id)
         )
         if tournament_ids is not None:

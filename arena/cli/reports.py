@@ -9,7 +9,7 @@ from rich.table import Table
 from arena.cli.common import app, clean_errors, console
 from arena.errors import ArenaError
 from arena.export import markdown, write_csv, write_json
-from arena.leaderboard import COLUMNS, standings
+from arena.leaderboard import COLUMNS, LADDER_COLUMNS, ladder_standings, standings
 from arena.matrix import MATRIX_COLUMNS, matrix_rows
 from arena.store import Store, decompress_log
 
@@ -81,10 +81,15 @@ def leaderboard(
     csv: Annotated[Path | None, typer.Option(help="Write CSV here.")] = None,
     json: Annotated[Path | None, typer.Option(help="Write JSON here.")] = None,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown.")] = False,
+    ladder: Annotated[bool, typer.Option("--ladder", help="Ladder games instead.")] = False,
+    server: Annotated[str | None, typer.Option(help="With --ladder: one server only.")] = None,
     db: DbOption = None,
 ):
     """Standings: TrueSkill, Bradley–Terry Elo with 95% intervals, win rates, faults."""
     store = Store.open(db)
+    if ladder:
+        _ladder_board(store, server, csv)
+        return
     ids = _tournament_ids(store, tournament, everything)
     if not (csv or json or as_markdown):
         print_leaderboard(store, ids)
@@ -96,6 +101,39 @@ def leaderboard(
         write_json(json, rows)
     if as_markdown:
         typer.echo(markdown(rows, COLUMNS))
+
+
+def _ladder_board(store: Store, server: str | None, csv: Path | None) -> None:
+    kinds = {agent.id: (agent.name, agent.kind) for agent in store.agents()}
+    rows = ladder_standings(store.ladder_battles(server), kinds)
+    if csv:
+        write_csv(csv, rows, LADDER_COLUMNS)
+        return
+    table = Table(
+        "server",
+        "agent",
+        "games",
+        "W-L-T",
+        "first",
+        "last",
+        "peak",
+        "trajectory",
+        title="ladder",
+        title_justify="left",
+    )
+    for r in rows:
+        table.add_row(
+            r.server,
+            r.agent,
+            str(r.games),
+            f"{r.wins}-{r.losses}-{r.ties}",
+            *(
+                f"{v:.0f}" if v is not None else "—"
+                for v in (r.rating_first, r.rating_last, r.rating_peak)
+            ),
+            r.trajectory,
+        )
+    console.print(table)
 
 
 @app.command()

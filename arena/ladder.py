@@ -1,0 +1,152 @@
+"""Ladder play: search, play each game to its end, search again until N games are done.
+
+One player searches at a time (Showdown allows one search per format) and keeps up to
+`concurrency` games going. After each game the rating the server announces for the
+player is read from the battle's log. Setting `stop` cancels the search in progress and
+lets the games in flight finish; `forfeit_all` concedes them.
+"""
+
+import asyncio
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from arena.errors import ArenaError
+from arena.game import GameRecord, Seat
+from arena.player import ArenaPlayer, BattleLog
+from arena.teams import Team, TeamPool
+
+RATING = re.compile(
+    r"^\|raw\|(?P<name>.+?)'s rating: (?P<before>\d+) &rarr; <strong>(?P<after>\d+)</strong>"
+)
+RATING_WAIT = 5.0  # seconds to wait for the server's rating message after a game
+LATE_MATCH_WAIT = 2.0  # a match may still start just after a search is cancelled
+
+
+class LadderRefused(ArenaError):
+    """The server refused a search (format not offered, team rejected, ...)."""
+
+
+@dataclass
+class LadderGame:
+    record: GameRecord
+    opponent: str
+    rating_before: float | None
+    rating_after: float | None
+
+    @property
+    def won(self) -> bool | None:
+        if self.record.winner is None:
+            return None
+        return self.record.seats[self.record.winner].agent != self.opponent
+
+
+def rating_change(lines: list[str], username: str) -> tuple[float, float] | None:
+    for line in lines:
+        match = RATING.match(line)
+        if match and match["name"] == username:
+            return float(match["before"]), float(match["after"])
+    return None
+
+
+class LadderSession:
+    def __init__(
+        self,
+        player: ArenaPlayer,
+        agent: str,
+        battle_format: str,
+        pool: TeamPool | None,
+        games: int,
+        concurrency: int = 1,
+        search_delay: float = 0.0,
+        seed: int = 0,
+        on_game: Callable[[LadderGame], None] | None = None,
+    ):
+        self.player, self.agent, self.format, self.pool = player, agent, battle_format, pool
+        self.games, self.concurrency, self.search_delay = games, concurrency, search_delay
+        self.rng, self.on_game = random.Random(seed), on_game
+        self.stop = asyncio.Event()
+        self.started = 0
+        self._in_flight: dict[str, asyncio.Task] = {}
+
+    async def run(self) -> None:
+        while self.started < self.games and not self.stop.is_set():
+            while len(self._in_flight) >= self.concurrency:
+                await asyncio.wait(self._in_flight.values(), return_when=asyncio.FIRST_COMPLETED)
+            if self.stop.is_set():
+                break
+            team = self.rng.choice(self.pool.teams) if self.pool else None
+            battle = await self._search(team)
+            if battle is None:
+                break
+            self.started += 1
+            task = asyncio.create_task(self._finish(battle, team, time.perf_counter()))
+            self._in_flight[battle.battle_tag] = task
+            task.add_done_callback(lambda _t, tag=battle.battle_tag: self._in_flight.pop(tag))
+            if self.search_delay:
+                await asyncio.sleep(self.search_delay)
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight.values())
+
+    async def forfeit_all(self) -> None:
+        for tag in list(self._in_flight):
+            await self.player.forfeit(tag)
+
+    async def _search(self, team: Team | None):
+        """The battle a search found, or None when `stop` came first."""
+        player = self.player
+        while not player.refusals.empty():  # old popups say nothing about this search
+            player.refusals.get_nowait()
+        started = player.expect_battle()
+        await player.ps_client.search_ladder_game(self.format, team.packed if team else None)
+        refusal = asyncio.ensure_future(player.refusals.get())
+        stopping = asyncio.ensure_future(self.stop.wait())
+        done, _ = await asyncio.wait(
+            {started, refusal, stopping}, return_when=asyncio.FIRST_COMPLETED
+        )
+        refusal.cancel()
+        stopping.cancel()
+        if started in done:
+            return started.result()
+        if refusal in done and not refusal.cancelled():
+            raise LadderRefused(f"the server refused the search: {refusal.result()}", 1)
+        await player.ps_client.send_message(f"/cancelsearch {self.format}")
+        try:
+            return await asyncio.wait_for(asyncio.shield(started), LATE_MATCH_WAIT)
+        except TimeoutError:
+            return None
+
+    async def _finish(self, battle, team: Team | None, clock: float) -> None:
+        player = self.player
+        await player.finished(battle.battle_tag)
+        ratings = await self._rating(battle.battle_tag)
+        log = player.forget(battle.battle_tag)
+        opponent = battle.opponent_username
+        mine = Seat(self.agent, team.name if team else None, log)
+        theirs = Seat(opponent, None, BattleLog())
+        seats = (mine, theirs) if battle.player_role == "p1" else (theirs, mine)
+        winner = None
+        if battle.won is not None:
+            winner = seats.index(mine) if battle.won else seats.index(theirs)
+        record = GameRecord(
+            battle_tag=battle.battle_tag,
+            seats=seats,
+            winner=winner,
+            turns=battle.turn,
+            duration=time.perf_counter() - clock,
+            end_reason="tie" if winner is None else "normal",
+        )
+        before, after = ratings or (None, None)
+        if self.on_game:
+            self.on_game(LadderGame(record, opponent, before, after))
+
+    async def _rating(self, tag: str) -> tuple[float, float] | None:
+        """The server's rating message for this player; it may trail the game's end."""
+        deadline = time.monotonic() + RATING_WAIT
+        while True:
+            found = rating_change(self.player.arena_logs[tag].lines, self.player.username)
+            if found or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.1)
