@@ -135,7 +135,10 @@ class Store:
         except OperationalError as error:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
             raise ArenaError(f"cannot open the store at {masked(url)}: {reason}") from None
-        SQLModel.metadata.create_all(engine)
+        try:
+            SQLModel.metadata.create_all(engine)
+        except OperationalError:  # another process created the tables a moment earlier
+            SQLModel.metadata.create_all(engine)
         return cls(engine)
 
     def session(self) -> Session:

@@ -81,11 +81,15 @@ class ShowdownServer:
         settings: dict | None = None,
         startup_timeout: float = 90.0,
         detach: bool = False,
+        security: bool = False,
     ):
+        """`security=True` leaves out Showdown's --no-security preset, so names need a
+        login server's signed assertion (set `loginserverpublickey` in `settings`)."""
         self.port = port
         self.settings = {**BASE_SETTINGS, **(settings or {})}
         self.startup_timeout = startup_timeout
         self.detach = detach
+        self.security = security
         self.info: ServerInfo | None = None
         self._process: subprocess.Popen | None = None
 
@@ -98,14 +102,8 @@ class ShowdownServer:
             _check_port_free(self.port)
         log_path = run_dir() / f"server-{self.port}.log"
         env = {**os.environ, CONFIG_ENV: json.dumps(self.settings)}
-        command = [
-            node,
-            "pokemon-showdown",
-            "start",
-            "--no-security",
-            "--skip-build",
-            str(self.port),
-        ]
+        flags = [] if self.security else ["--no-security"]
+        command = [node, "pokemon-showdown", "start", *flags, "--skip-build", str(self.port)]
         with open(log_path, "wb") as log:
             self._process = subprocess.Popen(
                 command,

@@ -1,0 +1,240 @@
+"""Ladder play on real local servers: matchmaking, ratings, interruption, logins."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import pytest_asyncio
+import yaml
+
+from arena.errors import ArenaError
+from arena.ladder import LadderSession
+from arena.login import LoginRefused
+from arena.player import Account, close, spawn
+from arena.showdown import ShowdownServer
+from arena.store import Store
+from models.registry import resolve
+from tests.conftest import REPO, run_arena
+from tests.login_server import LoginServer
+
+
+@pytest.fixture
+def servers_file(tmp_path, server, monkeypatch):
+    """A `test` server entry pointing at the session's server, and one with rules."""
+    path = tmp_path / "servers.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "test": {"websocket": server.websocket_url},
+                "strict": {
+                    "websocket": server.websocket_url,
+                    "rules": {"username_prefix": "PAC-", "formats": ["gen1ou"]},
+                },
+            }
+        )
+    )
+    monkeypatch.setenv("ARENA_SERVERS", str(path))
+    return path
+
+
+def _ladder_process(db, username, games, agent="max-power"):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "arena",
+            "ladder",
+            agent,
+            "--server",
+            "test",
+            "--username",
+            username,
+            "--games",
+            str(games),
+            "--db",
+            db,
+            "--format",
+            "gen1ou",
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
+    db = f"sqlite:///{tmp_path / 'ladder.db'}"
+    first = _ladder_process(db, "ladderone", 3, "gym-leader")
+    second = _ladder_process(db, "laddertwo", 3, "random")
+    for process in (first, second):
+        _, stderr = process.communicate(timeout=240)
+        assert process.returncode == 0, stderr
+    battles = Store.open(db).ladder_battles("test")
+    assert len(battles) == 6  # each side records its own view of the 3 games
+    assert all(b.rating_after is not None and b.rating_before is not None for b in battles)
+    assert len({b.battle_tag for b in battles}) == 3
+    board = run_arena(
+        "leaderboard",
+        "--ladder",
+        "--server",
+        "test",
+        "--db",
+        db,
+        "--csv",
+        str(tmp_path / "ladder.csv"),
+    )
+    assert board.returncode == 0, board.stderr
+    rows = (tmp_path / "ladder.csv").read_text().splitlines()
+    assert rows[0].startswith("server,agent,games") and len(rows) == 3
+
+
+def test_sigint_finishes_the_game_and_starts_no_other(servers_file, tmp_path, server):
+    db_path = tmp_path / "int.db"
+    sparring = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "arena",
+            "sparring",
+            "--agents",
+            "random",
+            "--server",
+            f"127.0.0.1:{server.port}",
+            "--format",
+            "gen1ou",
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        process = _ladder_process(f"sqlite:///{db_path}", "interrupted1", 50, "random")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not _ladder_games(db_path):
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        sparring.send_signal(signal.SIGINT)
+        sparring.wait(timeout=60)
+    assert process.returncode == 130, stderr
+    started = int(stdout.strip().splitlines()[-1].split()[0])
+    assert 1 <= started < 50
+    assert _ladder_games(db_path) == started  # every game it started finished and was saved
+
+
+def _ladder_games(db_path) -> int:
+    if not db_path.exists():
+        return 0
+    try:
+        return len(Store.open(f"sqlite:///{db_path}").ladder_battles())
+    except Exception:
+        return 0
+
+
+BAD = {
+    "unknown server": (["--server", "nowhere", "--username", "x"], "unknown server 'nowhere'"),
+    "username rule": (
+        ["--server", "strict", "--username", "bob"],
+        "usernames starting with 'PAC-'",
+    ),
+    "format not offered": (
+        ["--server", "pokeagent", "--username", "x", "--format", "gen5ou"],
+        "does not offer gen5ou",
+    ),
+    "search pace": (
+        ["--server", "pokeagent", "--username", "x", "--search-delay", "1"],
+        "--search-delay of at least 5s",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_ladder_input(case, servers_file, tmp_path):
+    args, expected = BAD[case]
+    db = tmp_path / "never.db"
+    result = run_arena("ladder", "random", *args, "--db", f"sqlite:///{db}")
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert not db.exists()
+
+
+@pytest_asyncio.fixture(loop_scope="function")  # the login server serves the test's own loop
+async def secured():
+    """A login server with a fresh key pair, and a Showdown server that trusts only it."""
+    login = LoginServer()
+    await login.start()
+    showdown = ShowdownServer(
+        security=True,
+        settings={"loginserverpublickey": login.public_pem, "nothrottle": True, "noipchecks": True},
+    )
+    info = await asyncio.to_thread(showdown.start)
+    yield login, info
+    await asyncio.to_thread(showdown.stop)
+    await login.stop()
+
+
+async def test_right_password_logs_in_and_plays(secured):
+    login, info = secured
+    alice = await spawn(
+        resolve("max-power"),
+        info.websocket_url,
+        "gen1randombattle",
+        account=Account("alice", "right-password", login.url),
+    )
+    bob = await spawn(
+        resolve("random"),
+        info.websocket_url,
+        "gen1randombattle",
+        account=Account("bob", "bobs-password", login.url),
+    )
+    games = []
+    sessions = [
+        LadderSession(p, p.username, "gen1randombattle", None, 1, on_game=games.append)
+        for p in (alice, bob)
+    ]
+    await asyncio.wait_for(asyncio.gather(*(s.run() for s in sessions)), 120)
+    await asyncio.gather(close(alice), close(bob))
+    assert len(games) == 2 and {g.opponent for g in games} == {"alice", "bob"}
+    assert all(g.rating_after is not None for g in games)
+
+
+async def test_wrong_password_is_refused_clearly(secured):
+    login, info = secured
+    with pytest.raises(LoginRefused, match="login refused for alice: The password you entered"):
+        await spawn(
+            resolve("random"),
+            info.websocket_url,
+            "gen1ou",
+            account=Account("alice", "wrong", login.url),
+        )
+
+
+async def test_forged_assertion_is_refused_by_the_server(secured):
+    login, info = secured
+    with pytest.raises(LoginRefused, match="signature was invalid"):
+        await spawn(
+            resolve("random"),
+            info.websocket_url,
+            "gen1ou",
+            account=Account("mallory", "mallory", login.url),
+        )
+
+
+async def test_unreachable_login_server(secured):
+    _, info = secured
+    with pytest.raises(ArenaError, match="is unreachable"):
+        await spawn(
+            resolve("random"),
+            info.websocket_url,
+            "gen1ou",
+            account=Account("alice", "right-password", "http://127.0.0.1:1/action.php?"),
+        )
