@@ -93,8 +93,9 @@ def bradley_terry(
 
     The bootstrap resamples units (side-swapped pairs) with replacement, as the games of
     a pair are not independent; it is seeded, so the same history gives the same
-    intervals. An interval is widened to take in its point estimate should the (slightly
-    shrunk) bootstrap distribution miss it, so the table never contradicts itself.
+    intervals. An interval is widened to take in its point estimate should the bootstrap
+    distribution miss it (on sparse data, where resamples often lack an agent's only
+    pairs), so the table never contradicts itself.
     """
     names = sorted({o.a for o in outcomes} | {o.b for o in outcomes})
     if not names:
@@ -206,6 +207,7 @@ def _line_search(
 
 
 def _log_posterior(theta: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """What the line search climbs: log-likelihood plus log-prior, up to a constant."""
     diff = theta[:, :, None] - theta[:, None, :]
     likelihood = -(points * np.logaddexp(0, -diff)).sum(axis=(1, 2))
     return likelihood - PRIOR_PRECISION * (theta**2).sum(axis=1) / 2

@@ -1,4 +1,6 @@
-"""Win-rate intervals, pair counts and the SPRT on known cases."""
+"""Win-rate intervals, pair counts and the SPRT on cases with known answers."""
+
+import math
 
 import pytest
 
@@ -13,48 +15,101 @@ from arena.stats import (
 )
 
 
+def _pairs(a: str, b: str, pair_scores: list[float], tag: str = "") -> list[Outcome]:
+    """Side-swapped pairs with the given pair scores (0..2) for `a`, one unit each."""
+    outcomes = []
+    for k, score in enumerate(pair_scores):
+        first = min(score, 1.0)
+        outcomes.append(Outcome(a, b, first, (tag, k)))
+        outcomes.append(Outcome(b, a, 1 - (score - first), (tag, k)))
+    return outcomes
+
+
 def test_wilson_known_values():
     assert wilson(8, 10) == pytest.approx((0.4902, 0.9433), abs=1e-4)
-    assert wilson(0, 10)[0] == 0 and wilson(10, 10)[1] == 1
+    assert wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert wilson(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
     assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_wilson_takes_half_successes_and_narrows_with_games():
+    assert wilson(7.5, 10) == pytest.approx((0.4422, 0.9191), abs=1e-4)
+    low_10, high_10 = wilson(8, 10)
+    low_1000, high_1000 = wilson(800, 1000)
+    assert low_10 < low_1000 < 0.8 < high_1000 < high_10
 
 
 def test_elo_and_score_are_inverse():
     assert score_from_elo(0) == 0.5
-    assert elo_from_score(score_from_elo(123.0)) == pytest.approx(123.0)
     assert score_from_elo(400) == pytest.approx(10 / 11)
-
-
-def _pairs(a, b, pair_scores):
-    """Outcomes of side-swapped pairs with the given pair scores for `a` (0..2)."""
-    outcomes = []
-    for unit, score in enumerate(pair_scores):
-        first = min(score, 1.0)
-        outcomes.append(Outcome(a, b, first, (unit,)))
-        outcomes.append(Outcome(b, a, 1 - (score - first), (unit,)))
-    return outcomes
+    assert score_from_elo(-400) == pytest.approx(1 / 11)
+    assert elo_from_score(score_from_elo(123.0)) == pytest.approx(123.0)
+    assert math.isfinite(elo_from_score(1.0)) and math.isfinite(elo_from_score(0.0))
 
 
 def test_pentanomial_counts_complete_pairs_only():
     outcomes = _pairs("x", "y", [0, 0.5, 1, 1, 1.5, 2, 2, 2])
     outcomes.append(Outcome("x", "y", 1.0, ("unfinished",)))
+    outcomes += _pairs("x", "z", [2, 2], tag="other opponent")
     assert pentanomial(outcomes, "x", "y") == (1, 1, 2, 1, 3)
     assert pentanomial(outcomes, "y", "x") == (3, 1, 2, 1, 1)
+    assert pentanomial(outcomes, "y", "z") == (0, 0, 0, 0, 0)
 
 
-def test_sprt_decides_clear_cases_and_waits_on_little_data():
-    better = sprt((1, 5, 20, 40, 60), elo0=0, elo1=10)
-    assert better.decision == "H1" and better.llr > 0
+def test_pentanomial_reads_ties_from_either_side():
+    outcomes = [Outcome("x", "y", 0.5, ("u",)), Outcome("y", "x", 0.0, ("u",))]
+    assert pentanomial(outcomes, "x", "y") == (0, 0, 0, 1, 0)
+
+
+def test_sprt_accepts_h1_on_clearly_better_data():
+    result = sprt((1, 5, 20, 40, 60), elo0=0, elo1=10)
+    assert result.decision == "H1" and result.llr >= result.upper
+
+
+def test_sprt_accepts_h0_on_equal_or_worse_data():
+    equal = sprt((300, 600, 1200, 600, 300), elo0=0, elo1=10)
+    assert equal.decision == "H0" and equal.llr <= equal.lower
     worse = sprt((40, 40, 60, 10, 5), elo0=0, elo1=10)
     assert worse.decision == "H0" and worse.llr < 0
+
+
+def test_sprt_continues_on_little_data():
     assert sprt((0, 1, 1, 1, 0), elo0=0, elo1=10).decision == "continue"
-    assert sprt((0, 0, 0, 0, 0), 0, 10).llr == 0
+    empty = sprt((0, 0, 0, 0, 0), 0, 10)
+    assert (empty.llr, empty.decision) == (0.0, "continue")
+
+
+def test_sprt_stays_finite_when_every_pair_scores_the_same():
+    assert math.isfinite(sprt((0, 0, 10, 0, 0), elo0=0, elo1=10).llr)
+
+
+def test_sprt_bounds_and_llr_formula():
+    result = sprt((2, 10, 20, 12, 6), elo0=0, elo1=5, alpha=0.05, beta=0.1)
+    assert result.lower == pytest.approx(math.log(0.1 / 0.95))
+    assert result.upper == pytest.approx(math.log(0.9 / 0.05))
+    xs, counts = [0, 0.25, 0.5, 0.75, 1], [2, 10, 20, 12, 6]
+    mean = sum(c * x for c, x in zip(counts, xs, strict=True)) / 50
+    var = sum(c * (x - mean) ** 2 for c, x in zip(counts, xs, strict=True)) / 50
+    s0, s1 = 0.5, 1 / (1 + 10 ** (-5 / 400))
+    assert result.llr == pytest.approx(50 * (s1 - s0) * (2 * mean - s0 - s1) / (2 * var))
+
+
+def test_sprt_llr_sign_follows_the_score():
+    above, below = (0, 10, 20, 30, 0), (0, 30, 20, 10, 0)
+    assert sprt(above, -5, 5).llr > 0 > sprt(below, -5, 5).llr
+    assert sprt((0, 10, 20, 10, 0), -5, 5).llr == pytest.approx(0, abs=1e-12)
 
 
 def test_win_rate_matrix_is_consistent_both_ways():
-    outcomes = _pairs("x", "y", [2, 2, 1.5, 0.5])
+    outcomes = _pairs("x", "y", [2, 2, 1.5, 0.5]) + _pairs("y", "z", [1], tag="yz")
     cells = win_rate_matrix(outcomes)
-    xy, yx = cells["x", "y"], cells["y", "x"]
+    assert set(cells) == {("x", "y"), ("y", "x"), ("y", "z"), ("z", "y")}
+    xy = cells["x", "y"]
     assert (xy.wins, xy.losses, xy.ties, xy.games) == (5, 1, 2, 8)
-    assert (xy.wins, xy.losses, xy.ties) == (yx.losses, yx.wins, yx.ties)
+    for (a, b), cell in cells.items():
+        other = cells[b, a]
+        assert (cell.wins, cell.losses, cell.ties) == (other.losses, other.wins, other.ties)
+        assert cell.rate == pytest.approx(1 - other.rate)
     assert xy.rate == pytest.approx(6 / 8) and xy.low < xy.rate < xy.high
+    assert (xy.low, xy.high) == wilson(6, 8)
