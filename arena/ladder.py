@@ -21,12 +21,16 @@ from arena.teams import Team, TeamPool
 RATING = re.compile(
     r"^\|raw\|(?P<name>.+?)'s rating: (?P<before>\d+) &rarr; <strong>(?P<after>\d+)</strong>"
 )
-RATING_WAIT = 5.0  # seconds to wait for the server's rating message after a game
+RATING_WAIT = 30.0  # the most seconds to wait for a rated game's rating message
 LATE_MATCH_WAIT = 2.0  # a match may still start just after a search is cancelled
 
 
 class LadderRefused(ArenaError):
     """The server refused a search (format not offered, team rejected, ...)."""
+
+
+class ConnectionLost(ArenaError):
+    """The connection to the server ended while searching or playing."""
 
 
 @dataclass
@@ -69,7 +73,9 @@ class LadderSession:
         self.rng, self.on_game = random.Random(seed), on_game
         self.stop = asyncio.Event()
         self.started = 0
+        self.abandoned = 0
         self._in_flight: dict[str, asyncio.Task] = {}
+        self._games: list[asyncio.Task] = []  # all of them, so no failure goes unseen
 
     async def run(self) -> None:
         while self.started < self.games and not self.stop.is_set():
@@ -84,11 +90,17 @@ class LadderSession:
             self.started += 1
             task = asyncio.create_task(self._finish(battle, team, time.perf_counter()))
             self._in_flight[battle.battle_tag] = task
+            self._games.append(task)
             task.add_done_callback(lambda _t, tag=battle.battle_tag: self._in_flight.pop(tag))
             if self.search_delay:
                 await asyncio.sleep(self.search_delay)
-        if self._in_flight:
-            await asyncio.gather(*self._in_flight.values())
+        await asyncio.gather(*self._games)
+        if self.abandoned:
+            raise ConnectionLost(
+                f"the connection to the server was lost: {self.abandoned} game(s) recorded "
+                "as abandoned",
+                1,
+            )
 
     async def forfeit_all(self) -> None:
         for tag in list(self._in_flight):
@@ -103,15 +115,18 @@ class LadderSession:
         await player.ps_client.search_ladder_game(self.format, team.packed if team else None)
         refusal = asyncio.ensure_future(player.refusals.get())
         stopping = asyncio.ensure_future(self.stop.wait())
+        closed = player.disconnected()
         done, _ = await asyncio.wait(
-            {started, refusal, stopping}, return_when=asyncio.FIRST_COMPLETED
+            {started, refusal, stopping, closed}, return_when=asyncio.FIRST_COMPLETED
         )
-        refusal.cancel()
-        stopping.cancel()
+        for waiter in (refusal, stopping, closed):
+            waiter.cancel()
         if started in done:
             return started.result()
         if refusal in done and not refusal.cancelled():
             raise LadderRefused(f"the server refused the search: {refusal.result()}", 1)
+        if closed in done:
+            raise ConnectionLost("the connection to the server was lost while searching", 1)
         await player.ps_client.send_message(f"/cancelsearch {self.format}")
         try:
             return await asyncio.wait_for(asyncio.shield(started), LATE_MATCH_WAIT)
@@ -120,33 +135,46 @@ class LadderSession:
 
     async def _finish(self, battle, team: Team | None, clock: float) -> None:
         player = self.player
-        await player.finished(battle.battle_tag)
-        ratings = await self._rating(battle.battle_tag)
+        ending = asyncio.ensure_future(player.finished(battle.battle_tag))
+        closed = player.disconnected()
+        await asyncio.wait({ending, closed}, return_when=asyncio.FIRST_COMPLETED)
+        closed.cancel()
+        lost = not ending.done()
+        if lost:  # Showdown keeps the game for a while, but this player cannot rejoin it
+            ending.cancel()
+            self.abandoned += 1
+            self.stop.set()
+        ratings = None if lost else await self._rating(battle.battle_tag)
         log = player.forget(battle.battle_tag)
         opponent = battle.opponent_username
         mine = Seat(self.agent, team.name if team else None, log)
         theirs = Seat(opponent, None, BattleLog())
         seats = (mine, theirs) if battle.player_role == "p1" else (theirs, mine)
         winner = None
-        if battle.won is not None:
+        if battle.won is not None and not lost:
             winner = seats.index(mine) if battle.won else seats.index(theirs)
+        reason = "tie" if winner is None else "normal"
         record = GameRecord(
             battle_tag=battle.battle_tag,
             seats=seats,
             winner=winner,
             turns=battle.turn,
             duration=time.perf_counter() - clock,
-            end_reason="tie" if winner is None else "normal",
+            end_reason="abandoned: connection to the server lost" if lost else reason,
         )
         before, after = ratings or (None, None)
         if self.on_game:
             self.on_game(LadderGame(record, opponent, before, after))
 
     async def _rating(self, tag: str) -> tuple[float, float] | None:
-        """The server's rating message for this player; it may trail the game's end."""
+        """The server's rating message for this player in a rated game; it trails the
+        game's end by as long as the server takes to update its ladder."""
+        lines = self.player.arena_logs[tag].lines
+        if not any(line.startswith("|rated|") for line in lines):
+            return None
         deadline = time.monotonic() + RATING_WAIT
         while True:
-            found = rating_change(self.player.arena_logs[tag].lines, self.player.username)
+            found = rating_change(lines, self.player.username)
             if found or time.monotonic() > deadline:
                 return found
             await asyncio.sleep(0.1)

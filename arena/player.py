@@ -133,6 +133,11 @@ class ArenaPlayer(Player):
         if done is not None and not done.done():
             done.set_result(battle)
 
+    def disconnected(self) -> asyncio.Future:
+        """Resolves when the connection to the server ends; cancelling it is harmless."""
+        connection = asyncio.wrap_future(self.ps_client._listening_coroutine)
+        return asyncio.ensure_future(asyncio.shield(connection))
+
     async def finished(self, battle_tag: str) -> AbstractBattle:
         return await asyncio.shield(self._finished[battle_tag])
 
@@ -232,10 +237,7 @@ async def _logged_in(player: ArenaPlayer, websocket_url: str) -> None:
     outcomes = {
         asyncio.ensure_future(player.ps_client.logged_in.wait()): "in",
         asyncio.ensure_future(player.refusals.get()): "refused",
-        # shielded: cancelling this wait must not cancel the connection itself
-        asyncio.ensure_future(
-            asyncio.shield(asyncio.wrap_future(player.ps_client._listening_coroutine))
-        ): "closed",
+        player.disconnected(): "closed",
     }
     done, pending = await asyncio.wait(
         outcomes, timeout=LOGIN_TIMEOUT, return_when=asyncio.FIRST_COMPLETED

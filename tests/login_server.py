@@ -13,8 +13,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from poke_env.data import to_id_str
 
-PASSWORDS = {"alice": "right-password", "bob": "bobs-password", "mallory": "mallory"}
-FORGER = "mallory"
+FORGER = "mallory"  # names starting with this get assertions signed with the wrong key
+
+
+def password_of(user: str) -> str:
+    """Every test user's right password: its id and a suffix."""
+    return f"{user}-secret"
 
 
 def _key():
@@ -40,7 +44,7 @@ class LoginServer:
     async def action(self, request: web.Request) -> web.Response:
         form = await request.post()
         user = to_id_str(form.get("name", ""))
-        if form.get("act") != "login" or PASSWORDS.get(user) != form.get("pass"):
+        if form.get("act") != "login" or form.get("pass") != password_of(user):
             reply = {
                 "actionsuccess": False,
                 "assertion": ";;The password you entered is incorrect.",
@@ -48,7 +52,7 @@ class LoginServer:
             return web.Response(text="]" + json.dumps(reply))
         challenge = form["challstr"].split("|", 1)[1]
         data = f"{challenge},{user},2,{int(time.time())},localhost"
-        key = self.forged_key if user == FORGER else self.key
+        key = self.forged_key if user.startswith(FORGER) else self.key
         reply = {"actionsuccess": True, "assertion": f"{data};{self._sign(data, key)}"}
         return web.Response(text="]" + json.dumps(reply))
 

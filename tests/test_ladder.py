@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -12,14 +13,19 @@ import pytest_asyncio
 import yaml
 
 from arena.errors import ArenaError
-from arena.ladder import LadderSession
+from arena.ladder import ConnectionLost, LadderSession
 from arena.login import LoginRefused
 from arena.player import Account, close, spawn
 from arena.showdown import ShowdownServer
 from arena.store import Store
 from models.registry import resolve
 from tests.conftest import REPO, run_arena
-from tests.login_server import LoginServer
+from tests.login_server import LoginServer, password_of
+
+
+def unique(name: str) -> str:
+    """Showdown keeps local ladder ratings between runs: fresh names start level."""
+    return f"{name}{secrets.token_hex(3)}"
 
 
 @pytest.fixture
@@ -70,15 +76,18 @@ def _ladder_process(db, username, games, agent="max-power"):
 
 def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
     db = f"sqlite:///{tmp_path / 'ladder.db'}"
-    first = _ladder_process(db, "ladderone", 3, "gym-leader")
-    second = _ladder_process(db, "laddertwo", 3, "random")
+    # two games each: Showdown matches only close ratings at first, and after two wins
+    # the gap between these two could already keep a third search waiting for minutes
+    first = _ladder_process(db, unique("one"), 2, "gym-leader")
+    second = _ladder_process(db, unique("two"), 2, "random")
     for process in (first, second):
         _, stderr = process.communicate(timeout=240)
         assert process.returncode == 0, stderr
     battles = Store.open(db).ladder_battles("test")
-    assert len(battles) == 6  # each side records its own view of the 3 games
-    assert all(b.rating_after is not None and b.rating_before is not None for b in battles)
-    assert len({b.battle_tag for b in battles}) == 3
+    assert len(battles) == 4  # each side records its own view of the 2 games
+    unrated = [(b.battle_tag, b.end_reason) for b in battles if b.rating_after is None]
+    assert not unrated and all(b.rating_before is not None for b in battles)
+    assert len({b.battle_tag for b in battles}) == 2
     board = run_arena(
         "leaderboard",
         "--ladder",
@@ -115,7 +124,7 @@ def test_sigint_finishes_the_game_and_starts_no_other(servers_file, tmp_path, se
         stderr=subprocess.DEVNULL,
     )
     try:
-        process = _ladder_process(f"sqlite:///{db_path}", "interrupted1", 50, "random")
+        process = _ladder_process(f"sqlite:///{db_path}", unique("stop"), 50, "random")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not _ladder_games(db_path):
             time.sleep(0.1)
@@ -182,20 +191,16 @@ async def secured():
     await login.stop()
 
 
+def _signed_in(info, login, agent: str, username: str, secret: str):
+    account = Account(username, secret, login.url)
+    return spawn(resolve(agent), info.websocket_url, "gen1randombattle", account=account)
+
+
 async def test_right_password_logs_in_and_plays(secured):
     login, info = secured
-    alice = await spawn(
-        resolve("max-power"),
-        info.websocket_url,
-        "gen1randombattle",
-        account=Account("alice", "right-password", login.url),
-    )
-    bob = await spawn(
-        resolve("random"),
-        info.websocket_url,
-        "gen1randombattle",
-        account=Account("bob", "bobs-password", login.url),
-    )
+    names = unique("alice"), unique("bob")
+    alice = await _signed_in(info, login, "max-power", names[0], password_of(names[0]))
+    bob = await _signed_in(info, login, "random", names[1], password_of(names[1]))
     games = []
     sessions = [
         LadderSession(p, p.username, "gen1randombattle", None, 1, on_game=games.append)
@@ -203,30 +208,22 @@ async def test_right_password_logs_in_and_plays(secured):
     ]
     await asyncio.wait_for(asyncio.gather(*(s.run() for s in sessions)), 120)
     await asyncio.gather(close(alice), close(bob))
-    assert len(games) == 2 and {g.opponent for g in games} == {"alice", "bob"}
+    assert len(games) == 2 and {g.opponent for g in games} == set(names)
     assert all(g.rating_after is not None for g in games)
 
 
 async def test_wrong_password_is_refused_clearly(secured):
     login, info = secured
-    with pytest.raises(LoginRefused, match="login refused for alice: The password you entered"):
-        await spawn(
-            resolve("random"),
-            info.websocket_url,
-            "gen1ou",
-            account=Account("alice", "wrong", login.url),
-        )
+    name = unique("alice")
+    with pytest.raises(LoginRefused, match=f"login refused for {name}: The password you entered"):
+        await _signed_in(info, login, "random", name, "wrong")
 
 
 async def test_forged_assertion_is_refused_by_the_server(secured):
     login, info = secured
+    name = unique("mallory")
     with pytest.raises(LoginRefused, match="signature was invalid"):
-        await spawn(
-            resolve("random"),
-            info.websocket_url,
-            "gen1ou",
-            account=Account("mallory", "mallory", login.url),
-        )
+        await _signed_in(info, login, "random", name, password_of(name))
 
 
 async def test_unreachable_login_server(secured):
@@ -236,5 +233,35 @@ async def test_unreachable_login_server(secured):
             resolve("random"),
             info.websocket_url,
             "gen1ou",
-            account=Account("alice", "right-password", "http://127.0.0.1:1/action.php?"),
+            account=Account("alice", password_of("alice"), "http://127.0.0.1:1/action.php?"),
         )
+
+
+async def test_connection_lost_mid_game_is_recorded_as_abandoned(gen1_random_server):
+    showdown, info = gen1_random_server
+    games = []
+    players = [
+        await spawn(resolve(agent), info.websocket_url, "gen1randombattle")
+        for agent in ("tests.user_bots:SleepyPlayer", "random")
+    ]
+    sessions = [
+        LadderSession(p, p.username, "gen1randombattle", None, 5, on_game=games.append)
+        for p in players
+    ]
+    running = asyncio.gather(*(s.run() for s in sessions), return_exceptions=True)
+    while not all(s._in_flight for s in sessions):  # the sleeper keeps its game going
+        await asyncio.sleep(0.05)
+    await asyncio.to_thread(showdown.stop)
+    outcomes = await asyncio.wait_for(running, 60)
+    assert all(isinstance(o, ConnectionLost) for o in outcomes)
+    abandoned = [g for g in games if g.record.end_reason.startswith("abandoned")]
+    assert abandoned and all(g.record.winner is None for g in abandoned)
+    await asyncio.gather(*(close(p) for p in players))
+
+
+@pytest_asyncio.fixture(loop_scope="function")
+async def gen1_random_server():
+    showdown = ShowdownServer()
+    info = await asyncio.to_thread(showdown.start)
+    yield showdown, info
+    await asyncio.to_thread(showdown.stop)
