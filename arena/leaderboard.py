@@ -82,13 +82,18 @@ def _tallies(battles: list[Battle], names: dict[int, str]) -> dict[str, _Tally]:
             for counter in ("decisions", "invalid", "timeouts", "errors"):
                 setattr(tally, counter, getattr(tally, counter) + getattr(b, prefix + counter))
             tally.forfeits += b.end_reason.startswith(f"forfeit: {name} ")
-            if b.winner is None:
-                tally.ties += 1
-            elif b.winner == side:
-                tally.wins += 1
-            else:
-                tally.losses += 1
+            _count_result(tally, b, side)
     return tallies
+
+
+def _count_result(row, battle: Battle, side: int) -> None:
+    """Adds the battle to `row`'s wins, losses or ties, seen from `side`."""
+    if battle.winner is None:
+        row.ties += 1
+    elif battle.winner == side:
+        row.wins += 1
+    else:
+        row.losses += 1
 
 
 def standings(
@@ -171,12 +176,7 @@ def ladder_standings(
         key = (b.ladder, name)
         row = rows.setdefault(key, LadderStanding(b.ladder, name, 0, 0, 0, 0, None, None, None, ""))
         row.games += 1
-        if b.winner is None:
-            row.ties += 1
-        elif b.winner == side:
-            row.wins += 1
-        else:
-            row.losses += 1
+        _count_result(row, b, side)
         if b.rating_after is not None:
             if not ratings[key]:
                 row.rating_first = b.rating_before
