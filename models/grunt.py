@@ -1,37 +1,56 @@
-"""Grunt: always the hardest-hitting move, the best type matchup when forced to switch.
+"""Grunt: always the hardest-hitting move, the best type matchup when made to switch.
 
-A greedy damage dealer with no plan: the first rung above `max-power` on the ladder of
-heuristic opponents, because it reads type effectiveness, STAB and accuracy.
+A greedy damage dealer with no plan, the first rung above `max-power` on the ladder of
+heuristic opponents: it weighs type effectiveness, STAB, stats and accuracy. Its orders
+are only ever taken from the request's own moves and switches; a request it cannot judge
+(doubles, one offering neither) gets a random legal order. Exceptions are not swallowed
+here: arena's player wrapper counts them as agent errors, which is how a bug shows.
 """
 
-from poke_env.battle import AbstractBattle, Battle
-from poke_env.player import Player
+from poke_env.battle import AbstractBattle, Battle, Move, Pokemon
+from poke_env.player import BattleOrder, Player
 
 from models.damage import expected_damage, matchup
 
 
 class GruntPlayer(Player):
-    def choose_move(self, battle: AbstractBattle):
-        if not isinstance(battle, Battle):
+    """Attacks with the move of highest expected damage; switches only when it must."""
+
+    def choose_move(self, battle: AbstractBattle) -> BattleOrder:
+        choice = self.decide(battle) if isinstance(battle, Battle) else None
+        if choice is None:
             return self.choose_random_move(battle)
+        return self.create_order(choice)
+
+    def decide(self, battle: Battle) -> Move | Pokemon | None:
+        """The move or switch to play, from the request's own options; None if it has none."""
         if battle.available_moves and not battle.force_switch:
-            return self.create_order(self.strongest_move(battle))
+            return self.attack(battle)
         if battle.available_switches:
-            return self.create_order(self.best_switch(battle))
-        return self.choose_random_move(battle)
+            return self.switch_in(battle)
+        return None
 
-    @staticmethod
-    def strongest_move(battle: Battle):
-        attacker, defender = battle.active_pokemon, battle.opponent_active_pokemon
-        if attacker is None or defender is None:
-            return battle.available_moves[0]
-        return max(
-            battle.available_moves, key=lambda m: expected_damage(battle, m, attacker, defender)
-        )
+    def attack(self, battle: Battle) -> Move:
+        return strongest_move(battle, battle.available_moves)
 
-    @staticmethod
-    def best_switch(battle: Battle):
-        opponent = battle.opponent_active_pokemon
-        if opponent is None:
-            return battle.available_switches[0]
-        return max(battle.available_switches, key=lambda mon: matchup(battle, mon, opponent))
+    def switch_in(self, battle: Battle) -> Pokemon:
+        return best_matchup(battle, battle.available_switches)
+
+
+def strongest_move(battle: Battle, moves: list[Move]) -> Move:
+    """The move of highest expected damage on the opponent's active Pokémon."""
+    attacker, defender = battle.active_pokemon, battle.opponent_active_pokemon
+    if attacker is None or defender is None:
+        return max(moves, key=lambda move: move.base_power)
+    return max(moves, key=lambda move: expected_damage(battle, move, attacker, defender))
+
+
+def best_matchup(battle: Battle, candidates: list[Pokemon]) -> Pokemon:
+    """The candidate with the best type matchup; the healthier one breaks a tie."""
+    opponent = battle.opponent_active_pokemon
+    if opponent is None:
+        return max(candidates, key=lambda mon: mon.current_hp_fraction)
+    return max(
+        candidates,
+        key=lambda mon: (matchup(battle, mon, opponent), mon.current_hp_fraction),
+    )

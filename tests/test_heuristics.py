@@ -1,12 +1,15 @@
-"""The heuristic bots' rules on hand-built Gen 1 positions (no server needed)."""
+"""The heuristic bots' estimates and rules on hand-built positions (no server needed).
 
-import json
+Positions are built the way poke-env builds them in play: the battle log's switch and
+move lines, then a Showdown request like the ones a Gen 1 random battle sends.
+"""
+
 import logging
 
 import pytest
 from poke_env.battle import Battle, Move, Pokemon
 
-from models.damage import expected_damage, stats_of
+from models.damage import expected_damage, hit_damage, matchup, outspeeds, stats_of
 from models.grunt import GruntPlayer
 from models.gym_leader import GymLeaderPlayer
 
@@ -17,111 +20,287 @@ MOVES = {
     "Alakazam": ["psychic", "seismictoss", "thunderwave", "recover"],
     "Rhydon": ["earthquake", "rockslide", "bodyslam", "substitute"],
     "Jolteon": ["thunderbolt", "doublekick", "pinmissile", "thunderwave"],
+    "Persian": ["slash", "bubblebeam", "quickattack", "hyperbeam"],
+    "Snorlax": ["bodyslam", "rest", "amnesia", "earthquake"],
+    "Golem": ["explosion", "earthquake", "rockslide", "bodyslam"],
 }
 
 
-def _mon(species: str, active: bool, hp_fraction: float = 1.0) -> dict:
-    stats = stats_of(Pokemon(gen=1, species=species.lower()))
-    hp = max(1, round(stats["hp"] * hp_fraction))
+def _request_mon(species: str, active: bool, hp_fraction: float, level: int) -> dict:
+    mon = Pokemon(gen=1, species=species.lower())
+    mon._level = level
+    stats = stats_of(mon)
     return {
         "ident": f"p1: {species}",
-        "details": species,
-        "condition": f"{hp}/{stats['hp']}",
+        "details": species if level == 100 else f"{species}, L{level}",
+        "condition": f"{max(1, round(stats['hp'] * hp_fraction))}/{stats['hp']}",
         "active": active,
+        "stats": {name: value for name, value in stats.items() if name != "hp"},
         "moves": MOVES[species],
         "baseAbility": "noability",
         "item": "",
         "pokeball": "pokeball",
-        "stats": {k: v for k, v in stats.items() if k != "hp"},
     }
 
 
 def position(
     mine: list[str],
     foe: str,
+    *,
     my_hp: float = 1.0,
     foe_hp: int = 100,
     foe_moves: tuple[str, ...] = (),
-    turn: int = 1,
+    disabled: tuple[str, ...] = (),
+    force_switch: bool = False,
+    level: int = 100,
 ) -> Battle:
-    """A Gen 1 battle on turn `turn`: our team (first active) against one opponent."""
+    """Turn 1 of a Gen 1 battle: our team, its first member out, against one opponent."""
     battle = Battle("battle-gen1ou-1", "arena", logging.getLogger("test"), gen=1)
-    battle.player_role = "p1"
     battle.parse_message(["", "player", "p1", "arena", ""])
     battle.parse_message(["", "player", "p2", "rival", ""])
-    team = [_mon(s, i == 0, my_hp if i == 0 else 1.0) for i, s in enumerate(mine)]
-    active_moves = [
-        {"move": m, "id": m, "pp": 16, "maxpp": 16, "target": "normal", "disabled": False}
-        for m in MOVES[mine[0]]
-    ]
-    request = {
-        "active": [{"moves": active_moves}],
-        "side": {"name": "arena", "id": "p1", "pokemon": team},
-        "rqid": 1,
-    }
-    battle.parse_message(["", "switch", f"p1a: {mine[0]}", mine[0], team[0]["condition"]])
+    team = [_request_mon(s, i == 0, my_hp if i == 0 else 1.0, level) for i, s in enumerate(mine)]
+    battle.parse_message(
+        ["", "switch", f"p1a: {mine[0]}", team[0]["details"], team[0]["condition"]]
+    )
     battle.parse_message(["", "switch", f"p2a: {foe}", foe, f"{foe_hp}/100"])
     for move in foe_moves:
         battle.parse_message(["", "move", f"p2a: {foe}", move, f"p1a: {mine[0]}"])
-    battle.parse_request(json.loads(json.dumps(request)))
-    battle.end_turn(turn)
+    request: dict = {"side": {"name": "arena", "id": "p1", "pokemon": team}, "rqid": 1}
+    if force_switch:
+        team[0]["condition"] = "0 fnt"
+        request["forceSwitch"] = [True]
+    else:
+        request["active"] = [{"moves": [_request_move(m, m in disabled) for m in MOVES[mine[0]]]}]
+    battle.parse_request(request)
+    battle.end_turn(1)
     return battle
 
 
-def _choice(player_class, battle) -> str:
-    player = player_class(start_listening=False, battle_format="gen1ou")
+def _request_move(move_id: str, disabled: bool) -> dict:
+    move = Move(move_id, gen=1)
+    return {
+        "move": move.entry["name"],
+        "id": move_id,
+        "pp": move.max_pp,
+        "maxpp": move.max_pp,
+        "target": move.entry["target"],
+        "disabled": disabled,
+    }
+
+
+def next_turn(battle: Battle, turn: int) -> None:
+    """The same position a turn later: poke-env's turn counter and a fresh request."""
+    battle.end_turn(turn)
+    battle.parse_request(battle.last_request)
+
+
+def choice(player, battle: Battle) -> str:
     return player.choose_move(battle).message
 
 
-def test_seismic_toss_is_level_damage_and_status_moves_do_none():
+@pytest.fixture
+def grunt():
+    return GruntPlayer(start_listening=False, battle_format="gen1ou")
+
+
+@pytest.fixture
+def leader():
+    return GymLeaderPlayer(start_listening=False, battle_format="gen1ou")
+
+
+# -- the damage estimate ------------------------------------------------------------
+
+
+def test_seismic_toss_deals_the_users_level_in_hp():
     battle = position(["Alakazam", "Chansey"], "Snorlax")
     me, foe = battle.active_pokemon, battle.opponent_active_pokemon
-    toss = expected_damage(battle, Move("seismictoss", gen=1), me, foe)
-    assert toss == pytest.approx(100 / stats_of(foe)["hp"])
-    assert expected_damage(battle, Move("thunderwave", gen=1), me, foe) == 0
+    toss = Move("seismictoss", gen=1)
+    assert expected_damage(battle, toss, me, foe) == pytest.approx(100 / stats_of(foe)["hp"])
+    chansey = battle.team["p1: Chansey"]
+    assert expected_damage(battle, toss, foe, chansey) == pytest.approx(100 / chansey.max_hp)
 
 
-def test_grunt_picks_the_move_that_hurts_most():
-    immune_to_normal = position(["Tauros", "Chansey"], "Gengar")
-    assert _choice(GruntPlayer, immune_to_normal) == "/choose move earthquake"
-    weak_to_electric = position(["Jolteon", "Chansey"], "Gyarados")
-    assert _choice(GruntPlayer, weak_to_electric) == "/choose move thunderbolt"
+def test_fixed_damage_ignores_type_and_level_but_not_immunity_in_gen1():
+    battle = position(["Alakazam", "Chansey"], "Gengar", level=60)
+    me, gengar = battle.active_pokemon, battle.opponent_active_pokemon
+    hp = stats_of(gengar)["hp"]
+    # Gen 1's Seismic Toss hits Ghosts; Normal-type Super Fang does too in Gen 1.
+    assert hit_damage(battle, Move("seismictoss", gen=1), me, gengar) == pytest.approx(60 / hp)
+    assert hit_damage(battle, Move("dragonrage", gen=1), me, gengar) == pytest.approx(40 / hp)
+    assert hit_damage(battle, Move("superfang", gen=1), me, gengar) == pytest.approx(0.5)
+    assert hit_damage(battle, Move("bodyslam", gen=1), me, gengar) == 0
 
 
-def test_grunt_forced_switch_takes_the_best_matchup():
-    battle = position(["Tauros", "Rhydon", "Jolteon"], "Starmie")
-    battle._available_moves = []
-    battle._force_switch = True
-    assert _choice(GruntPlayer, battle).lower() == "/choose switch jolteon"
+def test_status_moves_deal_nothing():
+    battle = position(["Slowbro", "Chansey"], "Tauros")
+    me, foe = battle.active_pokemon, battle.opponent_active_pokemon
+    for status_move in ("amnesia", "thunderwave", "rest"):
+        assert expected_damage(battle, Move(status_move, gen=1), me, foe) == 0
 
 
-def test_gym_leader_takes_a_knock_out():
-    battle = position(["Alakazam", "Chansey"], "Jolteon", foe_hp=20)
-    assert _choice(GymLeaderPlayer, battle) in {"/choose move psychic", "/choose move seismictoss"}
+def test_multi_hit_moves_count_their_expected_hits():
+    battle = position(["Tauros", "Chansey"], "Snorlax")
+    me, foe = battle.active_pokemon, battle.opponent_active_pokemon
+    # Normal, physical, 15 power each: Fury Attack lands 2-5 times, three on average.
+    once = hit_damage(battle, Move("wrap", gen=1), me, foe)
+    assert once > 0
+    assert hit_damage(battle, Move("furyattack", gen=1), me, foe) == pytest.approx(3 * once)
 
 
-def test_gym_leader_recovers_when_low():
-    battle = position(["Chansey", "Tauros"], "Snorlax", my_hp=0.25, turn=5)
-    assert _choice(GymLeaderPlayer, battle) == "/choose move softboiled"
+def test_stronger_and_super_effective_moves_estimate_higher():
+    battle = position(["Tauros", "Chansey"], "Exeggutor")
+    me, foe = battle.active_pokemon, battle.opponent_active_pokemon
+    damage = {m: hit_damage(battle, Move(m, gen=1), me, foe) for m in MOVES["Tauros"]}
+    assert damage["hyperbeam"] > damage["bodyslam"] > damage["earthquake"] > 0
+    assert damage["blizzard"] > damage["earthquake"]  # Ice is super effective on Grass
 
 
-def test_gym_leader_boosts_on_its_first_turn_out_only():
-    fresh = position(["Slowbro", "Chansey"], "Snorlax")
-    assert _choice(GymLeaderPlayer, fresh) == "/choose move amnesia"
-    settled = position(["Slowbro", "Chansey"], "Snorlax")
-    settled.active_pokemon._active_turns = 3
-    assert _choice(GymLeaderPlayer, settled) != "/choose move amnesia"
+def test_the_estimate_leaves_the_battle_as_it_was():
+    battle = position(["Tauros", "Chansey"], "Snorlax")
+    me, foe = battle.active_pokemon, battle.opponent_active_pokemon
+    expected_damage(battle, Move("bodyslam", gen=1), me, foe)
+    assert all(value is None for value in foe.stats.values())
+    assert set(battle.opponent_team) == {"p2: Snorlax"}
 
 
-def test_gym_leader_escapes_a_faster_knock_out():
-    battle = position(
-        ["Rhydon", "Chansey", "Jolteon"], "Starmie", my_hp=0.3, foe_moves=("Surf",), turn=4
-    )
-    battle.active_pokemon._active_turns = 3
-    assert _choice(GymLeaderPlayer, battle).startswith("/choose switch ")
+def test_paralysis_quarters_speed_in_gen1():
+    battle = position(["Snorlax", "Chansey"], "Tauros")
+    me, foe = battle.active_pokemon, battle.opponent_active_pokemon
+    assert outspeeds(foe, me)
+    foe.status = "par"
+    assert outspeeds(me, foe)
 
 
-def test_gym_leader_stays_in_when_not_in_danger():
-    battle = position(["Chansey", "Rhydon"], "Starmie", foe_moves=("Surf",), turn=4)
-    battle.active_pokemon._active_turns = 3
-    assert _choice(GymLeaderPlayer, battle).startswith("/choose move ")
+def test_matchup_favours_hitting_hard_and_resisting():
+    battle = position(["Jolteon", "Rhydon"], "Starmie")
+    starmie = battle.opponent_active_pokemon
+    assert matchup(battle, battle.team["p1: Jolteon"], starmie) > 0
+    assert matchup(battle, battle.team["p1: Rhydon"], starmie) < 0
+
+
+# -- Grunt --------------------------------------------------------------------------
+
+
+def test_grunt_picks_the_move_that_hurts_most(grunt):
+    assert choice(grunt, position(["Tauros", "Chansey"], "Gengar")) == "/choose move earthquake"
+    assert choice(grunt, position(["Jolteon", "Chansey"], "Gyarados")) == "/choose move thunderbolt"
+
+
+def test_grunt_counts_hyper_beams_recharge_unless_it_knocks_out(grunt):
+    assert choice(grunt, position(["Tauros", "Chansey"], "Chansey")) == "/choose move bodyslam"
+    low = position(["Tauros", "Chansey"], "Chansey", foe_hp=45)
+    assert choice(grunt, low) == "/choose move hyperbeam"
+
+
+def test_grunt_never_picks_a_disabled_move(grunt):
+    battle = position(["Jolteon", "Chansey"], "Gyarados", disabled=("thunderbolt",))
+    assert "thunderbolt" not in {m.id for m in battle.available_moves}
+    assert choice(grunt, battle) == "/choose move doublekick"
+
+
+def test_grunt_forced_switch_takes_the_best_matchup(grunt):
+    battle = position(["Tauros", "Rhydon", "Jolteon"], "Starmie", force_switch=True)
+    assert battle.available_moves == []
+    assert choice(grunt, battle) == "/choose switch Jolteon"
+
+
+@pytest.mark.parametrize("player_class", [GruntPlayer, GymLeaderPlayer])
+@pytest.mark.parametrize("hp", [0.1, 0.5, 1.0])
+@pytest.mark.parametrize("foe", ["Gengar", "Starmie", "Tauros", "Chansey"])
+def test_orders_come_from_the_request(player_class, hp, foe):
+    player = player_class(start_listening=False, battle_format="gen1ou")
+    for team in (["Tauros", "Rhydon", "Jolteon"], ["Slowbro", "Alakazam"], ["Chansey"]):
+        battle = position(team, foe, my_hp=hp, foe_hp=int(hp * 100), foe_moves=("Body Slam",))
+        order = player.choose_move(battle).order
+        assert any(order is option for option in battle.available_moves) or any(
+            order is option for option in battle.available_switches
+        )
+
+
+def test_a_request_with_nothing_to_choose_gets_the_default_order(grunt):
+    battle = position(["Tauros"], "Starmie", force_switch=True)
+    assert battle.available_switches == []
+    assert choice(grunt, battle) == "/choose default"
+
+
+# -- Gym Leader ---------------------------------------------------------------------
+
+
+def test_gym_leader_takes_the_surest_knock_out(leader, grunt):
+    battle = position(["Tauros", "Chansey"], "Chansey", foe_hp=30)
+    assert choice(grunt, battle) == "/choose move hyperbeam"
+    assert choice(leader, battle) == "/choose move bodyslam"  # 100 % accurate, not 90 %
+
+
+def test_gym_leader_prefers_a_priority_knock_out(leader):
+    battle = position(["Persian", "Chansey"], "Alakazam", foe_hp=5)
+    assert choice(leader, battle) == "/choose move quickattack"
+
+
+def test_gym_leader_recovers_when_low(leader):
+    battle = position(["Chansey", "Tauros"], "Snorlax", my_hp=0.25)
+    assert choice(leader, battle) == "/choose move softboiled"
+    rested = position(["Slowbro", "Tauros"], "Snorlax", my_hp=0.25)
+    assert choice(leader, rested) == "/choose move rest"
+
+
+def test_gym_leader_boosts_on_its_first_turn_out_only(leader):
+    battle = position(["Slowbro", "Chansey"], "Snorlax")
+    assert choice(leader, battle) == "/choose move amnesia"
+    assert choice(leader, battle) == "/choose move amnesia"  # asked again, same turn
+    next_turn(battle, 2)
+    assert choice(leader, battle) == "/choose move surf"
+
+
+def test_gym_leader_does_not_boost_when_hurt(leader):
+    battle = position(["Slowbro", "Chansey"], "Snorlax", my_hp=0.8)
+    assert choice(leader, battle) == "/choose move surf"
+
+
+def test_gym_leader_switches_out_of_a_faster_knock_out(leader):
+    battle = position(["Rhydon", "Chansey", "Alakazam"], "Starmie", my_hp=0.3, foe_hp=25)
+    battle.parse_message(["", "move", "p2a: Starmie", "Surf", "p1a: Rhydon"])
+    # Chansey has the better type matchup, but only Alakazam outspeeds Starmie and
+    # knocks it out (Seismic Toss).
+    assert choice(leader, battle) == "/choose switch Alakazam"
+
+
+def test_gym_leader_escapes_to_the_best_matchup_without_a_revenge_killer(leader):
+    battle = position(["Rhydon", "Tauros", "Jolteon"], "Starmie", my_hp=0.3, foe_moves=("Surf",))
+    assert choice(leader, battle) == "/choose switch Jolteon"
+    stays = position(["Chansey", "Tauros", "Jolteon"], "Starmie", foe_moves=("Surf",))
+    assert choice(leader, stays).startswith("/choose move ")  # slower, but Surf won't KO
+
+
+def test_gym_leader_does_not_sacrifice_a_switch_in(leader):
+    battle = position(["Rhydon", "Persian"], "Starmie", my_hp=0.3, foe_moves=("Surf",))
+    assert choice(leader, battle).startswith("/choose move ")  # Persian would lose over half
+
+
+def test_gym_leader_keeps_explosion_for_when_it_is_spent(leader, grunt):
+    healthy = position(["Golem", "Chansey"], "Snorlax")
+    assert choice(grunt, healthy) == "/choose move explosion"
+    assert choice(leader, healthy) == "/choose move earthquake"
+    spent = position(["Golem", "Chansey"], "Snorlax", my_hp=0.2)
+    assert choice(leader, spent) == "/choose move explosion"
+
+
+def test_gym_leader_reads_an_unrevealed_opponent_by_its_types(leader):
+    battle = position(["Rhydon", "Tauros", "Jolteon"], "Starmie", my_hp=0.3)
+    assert choice(leader, battle) == "/choose switch Jolteon"
+    slower = position(["Rhydon", "Tauros", "Jolteon"], "Slowbro", my_hp=0.3)
+    assert choice(leader, slower).startswith("/choose move ")  # no faster knock-out
+
+
+def test_gym_leader_forgets_a_battle_when_it_ends(leader):
+    battle = position(["Slowbro", "Chansey"], "Snorlax")
+    choice(leader, battle)
+    assert battle.battle_tag in leader._arrivals
+    leader._battle_finished_callback(battle)
+    assert leader._arrivals == {}
+
+
+def test_a_switch_in_arrives_afresh(leader):
+    battle = position(["Slowbro", "Chansey", "Jolteon"], "Gengar", force_switch=True)
+    assert choice(leader, battle).startswith("/choose switch ")
+    assert battle.battle_tag not in leader._arrivals
