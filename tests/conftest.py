@@ -39,16 +39,30 @@ def showdown_pids() -> set[int]:
     return pids
 
 
+ARENA = [sys.executable, "-m", "arena"]
+
+
+def _env() -> dict[str, str]:
+    """The environment as it is now, with the tests' helper agents importable."""
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
 def run_arena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """The `arena` command as a user runs it, with the tests' helper agents importable."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    """The `arena` command as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "arena", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
+        [*ARENA, *args], capture_output=True, text=True, timeout=timeout, env=_env(), cwd=REPO
+    )
+
+
+def start_arena(*args: str) -> subprocess.Popen:
+    """The `arena` command in the background, its output captured as text."""
+    return subprocess.Popen(
+        [*ARENA, *args],
         cwd=REPO,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

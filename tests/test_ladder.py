@@ -1,11 +1,8 @@
 """Ladder play on real local servers: matchmaking, ratings, interruption, logins."""
 
 import asyncio
-import os
 import secrets
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -19,7 +16,7 @@ from arena.player import Account, close, spawn
 from arena.showdown import ShowdownServer
 from arena.store import Store
 from models.registry import resolve
-from tests.conftest import REPO, run_arena
+from tests.conftest import run_arena, start_arena
 from tests.login_server import LoginServer, password_of
 
 
@@ -48,29 +45,19 @@ def servers_file(tmp_path, server, monkeypatch):
 
 
 def _ladder_process(db, username, games, agent="max-power"):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "arena",
-            "ladder",
-            agent,
-            "--server",
-            "test",
-            "--username",
-            username,
-            "--games",
-            str(games),
-            "--db",
-            db,
-            "--format",
-            "gen1ou",
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    return start_arena(
+        "ladder",
+        agent,
+        "--server",
+        "test",
+        "--username",
+        username,
+        "--games",
+        str(games),
+        "--db",
+        db,
+        "--format",
+        "gen1ou",
     )
 
 
@@ -105,23 +92,14 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
 
 def test_sigint_finishes_the_game_and_starts_no_other(servers_file, tmp_path, server):
     db_path = tmp_path / "int.db"
-    sparring = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "arena",
-            "sparring",
-            "--agents",
-            "random",
-            "--server",
-            f"127.0.0.1:{server.port}",
-            "--format",
-            "gen1ou",
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    sparring = start_arena(
+        "sparring",
+        "--agents",
+        "random",
+        "--server",
+        f"127.0.0.1:{server.port}",
+        "--format",
+        "gen1ou",
     )
     try:
         process = _ladder_process(f"sqlite:///{db_path}", unique("stop"), 50, "random")

@@ -1,11 +1,9 @@
 """`arena tournament` end to end on a real server, with the store it writes."""
 
 import csv
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -13,7 +11,7 @@ import pytest
 
 from arena.leaderboard import standings
 from arena.store import Store
-from tests.conftest import REPO, run_arena, showdown_pids
+from tests.conftest import run_arena, showdown_pids, start_arena
 
 
 def _tournament(server, db, *args):
@@ -83,14 +81,7 @@ def test_killed_tournament_resumes_exactly(server, tmp_path):
 
 def _start_until(args, db_path, battles: int) -> subprocess.Popen:
     """`arena ARGS` in the background, returned once the store holds `battles` battles."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "arena", *args],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_arena(*args)
     deadline = time.monotonic() + 120
     while _count(db_path) < battles and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
