@@ -71,6 +71,7 @@ class LadderSession:
         self.player, self.agent, self.format, self.pool = player, agent, battle_format, pool
         self.games, self.concurrency, self.search_delay = games, concurrency, search_delay
         self.rng, self.on_game = random.Random(seed), on_game
+        player.hold_rooms = True  # the rating message comes after the battle's end
         self.stop = asyncio.Event()
         self.started = 0
         self.abandoned = 0
@@ -144,7 +145,10 @@ class LadderSession:
             ending.cancel()
             self.abandoned += 1
             self.stop.set()
-        ratings = None if lost else await self._rating(battle.battle_tag)
+        ratings = None
+        if not lost:
+            ratings = await self._rating(battle.battle_tag)
+            await player.leave(battle.battle_tag)
         log = player.forget(battle.battle_tag)
         opponent = battle.opponent_username
         mine = Seat(self.agent, team.name if team else None, log)

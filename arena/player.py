@@ -79,6 +79,24 @@ class ArenaPlayer(Player):
             await handle(message)
 
         self.ps_client._handle_message = routed
+        self._hold_battle_rooms()
+
+    def _hold_battle_rooms(self) -> None:
+        """With `hold_rooms`, poke-env's `/leave` after a battle is held back, so that
+        messages the server sends after the end (a ladder's rating) still arrive;
+        `leave` then closes the room."""
+        self.hold_rooms = False
+        self._send = send = self.ps_client.send_message
+
+        async def sending(message: str, room: str = "", message_2: str | None = None) -> None:
+            if self.hold_rooms and message.startswith("/leave battle"):
+                return
+            await send(message, room, message_2)
+
+        self.ps_client.send_message = sending
+
+    async def leave(self, battle_tag: str) -> None:
+        await self._send(f"/leave {battle_tag}")
 
     # -- starting games -------------------------------------------------------------
 
