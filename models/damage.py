@@ -77,7 +77,7 @@ def expected_damage(
     knock-out skips Hyper Beam's recharge, so such a blow counts in full.
     """
     damage = hit_damage(battle, move, attacker, defender)
-    if not damage:  # also spares Gen 1's `recharge` pseudo-move, which has no flags
+    if not damage:  # keeps the `recharge` pseudo-move, which has no flags, off `move.flags`
         return 0.0
     knocks_out = damage >= defender.current_hp_fraction > 0
     slow = "charge" in move.flags or (
@@ -223,6 +223,8 @@ def _crit_chance(gen: int, move: Move, attacker: Pokemon) -> float:
 
 def _formula(battle: AbstractBattle, move: Move, attacker: Pokemon, defender: Pokemon) -> float:
     power = move.base_power or NOMINAL_POWER.get(move.id, 0)
+    if not power:  # the formula's "+ 2" would credit powerless pseudo-moves (`recharge`)
+        return 0.0
     offence = "atk" if move.category == MoveCategory.PHYSICAL else "spa"
     defence = "def" if move.defensive_category == MoveCategory.PHYSICAL else "spd"
     return _main_formula(battle, attacker, defender, power, move.type, (offence, defence))

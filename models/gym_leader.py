@@ -56,8 +56,8 @@ class GymLeaderPlayer(GruntPlayer):
         lasting = [m for m in battle.available_moves if not m.self_destruct]
         return strongest_move(battle, lasting or battle.available_moves)
 
-    def switch_in(self, battle: Battle) -> Pokemon:
-        return revenge_switch(battle, battle.available_switches)
+    def switch_in(self, battle: Battle, candidates: list[Pokemon]) -> Pokemon:
+        return revenge_switch(battle, candidates)
 
     def _battle_finished_callback(self, battle: AbstractBattle) -> None:
         self._arrivals.pop(battle.battle_tag, None)
@@ -156,7 +156,17 @@ def _heals(move: Move) -> bool:
 
 def _stages_gained(move: Move, mon: Pokemon) -> int:
     """Stat stages `move` raises on its user, counting only stats not already maxed."""
-    own = move.boosts if move.target == Target.SELF else move.self_boost
     return sum(
-        stages for stat, stages in (own or {}).items() if stages > 0 and mon.boosts.get(stat, 0) < 6
+        stages
+        for stat, stages in _own_boosts(move).items()
+        if stages > 0 and mon.boosts.get(stat, 0) < 6
     )
+
+
+def _own_boosts(move: Move) -> dict[str, int]:
+    # Read from the data, not `move.self_boost`: that raises where the data says
+    # `self: None` (Gen 6's Diamond Storm).
+    if move.target == Target.SELF:
+        return move.entry.get("boosts") or {}
+    effect = move.entry.get("selfBoost") or move.entry.get("self") or {}
+    return effect.get("boosts") or {}

@@ -1,7 +1,8 @@
 """The heuristic bots' estimates and rules on hand-built positions (no server needed).
 
 Positions are built the way poke-env builds them in play: the battle log's switch and
-move lines, then a Showdown request like the ones a Gen 1 random battle sends.
+move lines, then a Showdown request like the ones a random battle sends (Gen 1 unless a
+test says otherwise).
 """
 
 import logging
@@ -23,11 +24,13 @@ MOVES = {
     "Persian": ["slash", "bubblebeam", "quickattack", "hyperbeam"],
     "Snorlax": ["bodyslam", "rest", "amnesia", "earthquake"],
     "Golem": ["explosion", "earthquake", "rockslide", "bodyslam"],
+    "Garchomp": ["earthquake", "outrage", "stoneedge", "fireblast"],
+    "Diancie": ["earthpower", "moonblast", "diamondstorm", "calmmind"],
 }
 
 
-def _request_mon(species: str, active: bool, hp_fraction: float, level: int) -> dict:
-    mon = Pokemon(gen=1, species=species.lower())
+def _request_mon(species: str, active: bool, hp_fraction: float, level: int, gen: int) -> dict:
+    mon = Pokemon(gen=gen, species=species.lower())
     mon._level = level
     stats = stats_of(mon)
     return {
@@ -37,7 +40,7 @@ def _request_mon(species: str, active: bool, hp_fraction: float, level: int) -> 
         "active": active,
         "stats": {name: value for name, value in stats.items() if name != "hp"},
         "moves": MOVES[species],
-        "baseAbility": "noability",
+        "baseAbility": mon.possible_abilities[0] if gen >= 3 else "noability",
         "item": "",
         "pokeball": "pokeball",
     }
@@ -53,12 +56,15 @@ def position(
     disabled: tuple[str, ...] = (),
     force_switch: bool = False,
     level: int = 100,
+    gen: int = 1,
 ) -> Battle:
-    """Turn 1 of a Gen 1 battle: our team, its first member out, against one opponent."""
-    battle = Battle("battle-gen1ou-1", "arena", logging.getLogger("test"), gen=1)
+    """Turn 1 of a battle: our team, its first member out, against one opponent."""
+    battle = Battle(f"battle-gen{gen}randombattle-1", "arena", logging.getLogger("test"), gen=gen)
     battle.parse_message(["", "player", "p1", "arena", ""])
     battle.parse_message(["", "player", "p2", "rival", ""])
-    team = [_request_mon(s, i == 0, my_hp if i == 0 else 1.0, level) for i, s in enumerate(mine)]
+    team = [
+        _request_mon(s, i == 0, my_hp if i == 0 else 1.0, level, gen) for i, s in enumerate(mine)
+    ]
     battle.parse_message(
         ["", "switch", f"p1a: {mine[0]}", team[0]["details"], team[0]["condition"]]
     )
@@ -70,14 +76,15 @@ def position(
         team[0]["condition"] = "0 fnt"
         request["forceSwitch"] = [True]
     else:
-        request["active"] = [{"moves": [_request_move(m, m in disabled) for m in MOVES[mine[0]]]}]
+        moves = [_request_move(m, m in disabled, gen) for m in MOVES[mine[0]]]
+        request["active"] = [{"moves": moves}]
     battle.parse_request(request)
     battle.end_turn(1)
     return battle
 
 
-def _request_move(move_id: str, disabled: bool) -> dict:
-    move = Move(move_id, gen=1)
+def _request_move(move_id: str, disabled: bool, gen: int) -> dict:
+    move = Move(move_id, gen=gen)
     return {
         "move": move.entry["name"],
         "id": move_id,
@@ -147,6 +154,22 @@ def test_multi_hit_moves_count_their_expected_hits():
     assert hit_damage(battle, Move("furyattack", gen=1), me, foe) == pytest.approx(3 * once)
 
 
+@pytest.mark.parametrize("gen", [1, 9])
+def test_powerless_pseudo_moves_deal_nothing(gen):
+    battle = position(["Tauros", "Chansey"], "Snorlax", gen=gen)
+    me, foe = battle.active_pokemon, battle.opponent_active_pokemon
+    assert expected_damage(battle, Move("recharge", gen=gen), me, foe) == 0
+
+
+def test_later_generations_respect_immunity_abilities(grunt):
+    battle = position(["Garchomp", "Chansey"], "Rotom", gen=9)
+    me, rotom = battle.active_pokemon, battle.opponent_active_pokemon
+    assert rotom.ability == "levitate"
+    assert expected_damage(battle, Move("earthquake", gen=9), me, rotom) == 0
+    assert expected_damage(battle, Move("outrage", gen=9), me, rotom) > 0
+    assert choice(grunt, battle) != "/choose move earthquake"
+
+
 def test_stronger_and_super_effective_moves_estimate_higher():
     battle = position(["Tauros", "Chansey"], "Exeggutor")
     me, foe = battle.active_pokemon, battle.opponent_active_pokemon
@@ -196,6 +219,24 @@ def test_grunt_never_picks_a_disabled_move(grunt):
     battle = position(["Jolteon", "Chansey"], "Gyarados", disabled=("thunderbolt",))
     assert "thunderbolt" not in {m.id for m in battle.available_moves}
     assert choice(grunt, battle) == "/choose move doublekick"
+
+
+def _struggling(battle: Battle) -> Battle:
+    """The same position with the active Pokémon out of PP: Struggle is all it has."""
+    request = battle.last_request
+    struggle = {"move": "Struggle", "id": "struggle", "target": "randomNormal", "disabled": False}
+    request["active"] = [{"moves": [struggle]}]
+    battle.parse_request(request)
+    return battle
+
+
+def test_grunt_switches_when_no_move_can_hurt(grunt):
+    # Gen 1's Struggle is Normal-type: it cannot touch a Ghost.
+    battle = _struggling(position(["Tauros", "Jolteon"], "Gengar"))
+    assert [m.id for m in battle.available_moves] == ["struggle"]
+    assert choice(grunt, battle) == "/choose switch Jolteon"
+    alone = _struggling(position(["Tauros"], "Gengar"))
+    assert choice(grunt, alone) == "/choose move struggle"
 
 
 def test_grunt_forced_switch_takes_the_best_matchup(grunt):
@@ -250,6 +291,12 @@ def test_gym_leader_boosts_on_its_first_turn_out_only(leader):
     assert choice(leader, battle) == "/choose move amnesia"  # asked again, same turn
     next_turn(battle, 2)
     assert choice(leader, battle) == "/choose move surf"
+
+
+def test_gym_leader_reads_boosts_from_odd_move_data(leader):
+    # Gen 6's Diamond Storm has `self: None`, on which poke-env's `self_boost` raises.
+    battle = position(["Diancie", "Chansey"], "Snorlax", gen=6)
+    assert choice(leader, battle) == "/choose move calmmind"
 
 
 def test_gym_leader_does_not_boost_when_hurt(leader):
