@@ -2,15 +2,20 @@
 
 Everything is recomputed from the store (TrueSkill replayed in finish order,
 Bradley–Terry over the whole history), so a report never disagrees with the battles it
-summarises. Games ended by their wall-clock limit are listed but not rated.
+summarises. The final order is Bradley–Terry's (it does not depend on the order games
+finished in); TrueSkill's conservative estimate is a column, the live view's ranking.
+
+A game ended by its wall-clock limit has no result: every report counts it apart
+(`time_limited`), never as a win, loss or tie, never in a win rate or a rating.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, fields
 
 from arena.ratings import LiveRatings, bradley_terry
 from arena.stats import Outcome, wilson
-from arena.store import Battle
+from arena.store import LADDER_OPPONENT, Battle
 
 
 @dataclass
@@ -21,6 +26,7 @@ class Standing:
     wins: int
     losses: int
     ties: int
+    time_limited: int
     win_rate: float
     win_rate_low: float
     win_rate_high: float
@@ -62,6 +68,7 @@ class _Tally:
     wins: int = 0
     losses: int = 0
     ties: int = 0
+    time_limited: int = 0
     turns: int = 0
     decisions: int = 0
     invalid: int = 0
@@ -87,8 +94,11 @@ def _tallies(battles: list[Battle], names: dict[int, str]) -> dict[str, _Tally]:
 
 
 def _count_result(row, battle: Battle, side: int) -> None:
-    """Adds the battle to `row`'s wins, losses or ties, seen from `side`."""
-    if battle.winner is None:
+    """Adds the battle to `row`'s wins, losses, ties or games without a result, seen
+    from `side`."""
+    if not rated(battle):
+        row.time_limited += 1
+    elif battle.winner is None:
         row.ties += 1
     elif battle.winner == side:
         row.wins += 1
@@ -99,7 +109,7 @@ def _count_result(row, battle: Battle, side: int) -> None:
 def standings(
     battles: list[Battle], names: dict[int, str], bootstrap: int = 1000, seed: int = 0
 ) -> list[Standing]:
-    """One row per agent, ranked by TrueSkill's conservative estimate mu - 3 sigma."""
+    """One row per agent, ranked by Bradley–Terry Elo (agents without a rated game last)."""
     results = outcomes(battles, names)
     live = LiveRatings()
     for outcome in results:
@@ -108,7 +118,8 @@ def standings(
     elo = bradley_terry(results, bootstrap=bootstrap, seed=seed) if results else {}
     rows = []
     for name, t in _tallies(battles, names).items():
-        low, high = wilson(t.wins + t.ties / 2, t.games)
+        decided = t.wins + t.losses + t.ties
+        low, high = wilson(t.wins + t.ties / 2, decided)
         ts, bt = trueskill.get(name), elo.get(name)
         rows.append(
             Standing(
@@ -118,7 +129,8 @@ def standings(
                 wins=t.wins,
                 losses=t.losses,
                 ties=t.ties,
-                win_rate=(t.wins + t.ties / 2) / t.games,
+                time_limited=t.time_limited,
+                win_rate=(t.wins + t.ties / 2) / decided if decided else float("nan"),
                 win_rate_low=low,
                 win_rate_high=high,
                 mean_turns=t.turns / t.games,
@@ -134,23 +146,27 @@ def standings(
                 bt_elo_high=bt.high if bt else float("nan"),
             )
         )
-    rows.sort(key=lambda r: r.trueskill_conservative, reverse=True)
+    rows.sort(key=_by_bradley_terry)
     for rank, row in enumerate(rows, 1):
         row.rank = rank
     return rows
 
 
-LADDER_OPPONENT = "ladder-opponent"  # the kind of agent rows for people met on a ladder
+def _by_bradley_terry(row: Standing) -> tuple:
+    unrated = math.isnan(row.bt_elo)
+    return (unrated, 0.0 if unrated else -row.bt_elo, row.agent)
 
 
 @dataclass
 class LadderStanding:
     server: str
+    username: str | None  # the account: two accounts are two trajectories, never one
     agent: str
     games: int
     wins: int
     losses: int
     ties: int
+    time_limited: int
     rating_first: float | None
     rating_last: float | None
     rating_peak: float | None
@@ -163,18 +179,21 @@ LADDER_COLUMNS = [f.name for f in fields(LadderStanding)]
 def ladder_standings(
     battles: list[Battle], kinds: dict[int, tuple[str, str]]
 ) -> list[LadderStanding]:
-    """Per server and agent: ladder record and the rating trajectory the server reported.
+    """Per server, account and agent: ladder record and the rating trajectory the server
+    reported (a rating belongs to an account, so accounts are never merged).
 
     `kinds` maps agent ids to (name, kind); the side that is not a ladder opponent is
     arena's agent.
     """
-    rows: dict[tuple[str, str], LadderStanding] = {}
-    ratings: dict[tuple[str, str], list[float]] = defaultdict(list)
+    rows: dict[tuple, LadderStanding] = {}
+    ratings: dict[tuple, list[float]] = defaultdict(list)
     for b in battles:
         side = 0 if kinds[b.p1_agent_id][1] != LADDER_OPPONENT else 1
         name = kinds[(b.p1_agent_id, b.p2_agent_id)[side]][0]
-        key = (b.ladder, name)
-        row = rows.setdefault(key, LadderStanding(b.ladder, name, 0, 0, 0, 0, None, None, None, ""))
+        key = (b.ladder, b.username, name)
+        row = rows.setdefault(
+            key, LadderStanding(b.ladder, b.username, name, 0, 0, 0, 0, 0, None, None, None, "")
+        )
         row.games += 1
         _count_result(row, b, side)
         if b.rating_after is not None:

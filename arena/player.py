@@ -215,7 +215,7 @@ class Account:
     """A name to play under; with a password it is logged in through `login_url`."""
 
     username: str
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a repr, log or trace
     login_url: str | None = None
 
 

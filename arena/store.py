@@ -19,10 +19,14 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
+from arena import migrations
 from arena.errors import ArenaError
 from arena.game import GameRecord
+from arena.identity import labels
+from models.registry import AgentSpec, identity_key
 
 DEFAULT_URL = "sqlite:///arena.db"
+LADDER_OPPONENT = "ladder-opponent"  # the kind of agent rows for people met on a ladder
 
 
 def _now() -> datetime:
@@ -30,11 +34,16 @@ def _now() -> datetime:
 
 
 class Agent(SQLModel, table=True):
+    """A player as it plays: `identity` keys kind, spec, checkpoint hash and settings;
+    `name` is for people and may repeat (reports then add what tells the rows apart)."""
+
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, index=True)
+    name: str = Field(index=True)
     kind: str
     spec: str
     checkpoint_sha256: str | None = None
+    settings: str = "{}"  # JSON: the settings that change play (a checkpoint's temperature)
+    identity: str = Field(unique=True, index=True)
 
 
 class Tournament(SQLModel, table=True):
@@ -75,6 +84,7 @@ class Battle(SQLModel, table=True):
     p1_log: bytes
     p2_log: bytes
     ladder: str | None = Field(default=None, index=True)  # the server, for a ladder game
+    username: str | None = None  # a ladder game: the account arena's agent played under
     rating_before: float | None = None  # a ladder game: the rating the server announced
     rating_after: float | None = None  # for arena's agent before and after it
     finished_at: datetime = Field(default_factory=_now)
@@ -114,6 +124,25 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.close()
 
 
+def connect(url: str | None = None) -> tuple[Engine, str]:
+    """An engine on the store at `url` (default `$ARENA_DB_URL`, then ./arena.db), checked
+    to be reachable, and the URL as it may be shown."""
+    url = url or os.environ.get("ARENA_DB_URL") or DEFAULT_URL
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ImportError) as error:
+        raise ArenaError(f"cannot use the store URL {masked(url)}: {error}") from None
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
+        raise ArenaError(f"cannot open the store at {masked(url)}: {reason}") from None
+    return engine, masked(url)
+
+
 class Store:
     """Sessions over one database; every write is its own committed transaction."""
 
@@ -122,23 +151,9 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None) -> "Store":
-        url = url or os.environ.get("ARENA_DB_URL") or DEFAULT_URL
-        try:
-            engine = create_engine(url)
-        except (ArgumentError, ImportError) as error:
-            raise ArenaError(f"cannot use the store URL {masked(url)}: {error}") from None
-        if engine.dialect.name == "sqlite":
-            _sqlite_pragmas(engine)
-        try:
-            with engine.connect():
-                pass
-        except OperationalError as error:
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
-            raise ArenaError(f"cannot open the store at {masked(url)}: {reason}") from None
-        try:
-            SQLModel.metadata.create_all(engine)
-        except OperationalError:  # another process created the tables a moment earlier
-            SQLModel.metadata.create_all(engine)
+        """The store at `url`, upgraded to the current schema first if it is older."""
+        engine, label = connect(url)
+        migrations.upgrade(engine, label)
         return cls(engine)
 
     def session(self) -> Session:
@@ -146,14 +161,41 @@ class Store:
 
     # -- agents and tournaments -------------------------------------------------------
 
-    def agent_id(self, name: str, kind: str, spec: str, sha256: str | None = None) -> int:
+    def agent_id(self, spec: AgentSpec) -> int:
+        """The row of the agent `spec` plays as, created on first use."""
+        return self._agent_row(spec.name, spec.kind, spec.import_path, spec.sha256, spec.settings)
+
+    def ladder_opponent_id(self, server: str, username: str) -> int:
+        """Someone met on a ladder: one row per server and username."""
+        name = f"{server}:{username}"
+        return self._agent_row(name, LADDER_OPPONENT, name, None, "{}")
+
+    def _agent_row(self, name: str, kind: str, spec: str, sha256: str | None, settings: str) -> int:
+        key = identity_key(kind, spec, sha256, settings)
+        row = Agent(
+            name=name,
+            kind=kind,
+            spec=spec,
+            checkpoint_sha256=sha256,
+            settings=settings,
+            identity=key,
+        )
+        for _ in range(2):  # a second process may add the same agent between the two steps
+            with self.session() as session:
+                found = session.exec(select(Agent.id).where(Agent.identity == key)).first()
+                if found is not None:
+                    return found
+                session.add(row)
+                try:
+                    session.commit()
+                    return row.id
+                except IntegrityError:
+                    session.rollback()
+        raise ArenaError(f"cannot record agent {name!r} in the store")
+
+    def agents_named(self, names: Iterable[str]) -> list[Agent]:
         with self.session() as session:
-            agent = session.exec(select(Agent).where(Agent.name == name)).first()
-            if agent is None:
-                agent = Agent(name=name, kind=kind, spec=spec, checkpoint_sha256=sha256)
-                session.add(agent)
-                session.commit()
-            return agent.id
+            return list(session.exec(select(Agent).where(Agent.name.in_(list(names)))))
 
     def tournament(self, name: str) -> Tournament | None:
         with self.session() as session:
@@ -190,6 +232,7 @@ class Store:
         agent_ids: dict[str, int],
         ladder: str | None = None,
         rating: tuple[float | None, float | None] = (None, None),
+        username: str | None = None,
     ) -> bool:
         """Commits one finished game; False when that game of the schedule is already in.
 
@@ -209,6 +252,7 @@ class Store:
             "end_reason": record.end_reason,
             "finished_at": _now(),
             "ladder": ladder,
+            "username": username,
             "rating_before": rating[0],
             "rating_after": rating[1],
         }
@@ -274,8 +318,31 @@ class Store:
             return session.get(Battle, battle_id)
 
     def agent_names(self) -> dict[int, str]:
+        """Every agent's label: its name, told apart from others of that name."""
+        return labels(self.agents())
+
+    def all_battles(self) -> list[Battle]:
+        """Every battle, tournament and ladder alike, in the order they finished."""
+        query = (
+            select(Battle)
+            .options(defer(Battle.p1_log), defer(Battle.p2_log))
+            .order_by(Battle.finished_at, Battle.id)
+        )
         with self.session() as session:
-            return {agent.id: agent.name for agent in session.exec(select(Agent))}
+            return list(session.exec(query))
+
+    def tournament_agents(self, tournament_id: int) -> list[Agent]:
+        """The agents that have played in a tournament."""
+        query = select(Agent).where(
+            (Agent.id.in_(select(Battle.p1_agent_id).where(Battle.tournament_id == tournament_id)))
+            | (
+                Agent.id.in_(
+                    select(Battle.p2_agent_id).where(Battle.tournament_id == tournament_id)
+                )
+            )
+        )
+        with self.session() as session:
+            return list(session.exec(query))
 
     def snapshot(self, tournament_id: int, battles: int, ratings: list[dict]) -> None:
         with self.session() as session:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from arena.errors import ArenaError
 from arena.game import GameRecord
 from arena.ratings import LiveRatings
 from arena.runner import PlaySettings, field, play_slots
@@ -66,6 +67,23 @@ def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:
     return Outcome(p1, p2, score, (slot.pairing, slot.pair_index))
 
 
+def check_unchanged(
+    store: Store, tournament: str, tournament_id: int, specs: dict[str, AgentSpec]
+) -> None:
+    """Refuses to go on with an agent that is no longer the one that played here: a
+    checkpoint rewritten since the tournament started would mix two players' games."""
+    played = {agent.name: agent for agent in store.tournament_agents(tournament_id)}
+    for name, spec in specs.items():
+        before = played.get(name)
+        if before is None or before.identity == spec.identity:
+            continue
+        raise ArenaError(
+            f"cannot resume tournament {tournament!r}: {spec.import_path} is not the agent "
+            f"{name} that played in it (sha256 {str(before.checkpoint_sha256)[:12]} then, "
+            f"{str(spec.sha256)[:12]} now): restore it or start a new tournament with --name"
+        )
+
+
 @dataclass
 class Progress:
     total: int
@@ -98,10 +116,8 @@ class TournamentRun:
         finished = store.finished_games(tournament_id)
         self.pending = [slot for slot in slots if slot.key not in finished]
         self.progress = Progress(total=len(slots), done=len(slots) - len(self.pending))
-        self.agent_ids = {
-            name: store.agent_id(name, spec.kind, spec.import_path, spec.sha256)
-            for name, spec in specs.items()
-        }
+        check_unchanged(store, config.name, tournament_id, specs)
+        self.agent_ids = {name: store.agent_id(spec) for name, spec in specs.items()}
         self.stop = asyncio.Event()
 
     async def play(self, websocket_url: str | None) -> None:

@@ -5,8 +5,10 @@ registry name resolve through the same checks. A checkpoint (a `.pt` file, a run
 directory, or `DIR@EPOCH`) is checked when it is named, before anything starts.
 """
 
+import hashlib
 import importlib
 import inspect
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,15 +28,38 @@ class UnknownAgent(ValueError):
     """The spec names no agent arena can build; the message says why in one line."""
 
 
+def identity_key(kind: str, spec: str, sha256: str | None, settings: str) -> str:
+    """What makes two agents the same player, as one stable key.
+
+    An agent is what it plays with: two files under one path, or one file sampled at two
+    temperatures, are two agents whose results must never be merged; a display name
+    cannot tell them apart. `settings` is the JSON of the settings that change play.
+    """
+    text = json.dumps([kind, spec, sha256, settings])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class AgentSpec:
-    """What a tournament needs to field an agent: a stable name and how to build it."""
+    """What a tournament needs to field an agent: a readable name, how to build it, and
+    what makes it that agent (kind, spec, checkpoint hash, play-changing settings)."""
 
     name: str
     kind: str
     import_path: str  # for a checkpoint: its file
     player_class: type[Player]
     sha256: str | None = None
+    temperature: float | None = None  # checkpoints only: the device does not change play
+
+    @property
+    def settings(self) -> str:
+        """The settings that change this agent's play, as canonical JSON."""
+        chosen = {} if self.temperature is None else {"temperature": self.temperature}
+        return json.dumps(chosen, sort_keys=True)
+
+    @property
+    def identity(self) -> str:
+        return identity_key(self.kind, self.import_path, self.sha256, self.settings)
 
 
 def _import_class(path: str) -> type:
@@ -69,7 +94,9 @@ def resolve_checkpoint(spec: str, device: str = "cpu", temperature: float = 0.0)
     name = checkpoint.agent_name(path)
     attributes = {"checkpoint": str(path), "device": device, "temperature": temperature}
     cls = type(f"Neural_{path.stem}", (NeuralPlayer,), attributes)
-    return AgentSpec(name, "checkpoint", str(path), cls, checkpoint.sha256(path))
+    return AgentSpec(
+        name, "checkpoint", str(path), cls, checkpoint.sha256(path), float(temperature)
+    )
 
 
 def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSpec:

@@ -19,7 +19,6 @@ from arena.cli.common import (
 )
 from arena.errors import ArenaError
 from arena.ladder import LadderGame, LadderSession
-from arena.leaderboard import LADDER_OPPONENT
 from arena.login import password
 from arena.player import Account, close, spawn
 from arena.servers import Server, server_named
@@ -88,13 +87,11 @@ async def _ladder(
 ) -> LadderSession:
     player = await spawn(spec, entry.websocket, battle_format, account=account)
     player._start_timer_on_battle_start = timer
-    my_id = store.agent_id(spec.name, spec.kind, spec.import_path, spec.sha256)
+    my_id = store.agent_id(spec)
     score = {"won": 0, "lost": 0, "tied": 0}
 
     def record(game: LadderGame) -> None:
-        opponent_id = store.agent_id(
-            f"{entry.name}:{game.opponent}", LADDER_OPPONENT, game.opponent
-        )
+        opponent_id = store.ladder_opponent_id(entry.name, game.opponent)
         store.record_battle(
             None,
             f"ladder {entry.name} {battle_format}",
@@ -104,6 +101,7 @@ async def _ladder(
             {spec.name: my_id, game.opponent: opponent_id},
             ladder=entry.name,
             rating=(game.rating_before, game.rating_after),
+            username=account.username,
         )
         outcome = {True: "won", False: "lost", None: "tied"}[game.won]
         score[outcome] += 1

@@ -11,6 +11,7 @@ from arena.errors import ArenaError
 from arena.export import markdown, write_csv, write_json
 from arena.leaderboard import COLUMNS, LADDER_COLUMNS, ladder_standings, standings
 from arena.matrix import MATRIX_COLUMNS, matrix_rows
+from arena.narration import narrate
 from arena.store import Store, decompress_log
 
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
@@ -37,15 +38,16 @@ def print_leaderboard(
     store: Store, tournament_ids: list[int] | None, csv_path: Path | None = None
 ) -> None:
     rows = standings(store.battles(tournament_ids), store.agent_names())
-    table = Table(title="leaderboard", title_justify="left")
+    table = Table(title="leaderboard, ranked by Bradley–Terry Elo", title_justify="left")
     headers = (
         "#",
         "agent",
         "games",
         "W-L-T",
+        "time limit",
         "win rate (95% CI)",
-        "TrueSkill μ-3σ",
         "BT Elo (95% CI)",
+        "TrueSkill μ-3σ",
         "turns",
         "invalid",
         "timeouts",
@@ -59,9 +61,10 @@ def print_leaderboard(
             r.agent,
             str(r.games),
             f"{r.wins}-{r.losses}-{r.ties}",
+            str(r.time_limited),
             f"{r.win_rate:.1%} ({r.win_rate_low:.1%}–{r.win_rate_high:.1%})",
-            f"{r.trueskill_conservative:.2f}",
             f"{r.bt_elo:.0f} ({r.bt_elo_low:.0f}–{r.bt_elo_high:.0f})",
+            f"{r.trueskill_conservative:.2f}",
             f"{r.mean_turns:.1f}",
             f"{r.invalid_rate:.2%}",
             str(r.timeouts),
@@ -85,7 +88,7 @@ def leaderboard(
     server: Annotated[str | None, typer.Option(help="With --ladder: one server only.")] = None,
     db: DbOption = None,
 ):
-    """Standings: TrueSkill, Bradley–Terry Elo with 95% intervals, win rates, faults."""
+    """Standings ranked by Bradley–Terry Elo (95% intervals); TrueSkill, win rates, faults."""
     store = Store.open(db)
     if ladder:
         _ladder_board(store, server, csv)
@@ -104,16 +107,19 @@ def leaderboard(
 
 
 def _ladder_board(store: Store, server: str | None, csv: Path | None) -> None:
-    kinds = {agent.id: (agent.name, agent.kind) for agent in store.agents()}
+    names = store.agent_names()
+    kinds = {agent.id: (names[agent.id], agent.kind) for agent in store.agents()}
     rows = ladder_standings(store.ladder_battles(server), kinds)
     if csv:
         write_csv(csv, rows, LADDER_COLUMNS)
         return
     table = Table(
         "server",
+        "account",
         "agent",
         "games",
         "W-L-T",
+        "time limit",
         "first",
         "last",
         "peak",
@@ -124,9 +130,11 @@ def _ladder_board(store: Store, server: str | None, csv: Path | None) -> None:
     for r in rows:
         table.add_row(
             r.server,
+            r.username or "—",
             r.agent,
             str(r.games),
             f"{r.wins}-{r.losses}-{r.ties}",
+            str(r.time_limited),
             *(
                 f"{v:.0f}" if v is not None else "—"
                 for v in (r.rating_first, r.rating_last, r.rating_peak)
@@ -165,12 +173,25 @@ def _cell(row) -> str:
 
 @app.command()
 @clean_errors
-def battles(tournament: TournamentOption = None, db: DbOption = None):
-    """List a tournament's battles in the order they finished."""
+def battles(
+    tournament: TournamentOption = None,
+    ladder: Annotated[bool, typer.Option("--ladder", help="Ladder games instead.")] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every stored battle, ladder games included.")
+    ] = False,
+    db: DbOption = None,
+):
+    """List a tournament's battles (or ladder games, or all) in the order they finished."""
     store = Store.open(db)
     names = store.agent_names()
+    if everything:
+        rows = store.all_battles()
+    elif ladder or (tournament is None and not store.tournaments()):
+        rows = store.ladder_battles()
+    else:
+        rows = store.battles(_tournament_ids(store, tournament))
     table = Table("id", "pairing", "pair", "game", "p1", "p2", "winner", "turns", "end")
-    for b in store.battles(_tournament_ids(store, tournament)):
+    for b in rows:
         p1, p2 = names[b.p1_agent_id], names[b.p2_agent_id]
         winner = "—" if b.winner is None else (p1, p2)[b.winner]
         table.add_row(
@@ -191,13 +212,27 @@ def battles(tournament: TournamentOption = None, db: DbOption = None):
 @clean_errors
 def replay(
     battle_id: Annotated[int, typer.Argument(help="Battle id from `arena battles`.")],
-    side: Annotated[str, typer.Option(help="Whose view: p1 or p2.")] = "p1",
+    side: Annotated[
+        str | None,
+        typer.Option(help="Whose view: p1 or p2 (default: the side that was recorded)."),
+    ] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="The protocol log as received.")] = False,
     db: DbOption = None,
 ):
-    """Print one battle's protocol log as that side received it."""
-    if side not in ("p1", "p2"):
+    """Tell one battle turn by turn: moves, damage, switches, status, faints, winner."""
+    if side not in (None, "p1", "p2"):
         raise ArenaError(f"--side must be p1 or p2, got {side!r}")
     battle = Store.open(db).battle(battle_id)
     if battle is None:
         raise ArenaError(f"no stored battle with id {battle_id}")
-    typer.echo(decompress_log(battle.p1_log if side == "p1" else battle.p2_log))
+    logs = {"p1": decompress_log(battle.p1_log), "p2": decompress_log(battle.p2_log)}
+    recorded = [name for name, log in logs.items() if log.strip()]
+    if not recorded:
+        raise ArenaError(f"battle {battle_id} has no recorded log")
+    side = side or recorded[0]
+    if side not in recorded:
+        raise ArenaError(
+            f"battle {battle_id} has no {side} log: only {recorded[0]}'s view was recorded "
+            f"(a ladder game keeps arena's side only); use --side {recorded[0]}"
+        )
+    typer.echo(logs[side] if raw else "\n".join(narrate(logs[side])))

@@ -1,0 +1,40 @@
+"""`arena db`: the store's schema revision, and upgrading it on demand."""
+
+from typing import Annotated
+
+import typer
+
+from arena import migrations
+from arena.cli.common import app, clean_errors, console
+from arena.store import connect
+
+db_app = typer.Typer(help="The store's schema: show or upgrade it.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
+
+
+@db_app.command("upgrade")
+@clean_errors
+def db_upgrade(db: DbOption = None):
+    """Upgrade the store to this arena's schema, keeping every row."""
+    engine, label = connect(db)
+    before, now = migrations.upgrade(engine, label, announce=False)
+    if before == now:
+        console.print(f"the store at {label} is at schema {now}: nothing to do", highlight=False)
+    else:
+        console.print(
+            f"upgraded the store at {label} from schema {before or 'none'} to {now}",
+            highlight=False,
+        )
+
+
+@db_app.command("current")
+@clean_errors
+def db_current(db: DbOption = None):
+    """Print the store's schema revision and the newest this arena knows."""
+    engine, label = connect(db)
+    console.print(
+        f"{label}: schema {migrations.current(engine) or 'none'} (this arena: {migrations.head()})",
+        highlight=False,
+    )
