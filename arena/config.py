@@ -1,12 +1,18 @@
-"""arena's defaults: `config/arena.yaml` in the checkout, which flags override."""
+"""arena's defaults: `config/arena.yaml`, installed as package data, which flags override.
+
+The checkout's top-level `config/` directory is the package `arena.shipped` (mapped in
+pyproject.toml), so a wheel carries the defaults and team pools and an editable checkout
+reads the files in place.
+"""
 
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+CONFIG_DIR = Path(str(resources.files("arena.shipped")))
 
 
 @cache

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up arena in this clone: a virtual environment in .venv with arena installed
-# (editable), and the pinned Showdown server installed from the lockfile.
+# (editable), and the pinned Showdown server installed from the lockfile by `arena setup`
+# (in the per-user data directory, or $ARENA_HOME).
 # Usage: bash scripts/setup.sh [--dev]     (--dev adds the test tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,5 @@ if [[ -n "$extras" ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     || echo "PostgreSQL could not be installed: its store tests will be skipped" >&2
 fi
 
-(cd arena/showdown && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error)
+.venv/bin/arena setup
 echo "arena is set up: .venv/bin/arena --help"

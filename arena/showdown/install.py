@@ -1,7 +1,10 @@
 """Where the npm-installed Showdown lives and what it needs before it can start.
 
-The install comes from the lockfile beside this module (`npm ci`, run by the set-up
-script). Showdown reads `config/config.js` from its own directory, so arena writes one
+`arena setup` copies the lockfile shipped beside this module into the per-user data
+directory (`arena.paths`) and runs `npm ci` there, so an installed wheel never writes
+into its own package; it does nothing when that lockfile is already installed.
+
+Showdown reads `config/config.js` from its own directory, so arena writes one
 there from the shipped example plus a hook that reads per-server overrides from the
 environment: several servers can share the install with different settings.
 """
@@ -9,11 +12,14 @@ environment: several servers can share the install with different settings.
 import os
 import shutil
 import subprocess
+from importlib import resources
 from pathlib import Path
 
+from arena import paths
 from arena.errors import ArenaError
 
-SETUP_HINT = "run `bash scripts/setup.sh` in the arena checkout"
+SETUP_HINT = "run `arena setup`"
+NPM_FILES = ("package.json", "package-lock.json")
 CONFIG_ENV = "ARENA_SHOWDOWN_CONFIG"
 _CONFIG_HOOK = f"""
 // arena: per-server overrides, passed as JSON in ${CONFIG_ENV}.
@@ -21,19 +27,47 @@ Object.assign(exports, JSON.parse(process.env.{CONFIG_ENV} || '{{}}'));
 """
 
 
-def runtime_root() -> Path:
-    """The folder holding the npm lockfile, node_modules and the servers' run files."""
-    return Path(os.environ.get("ARENA_SHOWDOWN_DIR", Path(__file__).parent)).resolve()
-
-
 def install_dir() -> Path:
-    return runtime_root() / "node_modules" / "pokemon-showdown"
+    return paths.showdown_dir() / "node_modules" / "pokemon-showdown"
 
 
-def run_dir() -> Path:
-    path = runtime_root() / "run"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def installed() -> bool:
+    """Whether the shipped lockfile is the one installed."""
+    target = paths.showdown_dir()
+    return (install_dir() / "pokemon-showdown").is_file() and all(
+        (target / name).is_file() and (target / name).read_bytes() == _shipped(name).read_bytes()
+        for name in NPM_FILES
+    )
+
+
+def install() -> Path:
+    """Installs the pinned Showdown with `npm ci` from the shipped lockfile."""
+    target = paths.showdown_dir()
+    if installed():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ArenaError("npm is required to install Showdown but is not on PATH", exit_code=1)
+    node_executable()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in NPM_FILES:
+        shutil.copyfile(_shipped(name), target / name)
+    result = subprocess.run(
+        [npm, "ci", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"]
+        + ["--loglevel=error"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ArenaError(f"npm ci failed in {target}: {last}", exit_code=1)
+    return target
+
+
+def _shipped(name: str) -> Path:
+    return Path(str(resources.files("arena.showdown") / name))
 
 
 def node_executable() -> str:

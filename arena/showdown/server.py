@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from arena.errors import ArenaError
-from arena.showdown.install import CONFIG_ENV, node_executable, require_install, run_dir
+from arena.paths import run_dir
+from arena.showdown.install import CONFIG_ENV, node_executable, require_install
 
 LOOPBACK = "127.0.0.1"
 BASE_SETTINGS = {

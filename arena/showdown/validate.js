@@ -1,10 +1,10 @@
 // Checks a format and a batch of teams with the installed Showdown's own validator.
+// argv: the pokemon-showdown install directory.
 // stdin: {"format": "gen1ou", "teams": ["<export or packed text>", ...]}
 // stdout: {"exists": bool, "name": str, "needsTeam": bool,
 //          "teams": [{"packed": str|null, "errors": [str]}]}
 'use strict';
-const path = require('path');
-const ps = require(path.join(__dirname, 'node_modules', 'pokemon-showdown'));
+const ps = require(process.argv[2]);
 
 let input = '';
 process.stdin.on('data', (chunk) => { input += chunk; });

@@ -30,10 +30,10 @@ class TeamCheck:
 
 def check(format_id: str, teams: list[str]) -> tuple[FormatInfo, list[TeamCheck]]:
     """The format's facts and, for each team in order, its packed form or its errors."""
-    require_install()
+    install = require_install()
     request = json.dumps({"format": format_id, "teams": teams})
     result = subprocess.run(
-        [node_executable(), str(_SCRIPT)],
+        [node_executable(), str(_SCRIPT), str(install)],
         input=request,
         capture_output=True,
         text=True,

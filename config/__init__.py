@@ -1,0 +1,1 @@
+"""arena's shipped defaults and team pools; installed as the package `arena.shipped`."""
