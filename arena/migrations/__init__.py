@@ -34,7 +34,7 @@ from arena.errors import ArenaError
 BEFORE_MIGRATIONS = "0001"  # the schema of stores made before versioning existed
 
 
-def _config(connection: Connection | None = None) -> Config:
+def config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", "arena:migrations")
     config.attributes["connection"] = connection
@@ -42,7 +42,7 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return ScriptDirectory.from_config(config()).get_current_head()
 
 
 def current(engine: Engine) -> str | None:
@@ -60,7 +60,7 @@ def upgrade(engine: Engine, label: str, announce: bool = True) -> tuple[str | No
     `label` names the store in the one line announcing an upgrade of existing data.
     """
     before, newest = current(engine), head()
-    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    known = {script.revision for script in ScriptDirectory.from_config(config()).walk_revisions()}
     if before is not None and before not in known:
         raise ArenaError(
             f"the store at {label} has schema revision {before}, newer than this arena "
@@ -76,10 +76,10 @@ def upgrade(engine: Engine, label: str, announce: bool = True) -> tuple[str | No
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":  # batch mode rebuilds referenced tables
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        config = _config(connection)
+        settings = config(connection)
         if before == BEFORE_MIGRATIONS and not _versioned(connection):
-            command.stamp(config, BEFORE_MIGRATIONS)
-        command.upgrade(config, "head")
+            command.stamp(settings, BEFORE_MIGRATIONS)
+        command.upgrade(settings, "head")
         connection.commit()
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

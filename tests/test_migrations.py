@@ -1,0 +1,149 @@
+"""The store's schema history: a store made by commit 6c24063 (before migrations) is
+upgraded in place, keeps every row and reports what that code reported."""
+
+import csv
+import shutil
+import sqlite3
+
+import pytest
+from alembic import command
+from sqlalchemy import MetaData, create_engine, text
+
+from arena import migrations
+from arena.store import Store
+from tests.conftest import REPO, run_arena
+
+FIXTURE = REPO / "tests" / "data" / "main-6c24063"
+OLD_TABLES = ("agent", "tournament", "battle", "ratingsnapshot")
+
+
+@pytest.fixture
+def old_store(tmp_path):
+    path = tmp_path / "arena.db"
+    shutil.copyfile(FIXTURE / "arena.db", path)
+    return path
+
+
+def _rows(path, table: str, columns: list[str]) -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            f"SELECT {', '.join(columns)} FROM {table} ORDER BY id"
+        ).fetchall()
+
+
+def _columns(path, table: str) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        return [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+
+
+def _csv(path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _same_where_old(new: list[dict], old: list[dict]) -> None:
+    """Every old column of every old row is reported the same (new columns may follow)."""
+    assert len(new) == len(old)
+    for new_row, old_row in zip(new, old, strict=True):
+        assert {key: new_row[key] for key in old_row} == old_row
+
+
+def test_store_from_before_migrations_is_upgraded_with_nothing_lost(old_store, tmp_path):
+    db = f"sqlite:///{old_store}"
+    before = {
+        table: _rows(FIXTURE / "arena.db", table, _columns(FIXTURE / "arena.db", table))
+        for table in OLD_TABLES
+    }
+    board = run_arena("leaderboard", "--db", db, "--csv", str(tmp_path / "leaderboard.csv"))
+    assert board.returncode == 0, board.stderr
+    assert board.stderr.count("upgrading the store") == 1
+    for table, rows in before.items():
+        old_columns = _columns(FIXTURE / "arena.db", table)
+        assert _rows(old_store, table, old_columns if table != "agent" else old_columns[:2]) == [
+            row if table != "agent" else row[:2] for row in rows
+        ]
+    _same_where_old(_csv(tmp_path / "leaderboard.csv"), _csv(FIXTURE / "leaderboard.csv"))
+    matrix = run_arena("matrix", "--db", db, "--csv", str(tmp_path / "matrix.csv"))
+    assert matrix.returncode == 0 and "upgrading" not in matrix.stderr, matrix.stderr
+    assert (tmp_path / "matrix.csv").read_text() == (FIXTURE / "matrix.csv").read_text()
+    ladder = run_arena("leaderboard", "--ladder", "--db", db, "--csv", str(tmp_path / "l.csv"))
+    assert ladder.returncode == 0, ladder.stderr
+    _same_where_old(_csv(tmp_path / "l.csv"), _csv(FIXTURE / "ladder.csv"))
+    battles = run_arena("battles", "--db", db)
+    assert battles.stdout == (FIXTURE / "battles.txt").read_text()
+
+
+def test_upgrade_fills_identities_and_ladder_accounts(old_store):
+    store = Store.open(f"sqlite:///{old_store}")
+    agents = store.agents()
+    assert len({agent.identity for agent in agents}) == len(agents) == 6
+    opponents = [agent for agent in agents if agent.kind == "ladder-opponent"]
+    assert all(agent.spec == agent.name for agent in opponents)
+    ladder = store.ladder_battles()
+    assert len(ladder) == 4 and all(b.username for b in ladder)
+    # the two accounts played each other: each met the other as a ladder opponent
+    assert {b.username for b in ladder} == {agent.name.split(":")[1] for agent in opponents}
+
+
+def test_db_upgrade_and_current(old_store):
+    db = f"sqlite:///{old_store}"
+    current = run_arena("db", "current", "--db", db)
+    assert current.returncode == 0 and "schema 0001" in current.stdout, current.stdout
+    upgraded = run_arena("db", "upgrade", "--db", db)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"from schema 0001 to {migrations.head()}" in upgraded.stdout
+    again = run_arena("db", "upgrade", "--db", db)
+    assert "nothing to do" in again.stdout
+
+
+def test_store_newer_than_the_code_is_one_clear_line(old_store):
+    db = f"sqlite:///{old_store}"
+    Store.open(db)
+    with sqlite3.connect(old_store) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = run_arena("leaderboard", "--db", db)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"arena: the store at {db} has schema revision 9999, newer than this arena knows "
+        f"(up to {migrations.head()}): upgrade arena to use it"
+    ]
+
+
+def test_new_store_starts_at_the_newest_revision_silently(tmp_path):
+    db = f"sqlite:///{tmp_path / 'new.db'}"
+    result = run_arena("db", "current", "--db", db)
+    assert result.returncode == 0
+    fresh = run_arena("battles", "--ladder", "--db", db)
+    assert fresh.returncode == 0 and "upgrading" not in fresh.stderr, fresh.stderr
+    assert f"schema {migrations.head()}" in run_arena("db", "current", "--db", db).stdout
+
+
+def test_postgres_store_at_revision_one_is_upgraded(postgres_url, tmp_path):
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS arena_migrations"))
+        connection.execute(text("CREATE DATABASE arena_migrations"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + "/arena_migrations"
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(migrations.config(connection), migrations.BEFORE_MIGRATIONS)
+        connection.commit()
+    source = create_engine(f"sqlite:///{FIXTURE / 'arena.db'}")
+    old, new = MetaData(), MetaData()
+    old.reflect(source)
+    new.reflect(engine)
+    with source.connect() as reading, engine.begin() as writing:
+        for table in OLD_TABLES:
+            rows = [dict(row._mapping) for row in reading.execute(old.tables[table].select())]
+            writing.execute(new.tables[table].insert(), rows)
+    engine.dispose()
+    board = run_arena("leaderboard", "--db", url, "--csv", str(tmp_path / "leaderboard.csv"))
+    assert board.returncode == 0, board.stderr
+    assert board.stderr.count("upgrading the store") == 1
+    _same_where_old(_csv(tmp_path / "leaderboard.csv"), _csv(FIXTURE / "leaderboard.csv"))
+    run_arena("leaderboard", "--ladder", "--db", url, "--csv", str(tmp_path / "l.csv"))
+    _same_where_old(_csv(tmp_path / "l.csv"), _csv(FIXTURE / "ladder.csv"))
+    store = Store.open(url)
+    assert len(store.all_battles()) == 10 and len(store.ladder_battles()) == 4
+    assert all(b.username for b in store.ladder_battles())
