@@ -57,7 +57,8 @@ def _share(condition: str) -> float:
 def _source(parts: list[str]) -> str:
     for part in parts:
         if part.startswith("[from]"):
-            return f" from {part.removeprefix('[from]').strip().removeprefix('item: ')}"
+            source = part.removeprefix("[from]").strip()
+            return " from " + source.removeprefix("item: ").removeprefix("move: ")
     return ""
 
 

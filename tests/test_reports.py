@@ -1,0 +1,116 @@
+"""Reports over stored battles: ranking, games cut by the time limit, ladder accounts,
+and the `battles` / `replay` commands on a store with ladder games."""
+
+import shutil
+
+from arena.cli.reports import print_leaderboard
+from arena.leaderboard import ladder_standings, standings
+from arena.matrix import matrix_rows
+from arena.player import Account
+from arena.store import LADDER_OPPONENT, Battle
+from tests.conftest import REPO, run_arena
+
+NAMES = {1: "alpha", 2: "beta"}
+
+
+def _battle(number: int, winner: int | None, end: str = "normal", **extra) -> Battle:
+    return Battle(
+        id=number,
+        tournament_id=1,
+        pairing="alpha vs beta",
+        pair_index=number,
+        game=0,
+        format="gen1ou",
+        battle_tag=f"battle-gen1ou-{number}",
+        p1_agent_id=1,
+        p2_agent_id=2,
+        winner=winner,
+        turns=10,
+        duration=1.0,
+        end_reason=end,
+        p1_log=b"",
+        p2_log=b"",
+        **extra,
+    )
+
+
+def test_final_order_is_bradley_terry_not_the_live_trueskill():
+    """alpha won 11 of 20, beta the last 9: TrueSkill, which weighs recent games more,
+    puts beta first; Bradley–Terry, blind to the order, puts alpha first."""
+    history = [_battle(k, 0) for k in range(11)] + [_battle(11 + k, 1) for k in range(9)]
+    rows = standings(history, NAMES, bootstrap=20)
+    assert [r.agent for r in rows] == ["alpha", "beta"]
+    assert rows[1].trueskill_conservative > rows[0].trueskill_conservative
+    assert rows[0].bt_elo > rows[1].bt_elo
+
+
+def test_games_cut_by_the_time_limit_are_neither_ties_nor_in_win_rates():
+    history = [_battle(0, 0), _battle(1, 1), _battle(2, None, "time limit: over 600s")]
+    rows = {r.agent: r for r in standings(history, NAMES, bootstrap=0)}
+    alpha = rows["alpha"]
+    assert (alpha.games, alpha.wins, alpha.losses, alpha.ties, alpha.time_limited) == (
+        3,
+        1,
+        1,
+        0,
+        1,
+    )
+    assert alpha.win_rate == 0.5
+    cells = {(r.agent, r.opponent): r for r in matrix_rows(history, NAMES)}
+    assert cells[("alpha", "beta")].games == 2 and cells[("alpha", "beta")].ties == 0
+
+
+def test_two_ladder_accounts_of_one_agent_are_never_merged():
+    kinds = {1: ("alpha", "builtin"), 2: ("test:someone", LADDER_OPPONENT)}
+    history = [
+        _battle(0, 0, ladder="test", username="first", rating_before=1000, rating_after=1040),
+        _battle(1, 1, ladder="test", username="second", rating_before=1000, rating_after=980),
+    ]
+    rows = ladder_standings(history, kinds)
+    assert [(r.username, r.agent, r.wins, r.losses, r.rating_last) for r in rows] == [
+        ("first", "alpha", 1, 0, 1040),
+        ("second", "alpha", 0, 1, 980),
+    ]
+
+
+def test_leaderboard_title_names_its_ranking(tmp_path, capsys):
+    from arena.store import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    print_leaderboard(store, None)
+    assert "ranked by Bradley–Terry" in capsys.readouterr().out
+
+
+def test_account_repr_hides_the_password():
+    account = Account("someone", "hunter2-secret", "http://127.0.0.1:1/")
+    assert "hunter2-secret" not in repr(account) and "someone" in repr(account)
+
+
+def _fixture_store(tmp_path) -> str:
+    path = tmp_path / "arena.db"
+    shutil.copyfile(REPO / "tests" / "data" / "main-6c24063" / "arena.db", path)
+    return f"sqlite:///{path}"
+
+
+def test_battles_lists_ladder_games(tmp_path):
+    db = _fixture_store(tmp_path)
+    ladder = run_arena("battles", "--ladder", "--db", db)
+    assert ladder.returncode == 0, ladder.stderr
+    assert "ladder test gen1ou" in ladder.stdout and "max-power vs grunt" not in ladder.stdout
+    everything = run_arena("battles", "--all", "--db", db)
+    assert "ladder test gen1ou" in everything.stdout and "max-power vs grunt" in everything.stdout
+
+
+def test_replay_of_a_ladder_game_shows_the_recorded_side_or_says_why_not(tmp_path):
+    db = _fixture_store(tmp_path)
+    # battle 8: arena's agent sat on p2, so only p2's view was recorded
+    told = run_arena("replay", "8", "--db", db)
+    assert told.returncode == 0 and "wins" in told.stdout, told.stderr
+    refused = run_arena("replay", "8", "--side", "p1", "--db", db)
+    assert refused.returncode != 0 and refused.stdout == ""
+    assert refused.stderr.strip().splitlines() == [
+        "arena: battle 8 has no p1 log: only p2's view was recorded "
+        "(a ladder game keeps arena's side only); use --side p2"
+    ]
+    raw = run_arena("replay", "8", "--raw", "--db", db)
+    assert raw.stdout.startswith("|init|battle") or "|player|p2|" in raw.stdout
