@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, create_engine, text
 
 from arena import migrations
 from arena.store import Store
-from tests.conftest import REPO, run_arena
+from tests.conftest import REPO, run_arena, start_arena
 
 FIXTURE = REPO / "tests" / "data" / "main-6c24063"
 OLD_TABLES = ("agent", "tournament", "battle", "ratingsnapshot")
@@ -147,3 +147,14 @@ def test_postgres_store_at_revision_one_is_upgraded(postgres_url, tmp_path):
     store = Store.open(url)
     assert len(store.all_battles()) == 10 and len(store.ladder_battles()) == 4
     assert all(b.username for b in store.ladder_battles())
+
+
+@pytest.mark.parametrize("store", ["new", "old"])
+def test_processes_opening_one_store_at_once_take_turns(store, old_store, tmp_path):
+    path = old_store if store == "old" else tmp_path / "new.db"
+    processes = [start_arena("battles", "--ladder", "--db", f"sqlite:///{path}") for _ in range(4)]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0] * 4, results
+    assert sum(stderr.count("upgrading the store") for _, stderr in results) == (
+        1 if store == "old" else 0
+    )

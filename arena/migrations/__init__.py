@@ -20,7 +20,11 @@ Adding a revision (a new table or column):
    drafts, but the runtime needs no alembic.ini.
 """
 
+import fcntl
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
@@ -32,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from arena.errors import ArenaError
 
 BEFORE_MIGRATIONS = "0001"  # the schema of stores made before versioning existed
+_LOCK_KEY = 0x6172656E61  # "arena": the advisory lock PostgreSQL migrations hold
 
 
 def config(connection: Connection | None = None) -> Config:
@@ -57,34 +62,70 @@ def current(engine: Engine) -> str | None:
 def upgrade(engine: Engine, label: str, announce: bool = True) -> tuple[str | None, str]:
     """Upgrades the store to the newest revision; (revision before, revision now).
 
-    `label` names the store in the one line announcing an upgrade of existing data.
+    `label` names the store in the one line announcing an upgrade of existing data. Two
+    processes opening one new store at once (ladder sessions, workers) take turns: the
+    second finds the work done.
     """
-    before, newest = current(engine), head()
-    known = {script.revision for script in ScriptDirectory.from_config(config()).walk_revisions()}
-    if before is not None and before not in known:
-        raise ArenaError(
-            f"the store at {label} has schema revision {before}, newer than this arena "
-            f"knows (up to {newest}): upgrade arena to use it"
-        )
+    newest = head()
+    before = _checked(current(engine), newest, label)
     if before == newest:
         return before, newest
-    if announce and before is not None:
-        print(
-            f"arena: upgrading the store at {label} from schema {before} to {newest}",
-            file=sys.stderr,
+    with _exclusive(engine):
+        before = _checked(current(engine), newest, label)
+        if before == newest:
+            return before, newest
+        if announce and before is not None:
+            print(
+                f"arena: upgrading the store at {label} from schema {before} to {newest}",
+                file=sys.stderr,
+            )
+        _migrate(engine, stamp_first=before == BEFORE_MIGRATIONS)
+    return before, newest
+
+
+def _checked(revision: str | None, newest: str, label: str) -> str | None:
+    known = {script.revision for script in ScriptDirectory.from_config(config()).walk_revisions()}
+    if revision is not None and revision not in known:
+        raise ArenaError(
+            f"the store at {label} has schema revision {revision}, newer than this arena "
+            f"knows (up to {newest}): upgrade arena to use it"
         )
+    return revision
+
+
+def _migrate(engine: Engine, stamp_first: bool) -> None:
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":  # batch mode rebuilds referenced tables
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         settings = config(connection)
-        if before == BEFORE_MIGRATIONS and not _versioned(connection):
+        if stamp_first:
             command.stamp(settings, BEFORE_MIGRATIONS)
         command.upgrade(settings, "head")
         connection.commit()
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-    return before, newest
 
 
-def _versioned(connection: Connection) -> bool:
-    return MigrationContext.configure(connection).get_current_revision() is not None
+@contextmanager
+def _exclusive(engine: Engine) -> Iterator[None]:
+    """Holds the store's migration lock: an advisory lock on PostgreSQL, an flock on a
+    SQLite file (SQLite's own locks are fcntl locks, which flock does not touch)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_KEY})")
+                connection.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or not os.path.exists(database):
+        yield
+        return
+    with open(database, "rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
