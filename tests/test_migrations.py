@@ -7,7 +7,10 @@ import sqlite3
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, text
+from sqlmodel import SQLModel
 
 from arena import migrations
 from arena.store import Store
@@ -145,6 +148,8 @@ def test_postgres_store_at_revision_one_is_upgraded(postgres_url, tmp_path):
     run_arena("leaderboard", "--ladder", "--db", url, "--csv", str(tmp_path / "l.csv"))
     _same_where_old(_csv(tmp_path / "l.csv"), _csv(FIXTURE / "ladder.csv"))
     store = Store.open(url)
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
     assert len(store.all_battles()) == 10 and len(store.ladder_battles()) == 4
     assert all(b.username for b in store.ladder_battles())
 
@@ -158,3 +163,20 @@ def test_processes_opening_one_store_at_once_take_turns(store, old_store, tmp_pa
     assert sum(stderr.count("upgrading the store") for _, stderr in results) == (
         1 if store == "old" else 0
     )
+
+
+def test_migrated_schema_is_the_one_the_code_declares(old_store, tmp_path):
+    """A column added to arena/store.py without its revision (or the reverse) fails here."""
+    for url in (f"sqlite:///{tmp_path / 'fresh.db'}", f"sqlite:///{old_store}"):
+        with Store.open(url).engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+
+
+def test_revision_one_is_the_schema_stores_had_before_migrations(tmp_path):
+    before = MetaData()
+    before.reflect(create_engine(f"sqlite:///{FIXTURE / 'arena.db'}"))
+    engine = create_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    with engine.connect() as connection:
+        command.upgrade(migrations.config(connection), migrations.BEFORE_MIGRATIONS)
+        connection.commit()
+        assert compare_metadata(MigrationContext.configure(connection), before) == []

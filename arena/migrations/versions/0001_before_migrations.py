@@ -24,8 +24,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("config", sa.String(), nullable=False),
         sa.Column("status", sa.String(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_tournament_name", "tournament", ["name"], unique=True)
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("ladder", sa.String(), nullable=True),
         sa.Column("rating_before", sa.Float(), nullable=True),
         sa.Column("rating_after", sa.Float(), nullable=True),
-        sa.Column("finished_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tournament_id", "pairing", "pair_index", "game"),
         sa.ForeignKeyConstraint(["tournament_id"], ["tournament.id"]),
@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("tournament_id", sa.Integer(), nullable=False),
         sa.Column("battles", sa.Integer(), nullable=False),
         sa.Column("ratings", sa.String(), nullable=False),
-        sa.Column("taken_at", sa.DateTime(), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.ForeignKeyConstraint(["tournament_id"], ["tournament.id"]),
     )
