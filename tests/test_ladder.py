@@ -87,7 +87,7 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
     )
     assert board.returncode == 0, board.stderr
     rows = (tmp_path / "ladder.csv").read_text().splitlines()
-    assert rows[0].startswith("server,agent,games") and len(rows) == 3
+    assert rows[0].startswith("server,username,agent,games") and len(rows) == 3
 
 
 def test_sigint_finishes_the_game_and_starts_no_other(servers_file, tmp_path, server):

@@ -162,7 +162,7 @@ def test_battle_over_its_wall_clock_limit_is_ended_and_recorded(server, tmp_path
     assert all(b.end_reason == "time limit: over 2s" and b.winner is None for b in battles)
     assert all(b.duration < 30 for b in battles)
     board = standings(battles, _store(db).agent_names(), bootstrap=10)
-    assert all(row.games == 2 and row.ties == 2 for row in board)
+    assert all(row.games == 2 and row.time_limited == 2 and row.ties == 0 for row in board)
 
 
 def test_csv_export_equals_the_store(server, tmp_path):
