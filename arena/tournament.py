@@ -1,8 +1,9 @@
 """Game play for a tournament: a field of players working through a schedule.
 
 Up to `concurrency` workers take the next unplayed slot, play it, commit it to the store
-and update the live ratings. Setting `stop` ends scheduling; games in flight finish and
-are saved. Matchmaking lives in `schedule`, rating in `ratings`, storage in `store`.
+(through the `StoreWriter`, off the event loop) and update the live ratings. Setting
+`stop` ends scheduling; games in flight finish and are saved. Matchmaking lives in
+`schedule`, rating in `ratings`, storage in `store`.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from arena.showdown import server_url
 from arena.stats import Outcome
 from arena.store import Store
 from arena.workers import Job, play_in_workers
+from arena.writer import StoreWriter
 from models.registry import AgentSpec
 
 SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
@@ -103,6 +105,7 @@ class TournamentRun:
             for name, spec in specs.items()
         }
         self.stop = asyncio.Event()
+        self.writer: StoreWriter | None = None
 
     async def play(self, websocket_url: str | None) -> None:
         """Plays what is pending, on the given server or on ones started for the run."""
@@ -114,6 +117,7 @@ class TournamentRun:
             self.config.battle_time_limit,
         )
         self.progress.started = time.perf_counter()
+        self.writer = StoreWriter()
         try:
             if self.config.workers > 1:
                 job = Job(
@@ -132,10 +136,12 @@ class TournamentRun:
                 self.progress.started = time.perf_counter()
                 await play_slots(self.pending, players, settings, self._record, self.stop)
         finally:
+            self.writer.close()  # every finished game is stored before the final snapshot
             self._snapshot()
 
-    def _record(self, slot: Slot, record: GameRecord) -> None:
-        stored = self.store.record_battle(
+    async def _record(self, slot: Slot, record: GameRecord) -> None:
+        stored = await self.writer.call(
+            self.store.record_battle,
             self.tournament_id,
             slot.pairing,
             slot.game,
@@ -154,11 +160,15 @@ class TournamentRun:
             outcome is None
         )
         if self.progress.done % SNAPSHOT_EVERY == 0:
-            self._snapshot()
+            await self.writer.call(self.store.snapshot, *self._snapshot_row())
         if self.on_game:
             self.on_game(self)
 
-    def _snapshot(self) -> None:
+    def _snapshot_row(self) -> tuple[int, int, list[dict]]:
         rows = [asdict(row) for row in self.ratings.table()]
+        return self.tournament_id, self.progress.done, rows
+
+    def _snapshot(self) -> None:
+        tournament_id, done, rows = self._snapshot_row()
         if rows:
-            self.store.snapshot(self.tournament_id, self.progress.done, rows)
+            self.store.snapshot(tournament_id, done, rows)

@@ -11,7 +11,7 @@ import asyncio
 import multiprocessing
 import queue
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 
 from arena import aio
@@ -51,7 +51,7 @@ async def _work(job: Job, worker: int, tasks, results, halt) -> None:
     resolved = (resolve(agent, job.device, job.temperature) for agent in job.agents)
     specs = {spec.name: spec for spec in resolved}
 
-    def send(slot: Slot, record: GameRecord) -> None:
+    async def send(slot: Slot, record: GameRecord) -> None:
         results.put(("record", worker, (slot.key, record)))
 
     async with server_url(job.websocket_url) as url, field(specs, url, job.settings) as players:
@@ -78,7 +78,7 @@ def _next_message(results):
 async def play_in_workers(
     job: Job,
     workers: int,
-    on_record: Callable[[Slot, GameRecord], None],
+    on_record: Callable[[Slot, GameRecord], Awaitable[None]],
     stop: asyncio.Event,
 ) -> None:
     """Plays `job.slots` across `workers` processes; returns when all have stopped."""
@@ -111,7 +111,7 @@ async def play_in_workers(
             kind, worker, payload = message
             if kind == "record":
                 key, record = payload
-                on_record(by_key[key], record)
+                await on_record(by_key[key], record)
             elif kind == "error":
                 failures.append(payload)
                 halt.set()

@@ -81,6 +81,7 @@ def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency, worke
         decision_timeout=10,
         max_failures=5,
         battle_time_limit=900,
+        workers=workers,
     )
     tournament = store.create_tournament(name, config.to_json())
     slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)
@@ -109,8 +110,8 @@ async def memory(url, store, battles: int) -> None:
     marks = {}
     record = run._record
 
-    def watch(slot, game) -> None:
-        record(slot, game)
+    async def watch(slot, game) -> None:
+        await record(slot, game)
         if run.progress.done in (100, 1000, 2000, 3000) or run.progress.done == battles:
             marks[run.progress.done] = rss_mib()
             print(
