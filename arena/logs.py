@@ -28,6 +28,21 @@ def configure(level: str, console: Console) -> None:
     logging.captureWarnings(True)
 
 
+def settings() -> tuple[int, str | None]:
+    """The level and the log file (None: stderr) this process uses, for a worker."""
+    root = logging.getLogger()
+    files = [h.baseFilename for h in root.handlers if isinstance(h, logging.FileHandler)]
+    return root.level, files[0] if files else None
+
+
+def follow(level: int, file: str | None) -> None:
+    """A worker process logs where its parent does, at the same level."""
+    logging.getLogger().setLevel(level)
+    handler = logging.FileHandler(file, encoding="utf-8") if file else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    _use(handler)
+
+
 def beside_store(url: URL) -> Path | None:
     """Sends records to a file beside the store when the store is a SQLite file; the
     path of that file, or None when records stay on stderr."""

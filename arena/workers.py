@@ -8,13 +8,14 @@ store and the ratings, so resuming and reports do not change.
 """
 
 import asyncio
+import dataclasses
 import multiprocessing
 import queue
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 
-from arena import aio
+from arena import aio, logs
 from arena.game import GameRecord
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
@@ -37,6 +38,7 @@ class Job:
     settings: PlaySettings
     slots: tuple[Slot, ...]
     websocket_url: str | None
+    log: tuple[int, str | None] = dataclasses.field(default_factory=logs.settings)
 
 
 def _slots_from(tasks, slots: tuple[Slot, ...], halt) -> Iterator[Slot]:
@@ -61,6 +63,7 @@ async def _work(job: Job, worker: int, tasks, results, halt) -> None:
 def _main(job: Job, worker: int, tasks, results, halt) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    logs.follow(*job.log)
     try:
         aio.run(_work(job, worker, tasks, results, halt))
     except BaseException as error:  # reported to the parent, which stops the others
