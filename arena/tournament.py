@@ -137,7 +137,7 @@ class TournamentRun:
                 await play_slots(self.pending, players, settings, self._record, self.stop)
         finally:
             self.writer.close()  # every finished game is stored before the final snapshot
-            self._snapshot()
+            self._store_snapshot(*self._snapshot_now())
 
     async def _record(self, slot: Slot, record: GameRecord) -> None:
         stored = await self.writer.call(
@@ -160,15 +160,14 @@ class TournamentRun:
             outcome is None
         )
         if self.progress.done % SNAPSHOT_EVERY == 0:
-            await self.writer.call(self.store.snapshot, *self._snapshot_row())
+            await self.writer.call(self._store_snapshot, *self._snapshot_now())
         if self.on_game:
             self.on_game(self)
 
-    def _snapshot_row(self) -> tuple[int, int, list[dict]]:
-        rows = [asdict(row) for row in self.ratings.table()]
-        return self.tournament_id, self.progress.done, rows
+    def _snapshot_now(self) -> tuple[int, list[dict]]:
+        """The ratings as they stand, read on the loop that updates them."""
+        return self.progress.done, [asdict(row) for row in self.ratings.table()]
 
-    def _snapshot(self) -> None:
-        tournament_id, done, rows = self._snapshot_row()
+    def _store_snapshot(self, done: int, rows: list[dict]) -> None:
         if rows:
-            self.store.snapshot(tournament_id, done, rows)
+            self.store.snapshot(self.tournament_id, done, rows)
