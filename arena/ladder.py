@@ -10,7 +10,7 @@ import asyncio
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from arena.errors import ArenaError
@@ -66,7 +66,7 @@ class LadderSession:
         concurrency: int = 1,
         search_delay: float = 0.0,
         seed: int = 0,
-        on_game: Callable[[LadderGame], None] | None = None,
+        on_game: Callable[[LadderGame], Awaitable[None]] | None = None,
     ):
         self.player, self.agent, self.format, self.pool = player, agent, battle_format, pool
         self.games, self.concurrency, self.search_delay = games, concurrency, search_delay
@@ -168,7 +168,7 @@ class LadderSession:
         )
         before, after = ratings or (None, None)
         if self.on_game:
-            self.on_game(LadderGame(record, opponent, before, after))
+            await self.on_game(LadderGame(record, opponent, before, after))
 
     async def _rating(self, tag: str) -> tuple[float, float] | None:
         """The server's rating message for this player in a rated game; it trails the

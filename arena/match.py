@@ -54,7 +54,7 @@ async def play_match(
     settings = PlaySettings(battle_format, concurrency)
     records: list[GameRecord] = []
 
-    def collect(_slot, record: GameRecord) -> None:
+    async def collect(_slot, record: GameRecord) -> None:
         records.append(record)
         if on_game:
             on_game(record)

@@ -4,9 +4,18 @@ An agent's class is subclassed at run time with `ArenaPlayer` first in line: it 
 only the challenges the runner announced (with the team the runner chose), keeps each
 battle's full protocol log, counts invalid choices, errors and slow decisions, and
 forgets a battle once the runner has taken its record, so memory stays flat.
+
+A synchronous `choose_move` runs in the agent's own `DecisionThread`, never on the
+event loop, so a slow bot is timed out while every other battle goes on. The bot reads
+poke-env's `Battle` there while the loop may still receive messages for it; that is
+safe because Showdown sends a battle nothing that changes its state between a request
+and the answer, except the battle's end (and, after a timeout, the next turn), and a
+choice computed then is discarded. Shipped bots are fast enough to decide on the loop
+(`decides_on_loop`), which spares them the thread hop.
 """
 
 import asyncio
+import inspect
 import logging
 import secrets
 import time
@@ -20,6 +29,7 @@ from poke_env.data import to_id_str
 from poke_env.player import Player
 from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 
+from arena.decision_thread import DecisionThread
 from arena.errors import ArenaError
 from arena.login import LoginRefused, use_login
 from models.registry import AgentSpec
@@ -47,6 +57,7 @@ class BattleLog:
 class ArenaPlayer(Player):
     decision_timeout: float = 10.0
     max_failures: int = 5  # failed decisions in one battle before the agent forfeits it
+    decides_on_loop: bool = False  # a synchronous choose_move known to be fast
 
     def __init__(self, *args, **kwargs):
         self.arena_logs: dict[str, BattleLog] = {}
@@ -55,6 +66,7 @@ class ArenaPlayer(Player):
         self._finished: dict[str, asyncio.Future] = {}
         self._reported_errors: Counter[str] = Counter()
         self.refusals: asyncio.Queue[str] = asyncio.Queue()
+        self._decision_thread: DecisionThread | None = None
         super().__init__(*args, **kwargs)
         self._route_refusals()
 
@@ -176,14 +188,8 @@ class ArenaPlayer(Player):
         if record.forfeited:  # the battle is being conceded: nothing left to decide
             return self.choose_default_move()
         record.decisions += 1
-        started = time.perf_counter()
         try:
-            choice = super().choose_move(battle)
-            if isinstance(choice, Awaitable):
-                choice = await asyncio.wait_for(choice, self.decision_timeout)
-            if time.perf_counter() - started <= self.decision_timeout:
-                return choice
-            record.timeouts += 1
+            return await self._decide(battle)
         except TimeoutError:
             record.timeouts += 1
         except Exception as error:
@@ -193,6 +199,31 @@ class ArenaPlayer(Player):
             record.forfeited = True
             await self.forfeit(battle.battle_tag)
         return self.choose_default_move()
+
+    async def _decide(self, battle: AbstractBattle):
+        """The agent's order within the decision limit; TimeoutError past it."""
+        choose = super().choose_move
+        if self.decides_on_loop or inspect.iscoroutinefunction(choose):
+            started = time.perf_counter()
+            choice = choose(battle)
+            if isinstance(choice, Awaitable):
+                return await asyncio.wait_for(choice, self.decision_timeout)
+            if time.perf_counter() - started > self.decision_timeout:
+                raise TimeoutError
+            return choice
+        if self._decision_thread is None:
+            self._decision_thread = DecisionThread(f"decide-{self.username}")
+        deadline = asyncio.get_running_loop().time() + self.decision_timeout
+        async with asyncio.timeout_at(deadline):
+            # a decision still queued at the deadline is dropped from the thread's queue
+            choice = await asyncio.wrap_future(self._decision_thread.submit(choose, battle))
+            if isinstance(choice, Awaitable):
+                choice = await choice
+        return choice
+
+    def stop_deciding(self) -> None:
+        if self._decision_thread is not None:
+            self._decision_thread.close()
 
     async def forfeit(self, battle_tag: str) -> None:
         await self.ps_client.send_message("/forfeit", battle_tag)
@@ -240,6 +271,9 @@ async def spawn(
         loop=asyncio.get_running_loop(),
     )
     player.decision_timeout, player.max_failures = decision_timeout, max_failures
+    player.decides_on_loop = spec.kind == "builtin" or getattr(
+        spec.player_class, "decides_on_loop", False
+    )
     if account and account.password:
         use_login(player.ps_client, account.login_url, account.password, player.refusals)
     try:
@@ -272,5 +306,7 @@ async def _logged_in(player: ArenaPlayer, websocket_url: str) -> None:
 
 
 async def close(player: Player) -> None:
+    if isinstance(player, ArenaPlayer):
+        player.stop_deciding()
     if hasattr(player.ps_client, "websocket"):  # absent when it never connected
         await player.ps_client.stop_listening()

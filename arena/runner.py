@@ -7,7 +7,7 @@ each take the next slot, play it and hand its record to the caller, so matchmaki
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from arena.game import Entrant, GameRecord, play_game
@@ -53,10 +53,13 @@ async def play_slots(
     slots: Iterable[Slot],
     players: dict[str, ArenaPlayer],
     settings: PlaySettings,
-    on_record: Callable[[Slot, GameRecord], None],
+    on_record: Callable[[Slot, GameRecord], Awaitable[None]],
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Plays the slots in order, `concurrency` at a time, until done or `stop` is set."""
+    """Plays the slots in order, `concurrency` at a time, until done or `stop` is set.
+
+    A worker takes its next slot only once `on_record` has kept the last one's record.
+    """
     queue = iter(slots)
 
     async def worker() -> None:
@@ -71,7 +74,7 @@ async def play_slots(
                 slot.pair_index,
                 settings.battle_time_limit,
             )
-            on_record(slot, record)
+            await on_record(slot, record)
 
     async with asyncio.TaskGroup() as group:
         for _ in range(settings.concurrency):

@@ -2,8 +2,10 @@
 
 A rule is checked before arena connects anywhere, so a username the server would
 refuse, a format it does not offer or a search pace it forbids is one clear line, not
-a ban or a silent failure. `local` means the server `arena server start` is running;
-`$ARENA_SERVERS` may name a YAML file of more servers in the same form.
+a ban or a silent failure. `$ARENA_SERVERS` may name a YAML file of more servers in the
+same form. `resolve_server` gives `--server` its one meaning in every command: `local`
+(the server `arena server start --detach` runs; `local:PORT` picks one of several), a
+name from these files, or a ws:// or wss:// address.
 """
 
 import os
@@ -63,16 +65,24 @@ def _entries() -> dict:
     return entries
 
 
-def server_named(name: str) -> Server:
-    """The named server, with `local` resolved to the running local server."""
+SERVER_FORMS = "local, local:PORT, a name from config/servers.yaml or a ws:// or wss:// address"
+
+
+def resolve_server(value: str) -> Server:
+    """The server `--server VALUE` means, checked before anything starts."""
+    if value.startswith(("ws://", "wss://")):
+        return Server(name=value, websocket=_with_websocket_path(value))
+    name, colon, port = value.partition(":")
     entries = _entries()
     if name not in entries:
-        raise ArenaError(f"unknown server {name!r}: config/servers.yaml names {', '.join(entries)}")
+        raise ArenaError(f"unknown server {value!r}: use {SERVER_FORMS} ({', '.join(entries)})")
     entry = entries[name]
-    rules = entry.get("rules") or {}
     websocket = entry["websocket"]
+    if colon and (websocket != "local" or not port.isdigit()):
+        raise ArenaError(f"bad server {value!r}: only a local server takes a port (local:PORT)")
     if websocket == "local":
-        websocket = _local_websocket()
+        websocket = _local_websocket(int(port) if colon else None)
+    rules = entry.get("rules") or {}
     return Server(
         name=name,
         websocket=websocket,
@@ -85,8 +95,29 @@ def server_named(name: str) -> Server:
     )
 
 
-def _local_websocket() -> str:
+def _with_websocket_path(url: str) -> str:
+    """A bare `ws://host:port` reaches Showdown at its websocket path."""
+    if url.rstrip("/").endswith("/showdown/websocket"):
+        return url
+    return url.rstrip("/") + "/showdown/websocket"
+
+
+def _local_websocket(port: int | None) -> str:
+    """The one running local server, or the one on `port`; several is a question back."""
     running = list_servers()
+    if port is not None:
+        for info in running:
+            if info.port == port:
+                return info.websocket_url
+        raise ArenaError(
+            f"no local server is running on port {port}: `arena server status` lists them"
+        )
     if not running:
         raise ArenaError("no local server is running: start one with `arena server start --detach`")
-    return running[-1].websocket_url
+    if len(running) > 1:
+        ports = ", ".join(str(info.port) for info in running)
+        raise ArenaError(
+            f"{len(running)} local servers are running (ports {ports}): "
+            "choose one with --server local:PORT"
+        )
+    return running[0].websocket_url

@@ -1,8 +1,9 @@
 """Game play for a tournament: a field of players working through a schedule.
 
 Up to `concurrency` workers take the next unplayed slot, play it, commit it to the store
-and update the live ratings. Setting `stop` ends scheduling; games in flight finish and
-are saved. Matchmaking lives in `schedule`, rating in `ratings`, storage in `store`.
+(through the `StoreWriter`, off the event loop) and update the live ratings. Setting
+`stop` ends scheduling; games in flight finish and are saved. Matchmaking lives in
+`schedule`, rating in `ratings`, storage in `store`.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from arena.showdown import server_url
 from arena.stats import Outcome
 from arena.store import Store
 from arena.workers import Job, play_in_workers
+from arena.writer import StoreWriter
 from models.registry import AgentSpec
 
 SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
@@ -119,6 +121,7 @@ class TournamentRun:
         check_unchanged(store, config.name, tournament_id, specs)
         self.agent_ids = {name: store.agent_id(spec) for name, spec in specs.items()}
         self.stop = asyncio.Event()
+        self.writer: StoreWriter | None = None
 
     async def play(self, websocket_url: str | None) -> None:
         """Plays what is pending, on the given server or on ones started for the run."""
@@ -130,6 +133,7 @@ class TournamentRun:
             self.config.battle_time_limit,
         )
         self.progress.started = time.perf_counter()
+        self.writer = StoreWriter()
         try:
             if self.config.workers > 1:
                 job = Job(
@@ -148,10 +152,12 @@ class TournamentRun:
                 self.progress.started = time.perf_counter()
                 await play_slots(self.pending, players, settings, self._record, self.stop)
         finally:
-            self._snapshot()
+            self.writer.close()  # every finished game is stored before the final snapshot
+            self._store_snapshot(*self._snapshot_now())
 
-    def _record(self, slot: Slot, record: GameRecord) -> None:
-        stored = self.store.record_battle(
+    async def _record(self, slot: Slot, record: GameRecord) -> None:
+        stored = await self.writer.call(
+            self.store.record_battle,
             self.tournament_id,
             slot.pairing,
             slot.game,
@@ -170,11 +176,14 @@ class TournamentRun:
             outcome is None
         )
         if self.progress.done % SNAPSHOT_EVERY == 0:
-            self._snapshot()
+            await self.writer.call(self._store_snapshot, *self._snapshot_now())
         if self.on_game:
             self.on_game(self)
 
-    def _snapshot(self) -> None:
-        rows = [asdict(row) for row in self.ratings.table()]
+    def _snapshot_now(self) -> tuple[int, list[dict]]:
+        """The ratings as they stand, read on the loop that updates them."""
+        return self.progress.done, [asdict(row) for row in self.ratings.table()]
+
+    def _store_snapshot(self, done: int, rows: list[dict]) -> None:
         if rows:
-            self.store.snapshot(self.tournament_id, self.progress.done, rows)
+            self.store.snapshot(self.tournament_id, done, rows)

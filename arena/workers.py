@@ -8,13 +8,14 @@ store and the ratings, so resuming and reports do not change.
 """
 
 import asyncio
+import dataclasses
 import multiprocessing
 import queue
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 
-from arena import aio
+from arena import aio, logs
 from arena.game import GameRecord
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
@@ -37,6 +38,7 @@ class Job:
     settings: PlaySettings
     slots: tuple[Slot, ...]
     websocket_url: str | None
+    log: tuple[int, str | None] = dataclasses.field(default_factory=logs.settings)
 
 
 def _slots_from(tasks, slots: tuple[Slot, ...], halt) -> Iterator[Slot]:
@@ -51,7 +53,7 @@ async def _work(job: Job, worker: int, tasks, results, halt) -> None:
     resolved = (resolve(agent, job.device, job.temperature) for agent in job.agents)
     specs = {spec.name: spec for spec in resolved}
 
-    def send(slot: Slot, record: GameRecord) -> None:
+    async def send(slot: Slot, record: GameRecord) -> None:
         results.put(("record", worker, (slot.key, record)))
 
     async with server_url(job.websocket_url) as url, field(specs, url, job.settings) as players:
@@ -61,6 +63,7 @@ async def _work(job: Job, worker: int, tasks, results, halt) -> None:
 def _main(job: Job, worker: int, tasks, results, halt) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    logs.follow(*job.log)
     try:
         aio.run(_work(job, worker, tasks, results, halt))
     except BaseException as error:  # reported to the parent, which stops the others
@@ -78,7 +81,7 @@ def _next_message(results):
 async def play_in_workers(
     job: Job,
     workers: int,
-    on_record: Callable[[Slot, GameRecord], None],
+    on_record: Callable[[Slot, GameRecord], Awaitable[None]],
     stop: asyncio.Event,
 ) -> None:
     """Plays `job.slots` across `workers` processes; returns when all have stopped."""
@@ -111,7 +114,7 @@ async def play_in_workers(
             kind, worker, payload = message
             if kind == "record":
                 key, record = payload
-                on_record(by_key[key], record)
+                await on_record(by_key[key], record)
             elif kind == "error":
                 failures.append(payload)
                 halt.set()

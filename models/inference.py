@@ -89,15 +89,28 @@ class InferenceWorker:
         return torch.where(hot, sampled, greedy).cpu().numpy()
 
 
-_workers: dict[tuple[str, str, int, float], InferenceWorker] = {}
+_workers: dict[tuple[str, str, int, float], "asyncio.Future[InferenceWorker]"] = {}
 
 
-def shared_worker(
+async def shared_worker(
     path: Path, device: str, max_batch: int = 64, max_wait_ms: float = 2.0
 ) -> InferenceWorker:
-    """The process's worker for this checkpoint file on this device, loaded on first use."""
+    """The process's worker for this checkpoint file on this device, loaded on first use.
+
+    The load (reading and unpickling the file, moving it to the device) runs on a helper
+    thread, since it takes long enough to stall every battle; battles asking while it
+    loads wait for the same load.
+    """
     key = (str(Path(path).resolve()), device, max_batch, max_wait_ms)
     if key not in _workers:
-        policy = load(Path(path)).policy(device)
-        _workers[key] = InferenceWorker(policy, device, max_batch, max_wait_ms)
-    return _workers[key]
+        _workers[key] = asyncio.ensure_future(asyncio.to_thread(_load, key))
+    try:
+        return await asyncio.shield(_workers[key])
+    except Exception:
+        _workers.pop(key, None)  # a failed load is tried again, not remembered
+        raise
+
+
+def _load(key: tuple[str, str, int, float]) -> InferenceWorker:
+    path, device, max_batch, max_wait_ms = key
+    return InferenceWorker(load(Path(path)).policy(device), device, max_batch, max_wait_ms)

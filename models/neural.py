@@ -25,6 +25,6 @@ class NeuralPlayer(Player):
         legal = actions(battle)
         if not legal.mask.any():
             return self.choose_default_move()
-        worker = shared_worker(self.checkpoint, self.device, self.max_batch, self.max_wait_ms)
+        worker = await shared_worker(self.checkpoint, self.device, self.max_batch, self.max_wait_ms)
         action = await worker.act(encode(battle), legal.mask, self.temperature)
         return self.create_order(legal.target(action))

@@ -4,13 +4,17 @@ Part 1 (speed): five heuristic agents, gen1ou, round robin, 40 games per pairing
 poke-env's `cross_evaluate` plays one pairing after another with `--per-player`
 battles in flight per player; arena interleaves all pairings with the same number of
 battles in flight per player on average (total = per-player x agents / 2).
-arena is also timed with worker processes (`--workers`), each with its own server.
+arena is also timed with worker processes (`--workers`), each with its own server, and
+with `--thread-hop` once more with the shipped bots deciding in their own threads, as a
+user's synchronous bot does, to price the hop they are spared by deciding on the loop.
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
+       [--workers 2 4] [--thread-hop]
 """
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import random
 import resource
@@ -67,7 +71,9 @@ async def cross_evaluate_rate(url, fmt, pool, games_per_pair, per_player) -> flo
     return len(pairings(AGENTS, "round-robin", None)) * games_per_pair / elapsed
 
 
-def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency, workers=1):
+def arena_run(
+    store, name, agents, fmt, pool, games_per_pair, concurrency, workers=1, threads=False
+):
     config = TournamentConfig(
         name=name,
         agents=tuple(agents),
@@ -81,17 +87,22 @@ def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency, worke
         decision_timeout=10,
         max_failures=5,
         battle_time_limit=900,
+        workers=workers,
     )
     tournament = store.create_tournament(name, config.to_json())
     slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)
-    specs = {a: resolve(a) for a in agents}
+    # kind "import": decided the way a user's synchronous bot is, in the agent's thread
+    specs = {
+        a: dataclasses.replace(resolve(a), kind="import") if threads else resolve(a) for a in agents
+    }
     return TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
 
 
-async def arena_rate(url, store, fmt, pool, games_per_pair, concurrency, workers) -> float:
-    run = arena_run(
-        store, f"speed-{workers}", AGENTS, fmt, pool, games_per_pair, concurrency, workers
-    )
+async def arena_rate(
+    url, store, fmt, pool, games_per_pair, concurrency, workers, threads=False
+) -> float:
+    name = f"speed-{workers}{'-threads' if threads else ''}"
+    run = arena_run(store, name, AGENTS, fmt, pool, games_per_pair, concurrency, workers, threads)
     await run.play(url if workers == 1 else None)  # several workers: a server each
     return run.progress.rate
 
@@ -109,8 +120,8 @@ async def memory(url, store, battles: int) -> None:
     marks = {}
     record = run._record
 
-    def watch(slot, game) -> None:
-        record(slot, game)
+    async def watch(slot, game) -> None:
+        await record(slot, game)
         if run.progress.done in (100, 1000, 2000, 3000) or run.progress.done == battles:
             marks[run.progress.done] = rss_mib()
             print(
@@ -140,6 +151,15 @@ async def main(args) -> None:
             )
             print(f"poke-env cross_eval  {peer:6.2f} battles/s  (per player {args.per_player})")
             print(f"ratio arena/cross_evaluate = {arena / peer:.2f}x", flush=True)
+            if args.thread_hop:
+                hop = await arena_rate(
+                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1, threads=True
+                )
+                print(
+                    f"arena, bots in threads {hop:6.2f} battles/s  "
+                    f"ratio threads/loop {hop / arena:.2f}x  (vs cross_evaluate {hop / peer:.2f}x)",
+                    flush=True,
+                )
             for workers in args.workers:
                 rate = await arena_rate(
                     url, store, "gen1ou", pool, args.games_per_pair, concurrency, workers
@@ -164,5 +184,10 @@ if __name__ == "__main__":
         nargs="*",
         default=[2],
         help="also time arena with these numbers of worker processes",
+    )
+    parser.add_argument(
+        "--thread-hop",
+        action="store_true",
+        help="also time arena with the shipped bots deciding in threads",
     )
     aio.run(main(parser.parse_args()))

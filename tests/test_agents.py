@@ -77,7 +77,7 @@ def test_battle_command_on_a_running_server(server):
         "--games",
         "2",
         "--server",
-        f"127.0.0.1:{server.port}",
+        server.websocket_url,
     )
     assert result.returncode == 0, result.stderr
     assert "tests.user_bots:FirstLegalPlayer" in result.stdout

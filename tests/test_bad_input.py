@@ -1,6 +1,7 @@
 """Bad input to `arena battle`: one clear line, exit code 2, nothing left running."""
 
 import pytest
+import torch
 
 from tests.conftest import run_arena, showdown_pids
 
@@ -35,6 +36,14 @@ CASES = {
         "unknown format",
     ),
     "odd games": (["battle", "random", "random", "--games", "7"], "positive even number"),
+    "unknown device": (
+        ["battle", "random", "random", "--device", "gpu"],
+        "--device 'gpu': use cpu, cuda or cuda:N",
+    ),
+    "bad device index": (
+        ["battle", "random", "random", "--device", "cuda:x"],
+        "--device 'cuda:x': use cpu, cuda or cuda:N",
+    ),
 }
 
 
@@ -42,6 +51,12 @@ CASES = {
 def test_bad_input_is_one_line_and_exit_2(case):
     args, expected = CASES[case]
     _check_rejected(args, expected)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+@pytest.mark.parametrize("command", [["battle", "random", "random"], ["tournament"]])
+def test_cuda_without_cuda_is_one_line_before_anything_starts(command):
+    _check_rejected([*command, "--device", "cuda"], "has no CUDA; use --device cpu")
 
 
 def test_empty_team_directory(empty_dir):

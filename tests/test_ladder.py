@@ -97,7 +97,7 @@ def test_sigint_finishes_the_game_and_starts_no_other(servers_file, tmp_path, se
         "--agents",
         "random",
         "--server",
-        f"127.0.0.1:{server.port}",
+        server.websocket_url,
         "--format",
         "gen1ou",
     )
@@ -169,6 +169,13 @@ async def secured():
     await login.stop()
 
 
+def _collect(games: list):
+    async def collect(game) -> None:
+        games.append(game)
+
+    return collect
+
+
 def _signed_in(info, login, agent: str, username: str, secret: str):
     account = Account(username, secret, login.url)
     return spawn(resolve(agent), info.websocket_url, "gen1randombattle", account=account)
@@ -181,7 +188,7 @@ async def test_right_password_logs_in_and_plays(secured):
     bob = await _signed_in(info, login, "random", names[1], password_of(names[1]))
     games = []
     sessions = [
-        LadderSession(p, p.username, "gen1randombattle", None, 1, on_game=games.append)
+        LadderSession(p, p.username, "gen1randombattle", None, 1, on_game=_collect(games))
         for p in (alice, bob)
     ]
     await asyncio.wait_for(asyncio.gather(*(s.run() for s in sessions)), 120)
@@ -223,7 +230,7 @@ async def test_connection_lost_mid_game_is_recorded_as_abandoned(gen1_random_ser
         for agent in ("tests.user_bots:SleepyPlayer", "random")
     ]
     sessions = [
-        LadderSession(p, p.username, "gen1randombattle", None, 5, on_game=games.append)
+        LadderSession(p, p.username, "gen1randombattle", None, 5, on_game=_collect(games))
         for p in players
     ]
     running = asyncio.gather(*(s.run() for s in sessions), return_exceptions=True)

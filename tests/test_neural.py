@@ -176,7 +176,7 @@ def test_model_commands_and_checkpoints_in_a_tournament(server, tmp_path):
         "--games-per-pair",
         "2",
         "--server",
-        f"127.0.0.1:{server.port}",
+        server.websocket_url,
         "--db",
         db,
         "--name",

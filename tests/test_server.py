@@ -47,3 +47,22 @@ def test_cli_detached_server_status_and_stop():
     assert stopped.returncode == 0, stopped.stderr
     assert not (showdown_pids() - before)
     assert url not in run_arena("server", "status").stdout
+
+
+def test_status_with_unreadable_run_files_is_one_line(tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("ARENA_SHOWDOWN_DIR", str(not_a_folder))
+    result = run_arena("server", "status")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("arena: cannot read the servers' run files: ")
+
+
+def test_missing_node_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no node here
+    result = run_arena("server", "start")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "`node` is not on PATH" in lines[0]
+    assert "scripts/setup.sh" in lines[0]

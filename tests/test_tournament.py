@@ -15,7 +15,7 @@ from tests.conftest import run_arena, showdown_pids, start_arena
 
 
 def _tournament(server, db, *args):
-    return run_arena("tournament", "--server", f"127.0.0.1:{server.port}", "--db", db, *args)
+    return run_arena("tournament", "--server", server.websocket_url, "--db", db, *args)
 
 
 def _store(db):
@@ -50,7 +50,7 @@ def test_killed_tournament_resumes_exactly(server, tmp_path):
     args = [
         "tournament",
         "--server",
-        f"127.0.0.1:{server.port}",
+        server.websocket_url,
         "--db",
         db,
         "--agents",
@@ -70,7 +70,7 @@ def test_killed_tournament_resumes_exactly(server, tmp_path):
     before = {(b.id, b.battle_tag) for b in _rows(db, "killme")}
     assert 12 <= len(before) < 60
     result = run_arena(
-        "tournament", "--resume", "killme", "--db", db, "--server", f"127.0.0.1:{server.port}"
+        "tournament", "--resume", "killme", "--db", db, "--server", server.websocket_url
     )
     assert result.returncode == 0, result.stderr
     after = _rows(db, "killme")
@@ -118,6 +118,9 @@ def test_failing_agents_finish_with_their_failures_counted(server, tmp_path):
         "faults",
     )
     assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr  # it would print over the live view
+    log = (tmp_path / "faults.log").read_text()
+    assert "Traceback" in log and "RuntimeError: this agent always fails" in log
     store = _store(db)
     battles = _rows(db, "faults")
     assert len(battles) == 6
@@ -136,6 +139,44 @@ def test_failing_agents_finish_with_their_failures_counted(server, tmp_path):
         assert b.end_reason == f"forfeit: {loser} failed 3 decisions"
         assert sides[loser] == 3
         assert b.winner is not None and names[(b.p1_agent_id, b.p2_agent_id)[b.winner]] != loser
+
+
+def test_a_blocking_synchronous_bot_is_timed_out_while_other_games_go_on(server, tmp_path):
+    """Its choose_move sleeps 30 s in plain Python: run on the event loop it would stall
+    every battle until the websockets died; in its own thread it only loses its games."""
+    db = f"sqlite:///{tmp_path / 'blocking.db'}"
+    blocking = "tests.user_bots:BlockingPlayer"
+    result = _tournament(
+        server,
+        db,
+        "--agents",
+        f"{blocking},random,max-power",
+        "--format",
+        "gen1randombattle",
+        "--games-per-pair",
+        "4",
+        "--decision-timeout",
+        "0.5",
+        "--max-failures",
+        "3",
+        "--name",
+        "blocking",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ConnectionClosed" not in result.stderr
+    store = _store(db)
+    names = store.agent_names()
+    battles = _rows(db, "blocking")
+    assert len(battles) == 12
+    for b in battles:
+        sides = (names[b.p1_agent_id], names[b.p2_agent_id])
+        if blocking in sides:
+            me = sides.index(blocking)
+            assert b.end_reason == f"forfeit: {blocking} failed 3 decisions"
+            assert (b.p1_timeouts, b.p2_timeouts)[me] == 3
+            assert b.winner == 1 - me
+        else:
+            assert b.end_reason in ("normal", "tie") and b.p1_timeouts == b.p2_timeouts == 0
 
 
 def test_battle_over_its_wall_clock_limit_is_ended_and_recorded(server, tmp_path):
@@ -224,12 +265,15 @@ def test_postgres_store(server, postgres_url):
     assert all(b.p1_log and b.p2_log for b in logs)
 
 
-def test_sigint_finishes_battles_in_flight_and_exits_130(server, tmp_path):
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_finishes_battles_in_flight_and_marks_it_interrupted(
+    server, tmp_path, stop, code
+):
     db_path = tmp_path / "int.db"
     args = [
         "tournament",
         "--server",
-        f"127.0.0.1:{server.port}",
+        server.websocket_url,
         "--db",
         f"sqlite:///{db_path}",
         "--agents",
@@ -244,12 +288,13 @@ def test_sigint_finishes_battles_in_flight_and_exits_130(server, tmp_path):
         "int",
     ]
     process = _start_until(args, db_path, battles=4)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    assert process.returncode == code, stderr
     store = Store.open(f"sqlite:///{db_path}")
     assert store.tournament("int").status == "interrupted"
     assert 4 <= _count(db_path) < 200
+    assert "finishing the battles in flight" in stderr
 
 
 BAD = {
@@ -273,6 +318,17 @@ def test_unreachable_db():
         ["--db", "postgresql+psycopg://arena@127.0.0.1:1/none"],
         "cannot open the store at postgresql+psycopg://arena@127.0.0.1:1/none",
     )
+
+
+def test_log_level_is_checked_before_anything_starts(tmp_path):
+    db_path = tmp_path / "never.db"
+    before = showdown_pids()
+    result = run_arena("--log-level", "loud", "tournament", "--db", f"sqlite:///{db_path}")
+    assert result.returncode == 2, result
+    assert result.stderr.strip().splitlines() == [
+        "arena: --log-level 'loud': use one of debug, info, warning, error, critical"
+    ]
+    assert not db_path.exists() and showdown_pids() == before
 
 
 def _check_rejected(args, expected):

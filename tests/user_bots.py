@@ -58,3 +58,11 @@ class MaskProbePlayer(Player):
 
 def _key(target, is_move: bool):
     return ("move", target.id) if is_move else ("switch", target.species)
+
+
+class BlockingPlayer(Player):
+    """A synchronous search that never ends in time: it holds its thread for 30 s."""
+
+    def choose_move(self, battle):
+        time.sleep(30)
+        return self.choose_random_move(battle)

@@ -1,7 +1,6 @@
 """`arena battle`: two agents, N games, the score."""
 
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +8,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from arena import aio
-from arena.cli.common import DeviceOption, TemperatureOption, app, clean_errors, console, showdown
+from arena.cli.common import (
+    ConcurrencyOption,
+    DeviceOption,
+    FormatOption,
+    SeedOption,
+    ServerOption,
+    TeamsOption,
+    TemperatureOption,
+    app,
+    check_device,
+    clean_errors,
+    console,
+    server_option,
+    showdown,
+)
 from arena.config import defaults
 from arena.match import MatchResult, play_match
 from arena.schedule import check_even
@@ -24,28 +37,24 @@ BATTLE = defaults()["battle"]
 def battle(
     agent_a: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
     agent_b: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
-    battle_format: Annotated[str, typer.Option("--format", help="Showdown format id.")] = BATTLE[
-        "format"
-    ],
+    battle_format: FormatOption = BATTLE["format"],
     games: Annotated[int, typer.Option(help="Games to play; even (side-swapped pairs).")] = BATTLE[
         "games"
     ],
-    concurrency: Annotated[int, typer.Option(min=1, help="Battles in flight at once.")] = BATTLE[
-        "concurrency"
-    ],
-    teams: Annotated[Path | None, typer.Option(help="Team pool directory (export files).")] = None,
-    seed: Annotated[int, typer.Option(help="Seeds the team sampling.")] = BATTLE["seed"],
-    server: Annotated[
-        str | None, typer.Option(help="Use this running server instead of starting one.")
-    ] = None,
+    concurrency: ConcurrencyOption = BATTLE["concurrency"],
+    teams: TeamsOption = None,
+    seed: SeedOption = BATTLE["seed"],
+    server: ServerOption = None,
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
 ):
     """Play GAMES games between two agents and print the score."""
+    check_device(device)
     specs = resolve(agent_a, device, temperature), resolve(agent_b, device, temperature)
     check_even(games, "--games")
     _, pool = load_pool(battle_format, teams)
-    result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, server))
+    entry = server_option(server)
+    result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, entry))
     _print_match(result)
 
 

@@ -1,19 +1,35 @@
-"""What every arena command shares: the app, the consoles, clean errors, servers."""
+"""What every arena command shares: the app, its options, the consoles, clean errors."""
 
 import contextlib
 import functools
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from arena import logs
 from arena.config import defaults
 from arena.errors import ArenaError
+from arena.servers import SERVER_FORMS, Server, resolve_server
 from arena.showdown import server_url
+from arena.store import Store
 from models.registry import UnknownAgent
 
-DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu or cuda.")]
+# Options several commands take, declared once so a flag means one thing everywhere.
+FormatOption = Annotated[str, typer.Option("--format", help="Showdown format id.")]
+TeamsOption = Annotated[
+    Path | None, typer.Option(help="Team pool directory (Showdown export files).")
+]
+SeedOption = Annotated[int, typer.Option(help="Seeds the team choice.")]
+ConcurrencyOption = Annotated[int, typer.Option(min=1, help="Battles in flight at once.")]
+ServerOption = Annotated[
+    str | None,
+    typer.Option(help=f"Play on this running server: {SERVER_FORMS} (default: start one)."),
+]
+DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
+DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu, cuda or cuda:N.")]
 TemperatureOption = Annotated[
     float, typer.Option(min=0.0, help="Checkpoints sample at this temperature (0: greedy).")
 ]
@@ -45,18 +61,53 @@ def clean_errors(command):
     return wrapper
 
 
-def websocket_url(server: str) -> str:
-    """Accepts `host:port`, an http(s) address or a websocket address of a server."""
-    url = server if "://" in server else f"http://{server}"
-    url = url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-    if url.rstrip("/").endswith("/showdown/websocket"):
-        return url
-    return url.rstrip("/") + "/showdown/websocket"
+@app.callback()
+@clean_errors
+def configure(
+    log_level: Annotated[
+        str,
+        typer.Option(help=f"Least severe log records kept: {', '.join(logs.LEVELS)}."),
+    ] = "warning",
+):
+    """Logging is set up once here, for whichever command runs."""
+    logs.configure(log_level, errors)
 
 
-def showdown(server: str | None) -> contextlib.AbstractAsyncContextManager[str]:
+def open_store(db: str | None) -> Store:
+    """The store, with the log moved to a file beside it when it is a file."""
+    store = Store.open(db)
+    logs.beside_store(store.engine.url)
+    return store
+
+
+def server_option(value: str | None) -> Server | None:
+    """`--server` resolved before anything starts; None: start a server for the command."""
+    return resolve_server(value) if value else None
+
+
+def showdown(server: Server | None) -> contextlib.AbstractAsyncContextManager[str]:
     """The websocket URL of the given server, or of one started for the command."""
     return server_url(
-        websocket_url(server) if server else None,
+        server.websocket if server else None,
         startup_timeout=defaults()["server"]["startup_timeout"],
     )
+
+
+def check_device(device: str) -> str:
+    """cpu, cuda or cuda:N, checked before anything starts: a device torch cannot use
+    would make every neural decision fail, and its forfeits would be stored as results."""
+    if device == "cpu":
+        return device
+    kind, colon, index = device.partition(":")
+    if kind != "cuda" or (colon and not index.isdigit()):
+        raise ArenaError(f"--device {device!r}: use cpu, cuda or cuda:N")
+    import torch  # loaded only when a GPU is asked for
+
+    if not torch.cuda.is_available():
+        raise ArenaError(
+            f"--device {device}: this torch ({torch.__version__}) has no CUDA; use --device cpu"
+        )
+    count = torch.cuda.device_count()
+    if colon and int(index) >= count:
+        raise ArenaError(f"--device {device}: this machine has {count} CUDA device(s)")
+    return device

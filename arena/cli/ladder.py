@@ -2,57 +2,63 @@
 
 import asyncio
 import signal
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from arena import aio
 from arena.cli.common import (
+    DbOption,
     DeviceOption,
+    FormatOption,
+    SeedOption,
+    TeamsOption,
     TemperatureOption,
     app,
+    check_device,
     clean_errors,
     console,
     errors,
-    websocket_url,
+    open_store,
 )
 from arena.errors import ArenaError
 from arena.ladder import LadderGame, LadderSession
 from arena.login import password
 from arena.player import Account, close, spawn
-from arena.servers import Server, server_named
+from arena.servers import SERVER_FORMS, Server, resolve_server
 from arena.store import Store
 from arena.teams import load_pool
+from arena.writer import StoreWriter
 from models.registry import AgentSpec, resolve
 
-INTERRUPTED = 130
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @app.command()
 @clean_errors
 def ladder(
     agent: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
-    server: Annotated[str, typer.Option(help="A server named in config/servers.yaml.")],
+    server: Annotated[str, typer.Option(help=f"The server to ladder on: {SERVER_FORMS}.")],
     username: Annotated[str, typer.Option(help="The name to ladder under.")],
-    battle_format: Annotated[str, typer.Option("--format")] = "gen1ou",
+    battle_format: FormatOption = "gen1ou",
     games: Annotated[int, typer.Option(min=1, help="Games to play.")] = 10,
     password_env: Annotated[
         str | None, typer.Option(help="Environment variable holding the password.")
     ] = None,
-    teams: Annotated[Path | None, typer.Option(help="Team pool directory.")] = None,
+    teams: TeamsOption = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Games in flight at once.")] = 1,
     search_delay: Annotated[
         float | None, typer.Option(min=0, help="Seconds between searches.")
     ] = None,
     timer: Annotated[bool, typer.Option("--timer/--no-timer", help="Turn the timer on.")] = True,
-    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
-    seed: Annotated[int, typer.Option(help="Seeds the team choice.")] = 0,
+    db: DbOption = None,
+    seed: SeedOption = 0,
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
 ):
     """Play GAMES ranked games and record each with the rating the server reports."""
-    entry = server_named(server)
+    check_device(device)
+    entry = resolve_server(server)
     delay = entry.rules.min_search_delay if search_delay is None else search_delay
     entry.check(username, battle_format, delay)
     spec = resolve(agent, device, temperature)
@@ -60,16 +66,16 @@ def ladder(
     if password_env and not entry.login:
         raise ArenaError(f"server {entry.name} has no login server: leave out --password-env")
     secret = password(password_env, username) if entry.login else None
-    store = Store.open(db)
+    store = open_store(db)
     account = Account(username, secret, entry.login)
-    session = aio.run(
+    session, code = aio.run(
         _ladder(
             entry, spec, account, battle_format, pool, games, concurrency, delay, timer, seed, store
         )
     )
     console.print(f"{session.started} games started on {entry.name}")
-    if session.stop.is_set():
-        raise typer.Exit(INTERRUPTED)
+    if code:
+        raise typer.Exit(code)
 
 
 async def _ladder(
@@ -84,15 +90,17 @@ async def _ladder(
     timer,
     seed,
     store: Store,
-) -> LadderSession:
+) -> tuple[LadderSession, int]:
     player = await spawn(spec, entry.websocket, battle_format, account=account)
     player._start_timer_on_battle_start = timer
-    my_id = store.agent_id(spec)
+    writer = StoreWriter()
+    my_id = await writer.call(store.agent_id, spec)
     score = {"won": 0, "lost": 0, "tied": 0}
 
-    def record(game: LadderGame) -> None:
-        opponent_id = store.ladder_opponent_id(entry.name, game.opponent)
-        store.record_battle(
+    async def record(game: LadderGame) -> None:
+        opponent_id = await writer.call(store.ladder_opponent_id, entry.name, game.opponent)
+        await writer.call(
+            store.record_battle,
             None,
             f"ladder {entry.name} {battle_format}",
             0,
@@ -116,23 +124,24 @@ async def _ladder(
         player, spec.name, battle_format, pool, games, concurrency, delay, seed, record
     )
     try:
-        await _with_interrupts(session)
+        code = await _with_interrupts(session)
     finally:
         await close(player)
-    return session
+        writer.close()
+    return session, code
 
 
-async def _with_interrupts(*sessions: LadderSession) -> None:
-    """First Ctrl-C: no new searches, games in flight finish. Second: forfeit them."""
+async def _with_interrupts(*sessions: LadderSession) -> int:
+    """First Ctrl-C (or SIGTERM): no new searches, games in flight finish. Second:
+    forfeit them. Returns the exit code: 128 plus the first signal's number, or 0."""
     loop = asyncio.get_running_loop()
-    interrupts = 0
+    received: list[signal.Signals] = []
 
-    def on_interrupt() -> None:
-        nonlocal interrupts
-        interrupts += 1
+    def on_interrupt(number: signal.Signals) -> None:
+        received.append(number)
         for session in sessions:
             session.stop.set()
-        if interrupts == 1:
+        if len(received) == 1:
             errors.print(
                 "stopping: no new searches, finishing the games in flight "
                 "(Ctrl-C again to forfeit them)"
@@ -141,24 +150,27 @@ async def _with_interrupts(*sessions: LadderSession) -> None:
             for session in sessions:
                 loop.create_task(session.forfeit_all())
 
-    loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, on_interrupt, number)
     try:
         await asyncio.gather(*(session.run() for session in sessions))
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
+        for number in STOP_SIGNALS:
+            loop.remove_signal_handler(number)
+    return 128 + received[0] if received else 0
 
 
 @app.command()
 @clean_errors
 def sparring(
     agents: Annotated[str, typer.Option(help="Comma-separated agents to keep searching.")],
-    server: Annotated[str, typer.Option(help="A server name or address.")] = "local",
-    battle_format: Annotated[str, typer.Option("--format")] = "gen1ou",
+    server: Annotated[str, typer.Option(help=f"The server to spar on: {SERVER_FORMS}.")] = "local",
+    battle_format: FormatOption = "gen1ou",
     games: Annotated[int, typer.Option(min=1, help="Games per agent.")] = 1_000_000,
-    teams: Annotated[Path | None, typer.Option(help="Team pool directory.")] = None,
+    teams: TeamsOption = None,
 ):
     """Keep bots searching on a ladder so another agent has opponents (Ctrl-C stops)."""
-    url = websocket_url(server) if ":" in server else server_named(server).websocket
+    url = resolve_server(server).websocket
     specs = [resolve(name.strip()) for name in agents.split(",") if name.strip()]
     if not specs:
         raise ArenaError("--agents names no agent")

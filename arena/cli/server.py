@@ -54,9 +54,13 @@ def server_stop(
 
 
 @server_app.command("status")
+@clean_errors
 def server_status():
     """List the local servers arena started that are still running."""
-    servers = list_servers()
+    try:
+        servers = list_servers()
+    except OSError as error:
+        raise ArenaError(f"cannot read the servers' run files: {error}", exit_code=1) from None
     if not servers:
         console.print("no arena server is running")
         return

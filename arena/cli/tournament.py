@@ -15,13 +15,21 @@ from rich.table import Table
 
 from arena import aio
 from arena.cli.common import (
+    ConcurrencyOption,
+    DbOption,
     DeviceOption,
+    FormatOption,
+    SeedOption,
+    ServerOption,
+    TeamsOption,
     TemperatureOption,
     app,
+    check_device,
     clean_errors,
     console,
     errors,
-    websocket_url,
+    open_store,
+    server_option,
 )
 from arena.cli.reports import print_leaderboard
 from arena.config import defaults
@@ -29,6 +37,7 @@ from arena.errors import ArenaError
 from arena.game import GameStartError
 from arena.ratings import LiveRatings
 from arena.schedule import build, check_even, pairings
+from arena.servers import Server
 from arena.store import Store
 from arena.teams import load_pool
 from arena.tournament import TournamentConfig, TournamentRun
@@ -36,7 +45,7 @@ from arena.workers import WorkerFailed
 from models.registry import HEURISTICS, AgentSpec, resolve
 
 DEFAULTS = defaults()["tournament"]
-INTERRUPTED = 130
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _field(models: list[str], agents: str | None, base: bool) -> tuple[str, ...]:
@@ -94,24 +103,35 @@ def tournament(
     base: Annotated[bool, typer.Option("--base/--no-base", help="Add the base model.")] = DEFAULTS[
         "base"
     ],
-    battle_format: Annotated[str, typer.Option("--format")] = DEFAULTS["format"],
-    teams: Annotated[Path | None, typer.Option(help="Team pool directory.")] = None,
+    battle_format: FormatOption = DEFAULTS["format"],
+    teams: TeamsOption = None,
     games_per_pair: Annotated[int, typer.Option(help="Games per pairing; even.")] = DEFAULTS[
         "games_per_pair"
     ],
-    mode: Annotated[str, typer.Option(help="round-robin or gauntlet.")] = DEFAULTS["mode"],
-    candidate: Annotated[str | None, typer.Option(help="The gauntlet's challenger.")] = None,
-    concurrency: Annotated[int, typer.Option(min=1)] = DEFAULTS["concurrency"],
+    mode: Annotated[
+        str, typer.Option(help="round-robin (every pairing) or gauntlet (the candidate only).")
+    ] = DEFAULTS["mode"],
+    candidate: Annotated[
+        str | None, typer.Option(help="The gauntlet's challenger, met by every other agent.")
+    ] = None,
+    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
     name: Annotated[
         str | None, typer.Option(help="Name to store it under (and resume by).")
     ] = None,
     resume: Annotated[str | None, typer.Option(help="Resume a stored tournament by name.")] = None,
-    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
-    seed: Annotated[int, typer.Option()] = DEFAULTS["seed"],
-    decision_timeout: Annotated[float, typer.Option(min=0.1)] = DEFAULTS["decision_timeout"],
-    max_failures: Annotated[int, typer.Option(min=1)] = DEFAULTS["max_failures"],
-    battle_time_limit: Annotated[float, typer.Option(min=1)] = DEFAULTS["battle_time_limit"],
-    server: Annotated[str | None, typer.Option(help="Use this running server.")] = None,
+    db: DbOption = None,
+    seed: SeedOption = DEFAULTS["seed"],
+    decision_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds an agent may take over one decision.")
+    ] = DEFAULTS["decision_timeout"],
+    max_failures: Annotated[
+        int,
+        typer.Option(min=1, help="Failed decisions in a game before the agent forfeits it."),
+    ] = DEFAULTS["max_failures"],
+    battle_time_limit: Annotated[
+        float, typer.Option(min=1, help="Seconds a game may last; then it is ended as a tie.")
+    ] = DEFAULTS["battle_time_limit"],
+    server: ServerOption = None,
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
     workers: Annotated[
@@ -123,7 +143,7 @@ def tournament(
 ):
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
-        store = Store.open(db)
+        store = open_store(db)
         config = _resumed_config(store, resume)
     else:
         config = TournamentConfig(
@@ -144,25 +164,27 @@ def tournament(
             workers=workers,
         )
         store = None
+    check_device(config.device)
     specs = _specs(config)
     check_even(config.games_per_pair, "--games-per-pair")
     candidate_name = resolve(config.candidate).name if config.candidate else None
     matchups = pairings(list(specs), config.mode, candidate_name)
     _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
-    store = store or Store.open(db)
+    entry = server_option(server)
+    store = store or open_store(db)
     tournament_id = _stored_config(store, config)
     slots = build(matchups, config.games_per_pair, pool, config.seed)
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
-    status = "failed"
+    status, code = "failed", 0
     try:
-        status = aio.run(_play(run, server))
+        status, code = aio.run(_play(run, entry))
     except* (GameStartError, WorkerFailed) as failure:
         raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
     finally:
         store.set_status(tournament_id, status)
     print_leaderboard(store, [tournament_id], csv_path=csv)
-    if status == "interrupted":
-        raise typer.Exit(INTERRUPTED)
+    if code:
+        raise typer.Exit(code)
 
 
 def _resumed_config(store: Store, name: str) -> TournamentConfig:
@@ -172,34 +194,41 @@ def _resumed_config(store: Store, name: str) -> TournamentConfig:
     return TournamentConfig.from_json(json.loads(existing.config))
 
 
-async def _play(run: TournamentRun, server: str | None) -> str:
-    """Plays with a live view; the first Ctrl-C drains, the second aborts."""
-    main = asyncio.current_task()
-    interrupts = 0
+async def _play(run: TournamentRun, server: Server | None) -> tuple[str, int]:
+    """Plays with a live view; the status and exit code it ends with.
 
-    def on_interrupt():
-        nonlocal interrupts
-        interrupts += 1
+    The first Ctrl-C or SIGTERM drains (battles in flight finish and are stored), a
+    second aborts; either way the exit code is 128 plus the first signal's number.
+    """
+    main = asyncio.current_task()
+    received: list[signal.Signals] = []
+
+    def on_signal(number: signal.Signals) -> None:
+        received.append(number)
         run.stop.set()
-        if interrupts == 1:
-            errors.print("stopping: finishing the battles in flight (Ctrl-C again to abort)")
+        if len(received) == 1:
+            key = "Ctrl-C" if number == signal.SIGINT else "the signal"
+            errors.print(f"stopping: finishing the battles in flight ({key} again to abort)")
         else:
             main.cancel()
 
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, on_signal, number)
     view = _LiveView(run)
     try:
         with Live(view.render(), console=console, refresh_per_second=4, transient=True) as live:
             run.on_game = lambda _run: live.update(view.render())
-            await run.play(websocket_url(server) if server else None)
+            await run.play(server.websocket if server else None)
     except asyncio.CancelledError:
-        return "interrupted"
+        pass
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
-    if interrupts or run.progress.done < run.progress.total:
-        return "interrupted"
-    return "finished"
+        for number in STOP_SIGNALS:
+            loop.remove_signal_handler(number)
+    code = 128 + received[0] if received else 0
+    if received or run.progress.done < run.progress.total:
+        return "interrupted", code
+    return "finished", code
 
 
 class _LiveView:

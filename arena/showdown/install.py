@@ -73,7 +73,10 @@ def _shipped(name: str) -> Path:
 def node_executable() -> str:
     node = shutil.which("node")
     if node is None:
-        raise ArenaError("Node.js 18+ is required but `node` is not on PATH", exit_code=1)
+        raise ArenaError(
+            f"Node.js 18+ is required but `node` is not on PATH: install it, then {SETUP_HINT}",
+            exit_code=1,
+        )
     major = subprocess.run(
         [node, "-p", "process.versions.node.split('.')[0]"],
         capture_output=True,
@@ -81,7 +84,10 @@ def node_executable() -> str:
         check=False,
     ).stdout.strip()
     if not major.isdigit() or int(major) < 18:
-        raise ArenaError(f"Node.js 18+ is required, found node {major or '?'}", exit_code=1)
+        raise ArenaError(
+            f"Node.js 18+ is required, found node {major or '?'}: upgrade it, then {SETUP_HINT}",
+            exit_code=1,
+        )
     return node
 
 

@@ -1,0 +1,72 @@
+"""Nothing that can block runs on the event loop: store writes and model loads leave it."""
+
+import asyncio
+import threading
+
+from arena.ratings import LiveRatings
+from arena.schedule import build, pairings
+from arena.store import Store
+from arena.tournament import TournamentConfig, TournamentRun
+from models import inference
+from models.checkpoint import initialise
+from models.policy import PolicyConfig
+from models.registry import resolve
+
+AGENTS = ("random", "max-power")
+
+
+def _run(store: Store, games_per_pair: int) -> TournamentRun:
+    config = TournamentConfig(
+        name="off-loop",
+        agents=AGENTS,
+        format="gen1randombattle",
+        teams=None,
+        games_per_pair=games_per_pair,
+        mode="round-robin",
+        candidate=None,
+        concurrency=4,
+        seed=0,
+        decision_timeout=10,
+        max_failures=5,
+        battle_time_limit=300,
+    )
+    tournament = store.create_tournament(config.name, config.to_json())
+    slots = build(pairings(list(AGENTS), "round-robin", None), games_per_pair, None, 0)
+    specs = {name: resolve(name) for name in AGENTS}
+    return TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
+
+
+async def test_tournament_writes_leave_the_loop_in_order(server, tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'writes.db'}")
+    run = _run(store, 8)
+    loop_thread = threading.current_thread()
+    writes = []
+    record_battle = store.record_battle
+
+    def watched(*args, **kwargs):
+        writes.append((threading.current_thread(), args[4].battle_tag))
+        return record_battle(*args, **kwargs)
+
+    store.record_battle = watched
+    await run.play(server.websocket_url)
+    assert len(writes) == 8 and run.progress.done == 8
+    assert all(thread is not loop_thread for thread, _ in writes)
+    stored = [b.battle_tag for b in sorted(store.battles([run.tournament_id]), key=lambda b: b.id)]
+    assert stored == [tag for _, tag in writes]
+
+
+async def test_a_model_loads_off_the_loop_once_for_every_battle_asking(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.pt"
+    initialise(PolicyConfig.sized("tiny"), seed=3).save(path)
+    loop_thread = threading.current_thread()
+    loads = []
+    load = inference.load
+
+    def watched(checkpoint):
+        loads.append(threading.current_thread())
+        return load(checkpoint)
+
+    monkeypatch.setattr(inference, "load", watched)
+    workers = await asyncio.gather(*(inference.shared_worker(path, "cpu") for _ in range(5)))
+    assert len({id(worker) for worker in workers}) == 1
+    assert len(loads) == 1 and loads[0] is not loop_thread
