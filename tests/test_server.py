@@ -52,7 +52,7 @@ def test_cli_detached_server_status_and_stop():
 def test_status_with_unreadable_run_files_is_one_line(tmp_path, monkeypatch):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
-    monkeypatch.setenv("ARENA_SHOWDOWN_DIR", str(not_a_folder))
+    monkeypatch.setenv("ARENA_HOME", str(not_a_folder))
     result = run_arena("server", "status")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -65,4 +65,4 @@ def test_missing_node_names_the_fix(tmp_path, monkeypatch):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "`node` is not on PATH" in lines[0]
-    assert "scripts/setup.sh" in lines[0]
+    assert "arena setup" in lines[0]

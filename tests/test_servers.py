@@ -3,10 +3,10 @@
 import pytest
 import yaml
 
+from arena import paths
 from arena.errors import ArenaError
 from arena.servers import resolve_server
 from arena.showdown import ShowdownServer
-from arena.showdown.install import runtime_root
 from tests.conftest import run_arena, showdown_pids
 
 FORMS = "use local, local:PORT, a name from config/servers.yaml or a ws:// or wss:// address"
@@ -16,11 +16,12 @@ FORMS = "use local, local:PORT, a name from config/servers.yaml or a ws:// or ws
 def own_run_dir(tmp_path, monkeypatch):
     """The shared Showdown install with run files of its own, so the only local servers
     are the ones a test starts (the session's server is not among them)."""
-    root = tmp_path / "runtime"
-    root.mkdir()
-    (root / "node_modules").symlink_to(runtime_root() / "node_modules")
-    monkeypatch.setenv("ARENA_SHOWDOWN_DIR", str(root))
-    return root
+    home = tmp_path / "home"
+    (home / "showdown").mkdir(parents=True)
+    for name in ("node_modules", "package.json", "package-lock.json"):
+        (home / "showdown" / name).symlink_to(paths.showdown_dir() / name)
+    monkeypatch.setenv(paths.HOME_ENV, str(home))
+    return home
 
 
 @pytest.fixture
