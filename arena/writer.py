@@ -18,9 +18,10 @@ class StoreWriter:
     def __init__(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
 
-    async def call(self, write: Callable[..., T], *args) -> T:
-        """`write(*args)` on the writer thread, after every write asked before it."""
-        return await asyncio.shield(asyncio.wrap_future(self._executor.submit(write, *args)))
+    async def call(self, write: Callable[..., T], *args, **kwargs) -> T:
+        """`write(*args, **kwargs)` on the writer thread, after every write asked before it."""
+        future = self._executor.submit(write, *args, **kwargs)
+        return await asyncio.shield(asyncio.wrap_future(future))
 
     def close(self) -> None:
         """Returns once every write asked for is done."""

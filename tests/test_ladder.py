@@ -90,7 +90,10 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
     assert rows[0].startswith("server,username,agent,games") and len(rows) == 3
 
 
-def test_sigint_finishes_the_game_and_starts_no_other(servers_file, tmp_path, server):
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_finishes_the_game_and_starts_no_other(
+    servers_file, tmp_path, server, stop, code
+):
     db_path = tmp_path / "int.db"
     sparring = start_arena(
         "sparring",
@@ -106,12 +109,12 @@ def test_sigint_finishes_the_game_and_starts_no_other(servers_file, tmp_path, se
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not _ladder_games(db_path):
             time.sleep(0.1)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         stdout, stderr = process.communicate(timeout=120)
     finally:
         sparring.send_signal(signal.SIGINT)
         sparring.wait(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == code, stderr
     started = int(stdout.strip().splitlines()[-1].split()[0])
     assert 1 <= started < 50
     assert _ladder_games(db_path) == started  # every game it started finished and was saved

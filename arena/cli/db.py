@@ -1,17 +1,14 @@
 """`arena db`: the store's schema revision, and upgrading it on demand."""
 
-from typing import Annotated
-
 import typer
 
 from arena import migrations
 from arena.cli.common import app, clean_errors, console
+from arena.cli.reports import DbOption
 from arena.store import connect
 
 db_app = typer.Typer(help="The store's schema: show or upgrade it.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
 
 
 @db_app.command("upgrade")
