@@ -102,6 +102,7 @@ class TournamentRun:
             name: store.agent_id(name, spec.kind, spec.import_path, spec.sha256)
             for name, spec in specs.items()
         }
+        self.outcomes: list[Outcome] = []  # rated results of this run, as they finished
         self.stop = asyncio.Event()
 
     async def play(self, websocket_url: str | None) -> None:
@@ -148,6 +149,7 @@ class TournamentRun:
         outcome = outcome_of(record, slot)
         if outcome is not None:
             self.ratings.update(outcome)
+            self.outcomes.append(outcome)
         self.progress.done += 1
         self.progress.played += 1
         self.progress.failures += sum(s.log.failures + s.log.forfeited for s in record.seats) + (

@@ -1,16 +1,21 @@
 """What every arena command shares: the app, the consoles, clean errors, servers."""
 
+import asyncio
 import contextlib
 import functools
+import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.live import Live
 
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.showdown import server_url
+from arena.tournament import TournamentRun
 from models.registry import UnknownAgent
 
 DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu or cuda.")]
@@ -60,3 +65,33 @@ def showdown(server: str | None) -> contextlib.AbstractAsyncContextManager[str]:
         websocket_url(server) if server else None,
         startup_timeout=defaults()["server"]["startup_timeout"],
     )
+
+
+async def live_play(
+    run: TournamentRun, render: Callable[[], RenderableType], play: Callable[[], Awaitable[None]]
+) -> bool:
+    """Plays with a live view redrawn after every game; the first Ctrl-C drains the games
+    in flight, the second aborts. True when the user interrupted."""
+    main = asyncio.current_task()
+    interrupts = 0
+
+    def on_interrupt():
+        nonlocal interrupts
+        interrupts += 1
+        run.stop.set()
+        if interrupts == 1:
+            errors.print("stopping: finishing the battles in flight (Ctrl-C again to abort)")
+        else:
+            main.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    try:
+        with Live(render(), console=console, refresh_per_second=4, transient=True) as live:
+            run.on_game = lambda _run: live.update(render())
+            await play()
+    except asyncio.CancelledError:
+        return True
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+    return interrupts > 0

@@ -1,15 +1,12 @@
 """`arena tournament`: a field of agents, a schedule of paired games, a leaderboard."""
 
-import asyncio
 import json
-import signal
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Group
-from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -19,8 +16,7 @@ from arena.cli.common import (
     TemperatureOption,
     app,
     clean_errors,
-    console,
-    errors,
+    live_play,
     websocket_url,
 )
 from arena.cli.reports import print_leaderboard
@@ -173,31 +169,11 @@ def _resumed_config(store: Store, name: str) -> TournamentConfig:
 
 
 async def _play(run: TournamentRun, server: str | None) -> str:
-    """Plays with a live view; the first Ctrl-C drains, the second aborts."""
-    main = asyncio.current_task()
-    interrupts = 0
-
-    def on_interrupt():
-        nonlocal interrupts
-        interrupts += 1
-        run.stop.set()
-        if interrupts == 1:
-            errors.print("stopping: finishing the battles in flight (Ctrl-C again to abort)")
-        else:
-            main.cancel()
-
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, on_interrupt)
     view = _LiveView(run)
-    try:
-        with Live(view.render(), console=console, refresh_per_second=4, transient=True) as live:
-            run.on_game = lambda _run: live.update(view.render())
-            await run.play(websocket_url(server) if server else None)
-    except asyncio.CancelledError:
-        return "interrupted"
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-    if interrupts or run.progress.done < run.progress.total:
+    interrupted = await live_play(
+        run, view.render, lambda: run.play(websocket_url(server) if server else None)
+    )
+    if interrupted or run.progress.done < run.progress.total:
         return "interrupted"
     return "finished"
 
