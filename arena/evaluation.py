@@ -94,11 +94,10 @@ class Lineup:
 
 def resolve_lineup(config: EvaluationConfig) -> Lineup:
     """Resolves and checks the agents; an evaluation of an agent against itself is refused,
-    whether by name or by the same checkpoint under two names."""
+    whether by name, by the same checkpoint file or by the same bot class under two names."""
     candidate = resolve(config.candidate, config.device, config.temperature)
     incumbent = resolve(config.incumbent, config.device, config.temperature)
-    same_file = candidate.sha256 is not None and candidate.sha256 == incumbent.sha256
-    if candidate.name == incumbent.name or same_file:
+    if _same_agent(candidate, incumbent):
         raise ArenaError(f"the candidate and the incumbent are the same agent ({candidate.name})")
     specs = {candidate.name: candidate, incumbent.name: incumbent}
     if config.opponents is None:
@@ -115,6 +114,12 @@ def resolve_lineup(config: EvaluationConfig) -> Lineup:
         specs[spec.name] = spec
         opponents.append(spec.name)
     return Lineup(candidate.name, incumbent.name, tuple(opponents), specs)
+
+
+def _same_agent(a: AgentSpec, b: AgentSpec) -> bool:
+    if a.sha256 is not None or b.sha256 is not None:
+        return a.sha256 == b.sha256
+    return a.name == b.name or a.player_class is b.player_class
 
 
 def check_config(config: EvaluationConfig) -> None:
