@@ -100,6 +100,7 @@ def test_random_as_opponent_raises_a_saturation_alarm(server, tmp_path):
         "flat",
         timeout=900,
     )
+    print(result.stdout)
     assert result.returncode == 11, result.stderr
     assert "INCONCLUSIVE" in result.stdout
     assert "ALARM saturation: against random" in result.stdout

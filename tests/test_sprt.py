@@ -287,3 +287,12 @@ def test_the_fixed_length_test_compared_with_keeps_its_error_rates():
             rate = np.mean(means >= threshold) if wrong == "promote" else np.mean(means < threshold)
             assert rate <= (ALPHA if wrong == "promote" else BETA) + TOLERANCE, (draws, elo, rate)
     assert s1 > s0
+
+
+@pytest.mark.parametrize(("elo1", "pairs"), [(35, 31), (150, 9)])
+def test_a_clean_sweep_decides_after_log_bound_over_log_score_ratio_pairs(elo1, pairs):
+    """Each 2-0 pair adds about ln(s1 / s0) to the LLR: the exact test never lets a run of
+    lopsided pairs decide faster than that (the pair counts the README quotes)."""
+    assert math.ceil(math.log(19) / math.log(score_from_elo(elo1) / 0.5)) == pairs
+    assert sprt((0, 0, 0, 0, pairs - 1), 0, elo1).decision == "continue"
+    assert sprt((0, 0, 0, 0, pairs), 0, elo1).decision == "H1"
