@@ -16,6 +16,7 @@ from arena.evaluation import (
 from arena.stats import Outcome, wilson
 from arena.store import Battle, Store
 from tests.conftest import run_arena
+from tests.test_tournament import _start_until
 
 FAST = ["--elo1", "150", "--concurrency", "8"]  # a wide gap: sweeps decide in ~10 pairs
 
@@ -61,6 +62,47 @@ def test_stronger_candidate_is_promoted_in_a_handful_of_pairs(server, tmp_path):
     other = _evaluate(server, db, *args, "--elo1", "100")
     assert other.returncode == 2
     assert "exists with other elo1" in other.stderr
+
+
+def test_killed_evaluation_resumes_by_name(server, tmp_path):
+    db_path = tmp_path / "eval.db"
+    db = f"sqlite:///{db_path}"
+    args = [
+        "evaluate",
+        "gym-leader",
+        "--incumbent",
+        "random",
+        "--opponents",
+        "max-power",
+        "--elo1",
+        "80",  # 15 pairs at the least
+        "--format",
+        "gen1randombattle",
+        "--concurrency",
+        "6",
+        "--name",
+        "killme",
+        "--db",
+        db,
+        "--server",
+        f"127.0.0.1:{server.port}",
+    ]
+    process = _start_until(args, db_path, battles=12)
+    process.kill()
+    process.wait()
+    store = Store.open(db)
+    assert store.evaluation("killme").verdict is None
+    before = {(b.id, b.battle_tag) for b in _battles(store, "killme")}
+    assert 12 <= len(before) < 90
+    result = run_arena(*args)
+    assert result.returncode == 0, result.stderr
+    row = store.evaluation("killme")
+    assert (row.status, row.verdict) == ("finished", "PROMOTE")
+    after = _battles(store, "killme")
+    assert before <= {(b.id, b.battle_tag) for b in after}
+    h2h = [b for b in after if b.pairing == "gym-leader vs random"]
+    pairs = {b.pair_index for b in h2h if sum(c.pair_index == b.pair_index for c in h2h) == 2}
+    assert len(json.loads(row.trajectory)) == row.pairs == len(pairs) >= 15
 
 
 def test_weaker_candidate_is_rejected_with_a_regression_alarm(server, tmp_path):
