@@ -10,6 +10,7 @@ from arena.evaluation import (
     GauntletRow,
     HeadToHead,
     Lineup,
+    evaluate,
     fault_alarms,
     gauntlet_alarms,
 )
@@ -152,6 +153,27 @@ def test_random_as_opponent_raises_a_saturation_alarm(server, tmp_path):
     assert "ALARM saturation: against random" in result.stdout
     assert "add a harder opponent such as max-power" in result.stdout
     assert Store.open(db).evaluation("flat").pairs == 100
+
+
+def test_other_commands_get_the_report_from_one_function(tmp_path):
+    """Called as `arena promote` will call it: no server given, one is started for it."""
+    db = f"sqlite:///{tmp_path / 'eval.db'}"
+    config = _config(
+        name="called",
+        candidate="gym-leader",
+        incumbent="random",
+        opponents=("max-power",),
+        elo1=300.0,
+        format="gen1randombattle",
+        concurrency=8,
+    )
+    report = evaluate(config, db)
+    assert (report.verdict, report.exit_code) == ("PROMOTE", 0)
+    assert report.decided_at is not None and report.decided_at <= report.pairs
+    assert report.elo.elo_low > 0 and report.llr > 0
+    assert [row.opponent for row in report.gauntlet] == ["max-power"]
+    assert report.gauntlet[0].candidate_games > 0 and report.gauntlet[0].incumbent_games > 0
+    assert Store.open(db).evaluation("called").verdict == "PROMOTE"
 
 
 # -- the verdict and the alarms on known numbers ---------------------------------------
