@@ -3,24 +3,25 @@
 The candidate meets the incumbent in side-swapped pairs while both play a gauntlet of
 opponents on the same teams, pair by pair interleaved. The pentanomial SPRT (`sprt`)
 reads the head-to-head after every complete pair and stops the schedule once it
-decides; the gauntlet and the fault counts then raise the alarms a head-to-head alone
-cannot see. Its games are an ordinary tournament in the store, so a rerun under the same
-name replays the stored games into the test and plays only what is missing.
+decides; the gauntlet and the fault counts then raise the alarms (`alarms`) that a
+head-to-head alone cannot see. Its games are an ordinary tournament in the store, so a
+rerun under the same name replays the stored games into the test and plays only what
+is missing.
 """
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from arena import aio
+from arena.alarms import Alarm, GauntletRow, fault_alarms, gauntlet, gauntlet_alarms
 from arena.errors import ArenaError
 from arena.leaderboard import outcomes as stored_outcomes
 from arena.ratings import LiveRatings
 from arena.schedule import build
 from arena.sprt import EloEstimate, bounds, check_hypotheses, elo_estimate, sprt
-from arena.stats import Outcome, wilson
-from arena.store import Battle, Store
+from arena.stats import Outcome
+from arena.store import Store
 from arena.teams import TeamPool, load_pool
 from arena.tournament import TournamentConfig, TournamentRun
 from models.registry import HEURISTICS, AgentSpec, resolve
@@ -28,8 +29,6 @@ from models.registry import HEURISTICS, AgentSpec, resolve
 PROMOTE, REJECT, INCONCLUSIVE = "PROMOTE", "REJECT", "INCONCLUSIVE"
 EXIT_CODES = {PROMOTE: 0, REJECT: 10, INCONCLUSIVE: 11}
 VERDICTS = {"H1": PROMOTE, "H0": REJECT}
-Z_ALARM = 1.96  # two-sided 95%: a difference this many standard errors out is no accident
-SATURATED_RATE, SATURATED_LOW = 0.95, 0.90  # both agents this far above an opponent
 
 
 @dataclass(frozen=True)
@@ -168,27 +167,6 @@ class HeadToHead:
 
 
 @dataclass
-class GauntletRow:
-    """Candidate and incumbent against one opponent, on the same teams."""
-
-    opponent: str
-    candidate_games: int
-    candidate_rate: float
-    candidate_low: float
-    candidate_high: float
-    incumbent_games: int
-    incumbent_rate: float
-    incumbent_low: float
-    incumbent_high: float
-
-
-@dataclass
-class Alarm:
-    kind: str  # regression, saturation, fallbacks, invalid, timeouts
-    message: str
-
-
-@dataclass
 class EvaluationReport:
     """The verdict and the numbers behind it, as printed, stored and returned."""
 
@@ -260,6 +238,9 @@ class EvaluationRun:
             temperature=c.temperature,
         )
 
+    def _names(self) -> tuple[str, str, tuple[str, ...]]:
+        return self.lineup.candidate, self.lineup.incumbent, self.lineup.opponents
+
     def after_game(self) -> None:
         """Feeds the newly finished games to the SPRT; a decision stops the schedule."""
         for outcome in self.run.outcomes[self.seen :]:
@@ -304,10 +285,10 @@ class EvaluationRun:
             lower=lower,
             upper=upper,
             elo=elo_estimate(tuple(h2h.counts)),
-            gauntlet=gauntlet(games, self.lineup),
+            gauntlet=gauntlet(games, *self._names()),
         )
-        report.alarms = gauntlet_alarms(report.gauntlet, self.lineup) + fault_alarms(
-            battles, self.store.agent_names(), self.lineup
+        report.alarms = gauntlet_alarms(report.gauntlet, self.lineup.specs) + fault_alarms(
+            battles, self.store.agent_names(), self.lineup.candidate, self.lineup.incumbent
         )
         self.store.set_status(self.row.tournament_id, status)
         self.store.save_evaluation(
@@ -354,134 +335,3 @@ def evaluate(
     prepared = prepare(config, store_url)
     aio.run(prepared.play(websocket_url))
     return prepared.finish(interrupted=False)
-
-
-# -- gauntlet and alarms ---------------------------------------------------------------
-
-
-def _record(games: list[Outcome], agent: str, opponent: str) -> tuple[int, float]:
-    """Games and points of `agent` against `opponent`, complete pairs or not."""
-    n, points = 0, 0.0
-    for o in games:
-        if (o.a, o.b) == (agent, opponent):
-            n, points = n + 1, points + o.score
-        elif (o.a, o.b) == (opponent, agent):
-            n, points = n + 1, points + 1 - o.score
-    return n, points
-
-
-def gauntlet(games: list[Outcome], lineup: Lineup) -> list[GauntletRow]:
-    rows = []
-    for opponent in lineup.opponents:
-        nc, pc = _record(games, lineup.candidate, opponent)
-        ni, pi = _record(games, lineup.incumbent, opponent)
-        rows.append(
-            GauntletRow(
-                opponent,
-                nc,
-                pc / nc if nc else 0.0,
-                *wilson(pc, nc),
-                ni,
-                pi / ni if ni else 0.0,
-                *wilson(pi, ni),
-            )
-        )
-    return rows
-
-
-def _z(successes_a: float, n_a: int, successes_b: float, n_b: int) -> float:
-    """Two-proportion z statistic of rate a over rate b, with the pooled rate's variance."""
-    if not n_a or not n_b:
-        return 0.0
-    pooled = (successes_a + successes_b) / (n_a + n_b)
-    variance = pooled * (1 - pooled) * (1 / n_a + 1 / n_b)
-    if variance == 0:
-        return 0.0
-    return (successes_a / n_a - successes_b / n_b) / math.sqrt(variance)
-
-
-def gauntlet_alarms(rows: list[GauntletRow], lineup: Lineup) -> list[Alarm]:
-    alarms = []
-    for row in rows:
-        z = _z(
-            row.candidate_rate * row.candidate_games,
-            row.candidate_games,
-            row.incumbent_rate * row.incumbent_games,
-            row.incumbent_games,
-        )
-        if z <= -Z_ALARM:
-            alarms.append(
-                Alarm(
-                    "regression",
-                    f"against {row.opponent} the candidate scores {row.candidate_rate:.1%} "
-                    f"({row.candidate_games} games) and the incumbent "
-                    f"{row.incumbent_rate:.1%} ({row.incumbent_games} games): "
-                    f"{row.candidate_rate - row.incumbent_rate:+.1%}, z = {z:.2f}",
-                )
-            )
-        if _saturated(row):
-            alarms.append(
-                Alarm(
-                    "saturation",
-                    f"against {row.opponent} both score at least {SATURATED_RATE:.0%} "
-                    f"(candidate {row.candidate_rate:.1%}, lower bound "
-                    f"{row.candidate_low:.1%}; incumbent {row.incumbent_rate:.1%}, lower bound "
-                    f"{row.incumbent_low:.1%}): it carries no signal; "
-                    f"{_harder_than(row.opponent, lineup)}",
-                )
-            )
-    return alarms
-
-
-def _saturated(row: GauntletRow) -> bool:
-    return (
-        min(row.candidate_rate, row.incumbent_rate) >= SATURATED_RATE
-        and min(row.candidate_low, row.incumbent_low) >= SATURATED_LOW
-    )
-
-
-def _harder_than(opponent: str, lineup: Lineup) -> str:
-    """The next heuristic up (HEURISTICS is ordered weakest first) not already playing."""
-    playing = set(lineup.specs)
-    start = HEURISTICS.index(opponent) + 1 if opponent in HEURISTICS else 0
-    for candidate in HEURISTICS[start:]:
-        if candidate not in playing:
-            return f"add a harder opponent such as {candidate}"
-    return "add an opponent stronger than every one playing (e.g. an earlier champion)"
-
-
-FAULTS = (
-    ("fallbacks", "default moves sent after a failed decision", ("errors", "timeouts")),
-    ("invalid", "invalid choices", ("invalid",)),
-    ("timeouts", "decisions past the time limit", ("timeouts",)),
-)
-
-
-def _fault_counts(battles: list[Battle], names: dict[int, str], agent: str) -> dict[str, int]:
-    counts = {"decisions": 0, "errors": 0, "timeouts": 0, "invalid": 0}
-    for b in battles:
-        for side, agent_id in (("p1_", b.p1_agent_id), ("p2_", b.p2_agent_id)):
-            if names[agent_id] == agent:
-                for key in counts:
-                    counts[key] += getattr(b, side + key)
-    return counts
-
-
-def fault_alarms(battles: list[Battle], names: dict[int, str], lineup: Lineup) -> list[Alarm]:
-    """A rise of the candidate's faults per decision over the incumbent's, beyond chance."""
-    mine = _fault_counts(battles, names, lineup.candidate)
-    theirs = _fault_counts(battles, names, lineup.incumbent)
-    alarms = []
-    for kind, what, keys in FAULTS:
-        a, b = sum(mine[k] for k in keys), sum(theirs[k] for k in keys)
-        z = _z(a, mine["decisions"], b, theirs["decisions"])
-        if a and z >= Z_ALARM:
-            alarms.append(
-                Alarm(
-                    kind,
-                    f"the candidate's {what} rose to {a} in {mine['decisions']} decisions "
-                    f"({a / mine['decisions']:.2%}) from the incumbent's {b} in "
-                    f"{theirs['decisions']} ({b / max(theirs['decisions'], 1):.2%}), z = {z:.2f}",
-                )
-            )
-    return alarms

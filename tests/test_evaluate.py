@@ -5,15 +5,8 @@ import json
 
 import pytest
 
-from arena.evaluation import (
-    EvaluationConfig,
-    GauntletRow,
-    HeadToHead,
-    Lineup,
-    evaluate,
-    fault_alarms,
-    gauntlet_alarms,
-)
+from arena.alarms import GauntletRow, fault_alarms, gauntlet_alarms
+from arena.evaluation import EvaluationConfig, HeadToHead, Lineup, evaluate
 from arena.stats import Outcome, wilson
 from arena.store import Battle, Store
 from tests.conftest import run_arena
@@ -248,24 +241,24 @@ def _row(opponent, cand, cand_games, inc, inc_games):
 
 
 def test_regression_alarm_needs_a_significant_drop():
-    lineup = Lineup("cand", "inc", ("grunt",), {"cand": None, "inc": None, "grunt": None})
-    clear = gauntlet_alarms([_row("grunt", 10, 40, 30, 40)], lineup)
+    playing = ("cand", "inc", "grunt")
+    clear = gauntlet_alarms([_row("grunt", 10, 40, 30, 40)], playing)
     assert [a.kind for a in clear] == ["regression"]
     assert "25.0%" in clear[0].message and "75.0%" in clear[0].message
     assert "z = -4.47" in clear[0].message
-    assert gauntlet_alarms([_row("grunt", 17, 40, 23, 40)], lineup) == []  # within chance
-    assert gauntlet_alarms([_row("grunt", 30, 40, 10, 40)], lineup) == []  # better
+    assert gauntlet_alarms([_row("grunt", 17, 40, 23, 40)], playing) == []  # within chance
+    assert gauntlet_alarms([_row("grunt", 30, 40, 10, 40)], playing) == []  # better
 
 
 def test_saturation_alarm_needs_both_rates_and_lower_bounds():
-    lineup = Lineup("cand", "inc", ("random",), {"cand": None, "inc": None, "random": None})
-    saturated = gauntlet_alarms([_row("random", 98, 100, 97, 100)], lineup)
+    playing = ("cand", "inc", "random")
+    saturated = gauntlet_alarms([_row("random", 98, 100, 97, 100)], playing)
     assert [a.kind for a in saturated] == ["saturation"]
     assert "add a harder opponent such as max-power" in saturated[0].message
     # 36 of 36 has a lower bound just above 90%; 35 of 36 (97%) just below
-    assert gauntlet_alarms([_row("random", 36, 36, 36, 36)], lineup)
-    assert gauntlet_alarms([_row("random", 35, 36, 36, 36)], lineup) == []
-    below = gauntlet_alarms([_row("random", 94, 100, 96, 100)], lineup)
+    assert gauntlet_alarms([_row("random", 36, 36, 36, 36)], playing)
+    assert gauntlet_alarms([_row("random", 35, 36, 36, 36)], playing) == []
+    below = gauntlet_alarms([_row("random", 94, 100, 96, 100)], playing)
     assert "saturation" not in [a.kind for a in below]
 
 
@@ -293,13 +286,13 @@ def _battle(p1, p2, decisions, **faults):
 def test_fault_alarms_report_a_rise_beyond_chance():
     names = {1: "cand", 2: "inc"}
     risen = [_battle(1, 2, 500, p1_timeouts=20, p2_timeouts=2)]
-    kinds = {a.kind for a in fault_alarms(risen, names, LINEUP)}
+    kinds = {a.kind for a in fault_alarms(risen, names, "cand", "inc")}
     assert kinds == {"fallbacks", "timeouts"}
     invalid = [_battle(2, 1, 500, p2_invalid=15)]
-    alarm = fault_alarms(invalid, names, LINEUP)
+    alarm = fault_alarms(invalid, names, "cand", "inc")
     assert [a.kind for a in alarm] == ["invalid"] and "15 in 500" in alarm[0].message
     even = [_battle(1, 2, 500, p1_errors=3, p2_errors=2)]
-    assert fault_alarms(even, names, LINEUP) == []
+    assert fault_alarms(even, names, "cand", "inc") == []
 
 
 # -- bad input: one line, exit 2, nothing stored ---------------------------------------
