@@ -1,5 +1,5 @@
-"""Statistics over game outcomes: win-rate intervals, pair (pentanomial) counts and the
-sequential probability ratio test that will gate promotions.
+"""Statistics over game outcomes: win-rate intervals, Elo conversions and pair
+(pentanomial) counts; the promotion gate's test on those counts lives in `sprt`.
 
 Games come in side-swapped pairs on the same two teams, so the pair is the unit: the two
 games of one pair are not independent (the teams decide a lot), two pairs are. Everything
@@ -65,53 +65,6 @@ def pentanomial(outcomes: Iterable[Outcome], a: str, b: str) -> tuple[int, int, 
         if len(scores) == 2:
             counts[round(2 * sum(scores))] += 1
     return counts[0], counts[1], counts[2], counts[3], counts[4]
-
-
-@dataclass(frozen=True)
-class SprtResult:
-    """Where the test stands: stop at "H1" or "H0", otherwise play more pairs."""
-
-    llr: float
-    lower: float
-    upper: float
-    decision: str
-
-
-def sprt(
-    pent: tuple[int, int, int, int, int],
-    elo0: float,
-    elo1: float,
-    alpha: float = 0.05,
-    beta: float = 0.05,
-) -> SprtResult:
-    """Generalised SPRT on game pairs, in the approximation fishtest and fastchess use.
-
-    Each pair gives a per-game score x in {0, 1/4, 1/2, 3/4, 1} (pair score / 2). From the
-    pentanomial frequencies (empty buckets set to 1e-3) take the mean m and variance v of
-    x over the N pairs, and s0 = score_from_elo(elo0), s1 = score_from_elo(elo1). Then
-
-        LLR = N * (s1 - s0) * (2m - s0 - s1) / (2v)
-
-    H1 (stronger by elo1) is accepted once LLR >= log((1 - beta) / alpha), H0 (no better
-    than elo0) once LLR <= log(beta / (1 - alpha)); in between, keep playing. Pairs rather
-    than games are the samples because the pair variance is what the games really carry.
-    """
-    lower, upper = math.log(beta / (1 - alpha)), math.log((1 - beta) / alpha)
-    pairs = sum(pent)
-    if pairs == 0:
-        return SprtResult(0.0, lower, upper, "continue")
-    mean, var = _mean_and_variance([max(c, REGULARISER) for c in pent])
-    s0, s1 = score_from_elo(elo0), score_from_elo(elo1)
-    llr = pairs * (s1 - s0) * (2 * mean - s0 - s1) / (2 * var)
-    decision = "H1" if llr >= upper else "H0" if llr <= lower else "continue"
-    return SprtResult(llr, lower, upper, decision)
-
-
-def _mean_and_variance(counts: list[float]) -> tuple[float, float]:
-    total = sum(counts)
-    mean = sum(c * x for c, x in zip(counts, PAIR_SCORES, strict=True)) / total
-    var = sum(c * (x - mean) ** 2 for c, x in zip(counts, PAIR_SCORES, strict=True)) / total
-    return mean, var
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The store: every agent, tournament, battle and rating snapshot arena records.
+"""The store: every agent, tournament, battle, rating snapshot and evaluation arena records.
 
 SQLModel over SQLite (WAL) at `./arena.db` by default, or any SQLAlchemy URL (`--db`,
 `ARENA_DB_URL`), PostgreSQL included. A battle is committed the moment it finishes, with
@@ -96,6 +96,24 @@ class RatingSnapshot(SQLModel, table=True):
     battles: int
     ratings: str  # JSON list of {name, mu, sigma, conservative, games}
     taken_at: datetime = Field(default_factory=_now)
+
+
+class Evaluation(SQLModel, table=True):
+    """A candidate tested against an incumbent; its games are its tournament's battles."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    tournament_id: int = Field(foreign_key="tournament.id", index=True)
+    config: str  # JSON: agents, opponents, hypotheses and schedule, to check a resume
+    status: str = "running"  # running, finished, interrupted
+    verdict: str | None = None  # PROMOTE, REJECT or INCONCLUSIVE once decided
+    pairs: int = 0  # complete head-to-head pairs
+    llr: float = 0.0
+    pentanomial: str = "[0, 0, 0, 0, 0]"  # JSON: head-to-head pairs scoring 0, 1/2 .. 2
+    trajectory: str = "[]"  # JSON: the LLR after each complete head-to-head pair
+    report: str | None = None  # JSON: Elo, gauntlet and alarms behind the verdict
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
 
 
 def compress_log(lines: list[str]) -> bytes:
@@ -218,6 +236,41 @@ class Store:
             tournament.status = status
             tournament.updated_at = _now()
             session.add(tournament)
+            session.commit()
+
+    # -- evaluations ------------------------------------------------------------------
+
+    def evaluation(self, name: str) -> Evaluation | None:
+        with self.session() as session:
+            return session.exec(select(Evaluation).where(Evaluation.name == name)).first()
+
+    def create_evaluation(self, name: str, config: dict) -> Evaluation:
+        """The evaluation and the tournament that holds its games, in one transaction."""
+        with self.session() as session:
+            tournament = Tournament(
+                name=f"evaluation:{name}", config=json.dumps(config, sort_keys=True)
+            )
+            session.add(tournament)
+            session.flush()
+            evaluation = Evaluation(
+                name=name, tournament_id=tournament.id, config=json.dumps(config, sort_keys=True)
+            )
+            session.add(evaluation)
+            try:
+                session.commit()
+            except IntegrityError:
+                raise ArenaError(
+                    f"a tournament named 'evaluation:{name}' already exists: use another --name"
+                ) from None
+            return evaluation
+
+    def save_evaluation(self, evaluation_id: int, **values) -> None:
+        with self.session() as session:
+            evaluation = session.get(Evaluation, evaluation_id)
+            for key, value in values.items():
+                setattr(evaluation, key, value)
+            evaluation.updated_at = _now()
+            session.add(evaluation)
             session.commit()
 
     # -- battles ----------------------------------------------------------------------

@@ -120,6 +120,7 @@ class TournamentRun:
         self.progress = Progress(total=len(slots), done=len(slots) - len(self.pending))
         check_unchanged(store, config.name, tournament_id, specs)
         self.agent_ids = {name: store.agent_id(spec) for name, spec in specs.items()}
+        self.outcomes: list[Outcome] = []  # rated results of this run, as they finished
         self.stop = asyncio.Event()
         self.writer: StoreWriter | None = None
 
@@ -170,6 +171,7 @@ class TournamentRun:
         outcome = outcome_of(record, slot)
         if outcome is not None:
             self.ratings.update(outcome)
+            self.outcomes.append(outcome)
         self.progress.done += 1
         self.progress.played += 1
         self.progress.failures += sum(s.log.failures + s.log.forfeited for s in record.seats) + (

@@ -1,4 +1,4 @@
-"""Win-rate intervals, pair counts and the SPRT on cases with known answers."""
+"""Win-rate intervals, Elo conversions and pair counts on cases with known answers."""
 
 import math
 
@@ -9,7 +9,6 @@ from arena.stats import (
     elo_from_score,
     pentanomial,
     score_from_elo,
-    sprt,
     wilson,
     win_rate_matrix,
 )
@@ -60,45 +59,6 @@ def test_pentanomial_counts_complete_pairs_only():
 def test_pentanomial_reads_ties_from_either_side():
     outcomes = [Outcome("x", "y", 0.5, ("u",)), Outcome("y", "x", 0.0, ("u",))]
     assert pentanomial(outcomes, "x", "y") == (0, 0, 0, 1, 0)
-
-
-def test_sprt_accepts_h1_on_clearly_better_data():
-    result = sprt((1, 5, 20, 40, 60), elo0=0, elo1=10)
-    assert result.decision == "H1" and result.llr >= result.upper
-
-
-def test_sprt_accepts_h0_on_equal_or_worse_data():
-    equal = sprt((300, 600, 1200, 600, 300), elo0=0, elo1=10)
-    assert equal.decision == "H0" and equal.llr <= equal.lower
-    worse = sprt((40, 40, 60, 10, 5), elo0=0, elo1=10)
-    assert worse.decision == "H0" and worse.llr < 0
-
-
-def test_sprt_continues_on_little_data():
-    assert sprt((0, 1, 1, 1, 0), elo0=0, elo1=10).decision == "continue"
-    empty = sprt((0, 0, 0, 0, 0), 0, 10)
-    assert (empty.llr, empty.decision) == (0.0, "continue")
-
-
-def test_sprt_stays_finite_when_every_pair_scores_the_same():
-    assert math.isfinite(sprt((0, 0, 10, 0, 0), elo0=0, elo1=10).llr)
-
-
-def test_sprt_bounds_and_llr_formula():
-    result = sprt((2, 10, 20, 12, 6), elo0=0, elo1=5, alpha=0.05, beta=0.1)
-    assert result.lower == pytest.approx(math.log(0.1 / 0.95))
-    assert result.upper == pytest.approx(math.log(0.9 / 0.05))
-    xs, counts = [0, 0.25, 0.5, 0.75, 1], [2, 10, 20, 12, 6]
-    mean = sum(c * x for c, x in zip(counts, xs, strict=True)) / 50
-    var = sum(c * (x - mean) ** 2 for c, x in zip(counts, xs, strict=True)) / 50
-    s0, s1 = 0.5, 1 / (1 + 10 ** (-5 / 400))
-    assert result.llr == pytest.approx(50 * (s1 - s0) * (2 * mean - s0 - s1) / (2 * var))
-
-
-def test_sprt_llr_sign_follows_the_score():
-    above, below = (0, 10, 20, 30, 0), (0, 30, 20, 10, 0)
-    assert sprt(above, -5, 5).llr > 0 > sprt(below, -5, 5).llr
-    assert sprt((0, 10, 20, 10, 0), -5, 5).llr == pytest.approx(0, abs=1e-12)
 
 
 def test_win_rate_matrix_is_consistent_both_ways():

@@ -1,6 +1,16 @@
 """The `arena` command line: thin commands over the modules that do the work."""
 
-from arena.cli import battle, db, ladder, model, reports, server, setup, tournament  # noqa: F401  (each module registers its commands)
+from arena.cli import (  # noqa: F401  (each module registers its commands)
+    battle,
+    db,
+    evaluate,
+    ladder,
+    model,
+    reports,
+    server,
+    setup,
+    tournament,
+)
 from arena.cli.common import app
 
 __all__ = ["app"]

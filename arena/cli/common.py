@@ -1,13 +1,17 @@
 """What every arena command shares: the app, its options, the consoles, clean errors."""
 
+import asyncio
 import contextlib
 import functools
+import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.live import Live
 
 from arena import logs
 from arena.config import defaults
@@ -15,7 +19,10 @@ from arena.errors import ArenaError
 from arena.servers import SERVER_FORMS, Server, resolve_server
 from arena.showdown import server_url
 from arena.store import Store
+from arena.tournament import TournamentRun
 from models.registry import UnknownAgent
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # Options several commands take, declared once so a flag means one thing everywhere.
 FormatOption = Annotated[str, typer.Option("--format", help="Showdown format id.")]
@@ -27,6 +34,15 @@ ConcurrencyOption = Annotated[int, typer.Option(min=1, help="Battles in flight a
 ServerOption = Annotated[
     str | None,
     typer.Option(help=f"Play on this running server: {SERVER_FORMS} (default: start one)."),
+]
+DecisionTimeoutOption = Annotated[
+    float, typer.Option(min=0.1, help="Seconds an agent may take over one decision.")
+]
+MaxFailuresOption = Annotated[
+    int, typer.Option(min=1, help="Failed decisions in a game before the agent forfeits it.")
+]
+BattleTimeLimitOption = Annotated[
+    float, typer.Option(min=1, help="Seconds a game may last; then it is ended without a winner.")
 ]
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
 DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu, cuda or cuda:N.")]
@@ -111,3 +127,38 @@ def check_device(device: str) -> str:
     if colon and int(index) >= count:
         raise ArenaError(f"--device {device}: this machine has {count} CUDA device(s)")
     return device
+
+
+async def live_play(
+    run: TournamentRun, render: Callable[[], RenderableType], play: Callable[[], Awaitable[None]]
+) -> signal.Signals | None:
+    """Plays with a live view redrawn after every game; the first signal it was stopped by.
+
+    The first Ctrl-C or SIGTERM drains (battles in flight finish and are stored), a second
+    aborts; a command exits with 128 plus the first signal's number.
+    """
+    main = asyncio.current_task()
+    received: list[signal.Signals] = []
+
+    def on_signal(number: signal.Signals) -> None:
+        received.append(number)
+        run.stop.set()
+        if len(received) == 1:
+            key = "Ctrl-C" if number == signal.SIGINT else "the signal"
+            errors.print(f"stopping: finishing the battles in flight ({key} again to abort)")
+        else:
+            main.cancel()
+
+    loop = asyncio.get_running_loop()
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, on_signal, number)
+    try:
+        with Live(render(), console=console, refresh_per_second=4, transient=True) as live:
+            run.on_game = lambda _run: live.update(render())
+            await play()
+    except asyncio.CancelledError:
+        pass
+    finally:
+        for number in STOP_SIGNALS:
+            loop.remove_signal_handler(number)
+    return received[0] if received else None

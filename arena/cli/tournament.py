@@ -1,24 +1,24 @@
 """`arena tournament`: a field of agents, a schedule of paired games, a leaderboard."""
 
-import asyncio
 import json
-import signal
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Group
-from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from arena import aio
 from arena.cli.common import (
+    BattleTimeLimitOption,
     ConcurrencyOption,
     DbOption,
+    DecisionTimeoutOption,
     DeviceOption,
     FormatOption,
+    MaxFailuresOption,
     SeedOption,
     ServerOption,
     TeamsOption,
@@ -26,8 +26,7 @@ from arena.cli.common import (
     app,
     check_device,
     clean_errors,
-    console,
-    errors,
+    live_play,
     open_store,
     server_option,
 )
@@ -45,7 +44,6 @@ from arena.workers import WorkerFailed
 from models.registry import HEURISTICS, AgentSpec, resolve
 
 DEFAULTS = defaults()["tournament"]
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _field(models: list[str], agents: str | None, base: bool) -> tuple[str, ...]:
@@ -121,16 +119,9 @@ def tournament(
     resume: Annotated[str | None, typer.Option(help="Resume a stored tournament by name.")] = None,
     db: DbOption = None,
     seed: SeedOption = DEFAULTS["seed"],
-    decision_timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds an agent may take over one decision.")
-    ] = DEFAULTS["decision_timeout"],
-    max_failures: Annotated[
-        int,
-        typer.Option(min=1, help="Failed decisions in a game before the agent forfeits it."),
-    ] = DEFAULTS["max_failures"],
-    battle_time_limit: Annotated[
-        float, typer.Option(min=1, help="Seconds a game may last; then it is ended as a tie.")
-    ] = DEFAULTS["battle_time_limit"],
+    decision_timeout: DecisionTimeoutOption = DEFAULTS["decision_timeout"],
+    max_failures: MaxFailuresOption = DEFAULTS["max_failures"],
+    battle_time_limit: BattleTimeLimitOption = DEFAULTS["battle_time_limit"],
     server: ServerOption = None,
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
@@ -195,37 +186,12 @@ def _resumed_config(store: Store, name: str) -> TournamentConfig:
 
 
 async def _play(run: TournamentRun, server: Server | None) -> tuple[str, int]:
-    """Plays with a live view; the status and exit code it ends with.
-
-    The first Ctrl-C or SIGTERM drains (battles in flight finish and are stored), a
-    second aborts; either way the exit code is 128 plus the first signal's number.
-    """
-    main = asyncio.current_task()
-    received: list[signal.Signals] = []
-
-    def on_signal(number: signal.Signals) -> None:
-        received.append(number)
-        run.stop.set()
-        if len(received) == 1:
-            key = "Ctrl-C" if number == signal.SIGINT else "the signal"
-            errors.print(f"stopping: finishing the battles in flight ({key} again to abort)")
-        else:
-            main.cancel()
-
-    loop = asyncio.get_running_loop()
-    for number in STOP_SIGNALS:
-        loop.add_signal_handler(number, on_signal, number)
+    """Plays with a live view; the status and exit code it ends with."""
     view = _LiveView(run)
-    try:
-        with Live(view.render(), console=console, refresh_per_second=4, transient=True) as live:
-            run.on_game = lambda _run: live.update(view.render())
-            await run.play(server.websocket if server else None)
-    except asyncio.CancelledError:
-        pass
-    finally:
-        for number in STOP_SIGNALS:
-            loop.remove_signal_handler(number)
-    code = 128 + received[0] if received else 0
+    received = await live_play(
+        run, view.render, lambda: run.play(server.websocket if server else None)
+    )
+    code = 128 + received if received else 0
     if received or run.progress.done < run.progress.total:
         return "interrupted", code
     return "finished", code
