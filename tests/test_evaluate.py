@@ -17,7 +17,7 @@ FAST = ["--elo1", "150", "--concurrency", "8"]  # a wide gap: sweeps decide in ~
 
 def _evaluate(server, db, *args, timeout=300):
     return run_arena(
-        "evaluate", *args, "--server", f"127.0.0.1:{server.port}", "--db", db, timeout=timeout
+        "evaluate", *args, "--server", server.websocket_url, "--db", db, timeout=timeout
     )
 
 
@@ -79,7 +79,7 @@ def test_killed_evaluation_resumes_by_name(server, tmp_path):
         "--db",
         db,
         "--server",
-        f"127.0.0.1:{server.port}",
+        server.websocket_url,
     ]
     process = _start_until(args, db_path, battles=12)
     process.kill()
