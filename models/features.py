@@ -470,3 +470,11 @@ def _own_damage(battle, entities, rows, sets, foe: Pokemon, foe_types) -> list:
             fixed = tuple(f + h * foe_hp for f, h in zip(fixed, per_hp, strict=True))
         table.append(fixed)
     return table
+
+
+def stack(observations: list[Observation]) -> dict[str, np.ndarray]:
+    """A batch: each field stacked along a new first axis."""
+    return {
+        name: np.stack([getattr(o, name) for o in observations])
+        for name in Observation.__dataclass_fields__
+    }
