@@ -204,12 +204,13 @@ class _Moveset:
     half_hp: bool  # any slot whose damage follows the defender's HP
 
 
-def _moveset_row(gen: int, slots: list[Move | None]) -> int:
-    key = (gen, *(m.id if m is not None else "" for m in slots))
+def _moveset_row(gen: int, ids: tuple[str, ...]) -> int:
+    """The row of a moveset by its move ids ("" for an empty slot)."""
+    key = (gen, *ids)
     row = _MOVESETS.index.get(key)
     if row is not None:
         return row
-    data = [_move_data(m.id, gen) if m is not None else _EMPTY_SLOT for m in slots]
+    data = [_move_data(move_id, gen) if move_id else _EMPTY_SLOT for move_id in ids]
     data += [_EMPTY_SLOT] * (N_MOVE_SLOTS - len(data))
     return _MOVESETS.add(
         key,
@@ -409,8 +410,13 @@ def encode(battle: Battle) -> Observation:
         if mon is None:
             continue
         rows[k] = _pokemon_row(gen, mon, k < N_OWN)
-        slots = move_slots(battle) if k == 0 else list(mon.moves.values())[:N_MOVE_SLOTS]
-        sets[k] = _moveset_row(gen, slots)
+        if k == 0:
+            slots = move_slots(battle)
+            sets[k] = _moveset_row(gen, tuple(m.id if m is not None else "" for m in slots))
+        else:  # poke-env keys a Pokémon's moves by their ids
+            known = mon.moves
+            slots = list(known.values())[:N_MOVE_SLOTS]
+            sets[k] = _moveset_row(gen, tuple(known)[:N_MOVE_SLOTS])
         hp[k], active[k], status = mon.current_hp_fraction, bool(mon.active), mon.status
         if status is not None:
             fainted[k] = status == Status.FNT

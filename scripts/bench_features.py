@@ -69,9 +69,10 @@ def timed_pass(logs) -> tuple[list[int], list[int]]:
 
 def report(label: str, parse: list[int], encoding: list[int]) -> None:
     mean_parse, mean_encode = statistics.fmean(parse) / 1e3, statistics.fmean(encoding) / 1e3
+    medians = statistics.median(parse) / 1e3, statistics.median(encoding) / 1e3
     print(
         f"{label:<22} parse {mean_parse:7.1f} us/decision   encode {mean_encode:7.1f} us/decision"
-        f"   (medians {statistics.median(parse) / 1e3:.1f} / {statistics.median(encoding) / 1e3:.1f})"
+        f"   (medians {medians[0]:.1f} / {medians[1]:.1f})"
         f"   ratio encode/parse = {mean_encode / mean_parse:.2f}x",
         flush=True,
     )
