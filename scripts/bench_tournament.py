@@ -6,7 +6,10 @@ battles in flight per player; arena interleaves all pairings with the same numbe
 battles in flight per player on average (total = per-player x agents / 2).
 arena is also timed with worker processes (`--workers`), each with its own server.
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
+With --checkpoint-vs-heuristic, instead: a freshly initialised small checkpoint against
+`max-power` next to `gym-leader` against `max-power`, same teams, concurrency and server.
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
+       python scripts/bench_tournament.py --checkpoint-vs-heuristic [--games-per-pair 40]
 """
 
 import argparse
@@ -23,6 +26,7 @@ from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 from poke_env.teambuilder import Teambuilder
 
 from arena import aio
+from arena.match import play_match
 from arena.player import username_for
 from arena.ratings import LiveRatings
 from arena.schedule import build, pairings
@@ -30,6 +34,8 @@ from arena.showdown import running_server
 from arena.store import Store
 from arena.teams import TeamPool, load_pool
 from arena.tournament import TournamentConfig, TournamentRun
+from models.checkpoint import initialise
+from models.policy import PolicyConfig
 from models.registry import resolve
 
 AGENTS = ["gym-leader", "grunt", "simple-heuristic", "max-power", "random"]
@@ -124,10 +130,42 @@ async def memory(url, store, battles: int) -> None:
     print(f"memory: peak RSS {peak:.0f} MiB over {run.progress.done} battles")
 
 
+async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None:
+    """A neural agent's throughput against a heuristic's, both facing `max-power`."""
+    path = Path(folder) / "bench" / "policy_epoch_0.pt"
+    initialise(PolicyConfig.sized("small"), seed=0).save(path)
+    rates = {}
+    for label, agent in (("gym-leader", "gym-leader"), ("small checkpoint", str(path))):
+        result = await play_match(
+            resolve(agent),
+            resolve("max-power"),
+            websocket_url=url,
+            battle_format="gen1ou",
+            pool=pool,
+            games=games,
+            concurrency=concurrency,
+            seed=0,
+        )
+        rates[label] = result.battles_per_second
+        print(
+            f"{label:<17} vs max-power {rates[label]:6.2f} battles/s  "
+            f"({games} games, concurrency {concurrency})",
+            flush=True,
+        )
+    ratio = rates["small checkpoint"] / rates["gym-leader"]
+    print(f"ratio checkpoint/gym-leader = {ratio:.2f}x")
+
+
 async def main(args) -> None:
     _, pool = load_pool("gen1ou", None)
     concurrency = args.per_player * len(AGENTS) // 2
     with tempfile.TemporaryDirectory() as folder:
+        if args.checkpoint_vs_heuristic:
+            async with running_server() as server:
+                await checkpoint_vs_heuristic(
+                    server.websocket_url, pool, folder, args.games_per_pair, concurrency
+                )
+            return
         store = Store.open(f"sqlite:///{folder}/bench.db")
         async with running_server() as server:
             url = server.websocket_url
@@ -164,5 +202,10 @@ if __name__ == "__main__":
         nargs="*",
         default=[2],
         help="also time arena with these numbers of worker processes",
+    )
+    parser.add_argument(
+        "--checkpoint-vs-heuristic",
+        action="store_true",
+        help="only time a small checkpoint against gym-leader, both facing max-power",
     )
     aio.run(main(parser.parse_args()))
