@@ -1,7 +1,9 @@
 """The neural agent: a poke-env player whose decisions come from a checkpoint.
 
 Subclasses bound to one checkpoint are made by the registry; every instance in a
-process shares that checkpoint's inference worker, so many battles batch together.
+process shares that checkpoint's inference worker, so many battles batch together. The
+worker (and its model) is loaded when the player is made, before any battle, so no
+battle waits on a model load.
 """
 
 from poke_env.battle import AbstractBattle, Battle
@@ -17,7 +19,10 @@ class NeuralPlayer(Player):
     device: str = "cpu"
     temperature: float = 0.0  # 0: greedy, as in evaluation
     max_batch: int = 64
-    max_wait_ms: float = 2.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.worker = shared_worker(self.checkpoint, self.device, self.max_batch)
 
     async def choose_move(self, battle: AbstractBattle):
         if not isinstance(battle, Battle):
@@ -25,6 +30,5 @@ class NeuralPlayer(Player):
         legal = actions(battle)
         if not legal.mask.any():
             return self.choose_default_move()
-        worker = shared_worker(self.checkpoint, self.device, self.max_batch, self.max_wait_ms)
-        action = await worker.act(encode(battle), legal.mask, self.temperature)
+        action = await self.worker.act(encode(battle), legal.mask, self.temperature)
         return self.create_order(legal.target(action))
