@@ -134,8 +134,9 @@ async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None
     """A neural agent's throughput against a heuristic's, both facing `max-power`."""
     path = Path(folder) / "bench" / "policy_epoch_0.pt"
     initialise(PolicyConfig.sized("small"), seed=0).save(path)
-    rates = {}
+    rates, cpu = {}, {}
     for label, agent in (("gym-leader", "gym-leader"), ("small checkpoint", str(path))):
+        spent = time.process_time()  # this process's threads, not the server's
         result = await play_match(
             resolve(agent),
             resolve("max-power"),
@@ -147,13 +148,15 @@ async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None
             seed=0,
         )
         rates[label] = result.battles_per_second
+        cpu[label] = (time.process_time() - spent) / games * 1000
         print(
             f"{label:<17} vs max-power {rates[label]:6.2f} battles/s  "
-            f"({games} games, concurrency {concurrency})",
+            f"({games} games, concurrency {concurrency}; arena CPU {cpu[label]:.0f} ms/battle)",
             flush=True,
         )
     ratio = rates["small checkpoint"] / rates["gym-leader"]
-    print(f"ratio checkpoint/gym-leader = {ratio:.2f}x")
+    cost = cpu["gym-leader"] / cpu["small checkpoint"]
+    print(f"ratio checkpoint/gym-leader = {ratio:.2f}x  (by arena CPU per battle: {cost:.2f}x)")
 
 
 async def main(args) -> None:
