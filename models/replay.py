@@ -45,7 +45,7 @@ def decisions(battle: Battle, lines: Iterable[str]) -> Iterator[Battle]:
         if kind == "request":
             if len(message) > 2 and message[2]:
                 battle.parse_request(orjson.loads("|".join(message[2:])))
-                if not battle._wait and not battle.teampreview:
+                if not battle.wait and not battle.teampreview:
                     yield battle
         elif kind == "win":
             battle.won_by(message[2])
