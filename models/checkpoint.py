@@ -128,11 +128,13 @@ def load(path: Path) -> Checkpoint:
     missing = REQUIRED - set(data)
     if missing:
         raise CheckpointError(f"{path} lacks {', '.join(sorted(missing))}")
-    for key, expected in (
-        ("format_version", FORMAT_VERSION),
-        ("feature_version", FEATURE_VERSION),
-        ("action_version", ACTION_VERSION),
-    ):
+    if data["feature_version"] != FEATURE_VERSION:
+        raise CheckpointError(
+            f"{path} needs features version {data['feature_version']}, and this arena "
+            f"encodes version {FEATURE_VERSION}: retrain it on data built with version "
+            f"{FEATURE_VERSION}"
+        )
+    for key, expected in (("format_version", FORMAT_VERSION), ("action_version", ACTION_VERSION)):
         if data[key] != expected:
             raise CheckpointError(f"{path} has {key} {data[key]}, this arena reads {expected}")
     checkpoint = Checkpoint(

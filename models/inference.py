@@ -1,8 +1,11 @@
 """Batched inference: one worker per loaded model collects decisions from every battle.
 
-Dozens of concurrent battles each ask for one decision at a time; the worker gathers
-what arrives within `max_wait_ms` (or `max_batch` requests) and runs them as one
-forward pass on a helper thread, so the event loop keeps serving battles meanwhile.
+Dozens of concurrent battles each ask for one decision at a time. A batch runs as soon as
+the worker is free, on a helper thread so the event loop keeps serving battles; the
+decisions that arrive meanwhile (up to `max_batch`) make the next batch. So an idle
+worker adds no waiting, and a busy one batches as much as the load brings.
+On CPU the forward passes use one torch thread: an arena process is bound to one core
+(it scales with worker processes), and more threads only fight the event loop for it.
 Models are loaded once per process and device, however many agents or pairings use them.
 """
 
@@ -19,39 +22,30 @@ from models.policy import Policy, choose, to_tensors
 
 
 class InferenceWorker:
-    def __init__(
-        self,
-        policy: Policy,
-        device: str,
-        max_batch: int = 64,
-        max_wait_ms: float = 2.0,
-        seed: int = 0,
-    ):
+    def __init__(self, policy: Policy, device: str, max_batch: int = 64, seed: int = 0):
         self.policy, self.device = policy, torch.device(device)
-        self.max_batch, self.max_wait = max_batch, max_wait_ms / 1000
+        self.max_batch = max_batch
+        if self.device.type == "cpu":
+            torch.set_num_threads(1)
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self._pending: list[tuple[Observation, np.ndarray, float, asyncio.Future]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._busy = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         self.batches = 0
 
     async def act(self, observation: Observation, mask: np.ndarray, temperature: float) -> int:
         """The chosen action for one decision, decided together with its batch."""
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._pending.append((observation, mask, temperature, future))
-        if len(self._pending) >= self.max_batch:
-            self._flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._flush)
+        if not self._busy:  # start on the next turn of the loop: same-turn arrivals join
+            self._busy = True
+            loop.call_soon(self._start)
         return await future
 
-    def _flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch, self._pending = self._pending, []
-        if batch:
-            asyncio.get_running_loop().create_task(self._run(batch))
+    def _start(self) -> None:
+        batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+        asyncio.get_running_loop().create_task(self._run(batch))
 
     async def _run(self, batch) -> None:
         observations, masks, temperatures, futures = zip(*batch, strict=True)
@@ -67,11 +61,16 @@ class InferenceWorker:
             for future in futures:
                 if not future.done():
                     future.set_exception(error)
-            return
-        self.batches += 1
-        for future, action in zip(futures, actions, strict=True):
-            if not future.done():
-                future.set_result(int(action))
+        else:
+            self.batches += 1
+            for future, action in zip(futures, actions, strict=True):
+                if not future.done():
+                    future.set_result(int(action))
+        finally:
+            if self._pending:
+                self._start()
+            else:
+                self._busy = False
 
     @torch.inference_mode()
     def decide(
@@ -89,19 +88,17 @@ class InferenceWorker:
         return torch.where(hot, sampled, greedy).cpu().numpy()
 
 
-_workers: dict[tuple[str, str, int, float], "asyncio.Future[InferenceWorker]"] = {}
+_workers: dict[tuple[str, str, int], "asyncio.Future[InferenceWorker]"] = {}
 
 
-async def shared_worker(
-    path: Path, device: str, max_batch: int = 64, max_wait_ms: float = 2.0
-) -> InferenceWorker:
+async def shared_worker(path: Path, device: str, max_batch: int = 64) -> InferenceWorker:
     """The process's worker for this checkpoint file on this device, loaded on first use.
 
     The load (reading and unpickling the file, moving it to the device) runs on a helper
     thread, since it takes long enough to stall every battle; battles asking while it
     loads wait for the same load.
     """
-    key = (str(Path(path).resolve()), device, max_batch, max_wait_ms)
+    key = (str(Path(path).resolve()), device, max_batch)
     if key not in _workers:
         _workers[key] = asyncio.ensure_future(asyncio.to_thread(_load, key))
     try:
@@ -111,6 +108,6 @@ async def shared_worker(
         raise
 
 
-def _load(key: tuple[str, str, int, float]) -> InferenceWorker:
-    path, device, max_batch, max_wait_ms = key
-    return InferenceWorker(load(Path(path)).policy(device), device, max_batch, max_wait_ms)
+def _load(key: tuple[str, str, int]) -> InferenceWorker:
+    path, device, max_batch = key
+    return InferenceWorker(load(Path(path)).policy(device), device, max_batch)

@@ -1,8 +1,12 @@
 """The neural agent: a poke-env player whose decisions come from a checkpoint.
 
 Subclasses bound to one checkpoint are made by the registry; every instance in a
-process shares that checkpoint's inference worker, so many battles batch together.
+process shares that checkpoint's inference worker, so many battles batch together. The
+model starts loading, on a helper thread, when the player is made: battles rarely wait
+for it, and the event loop never does.
 """
+
+import asyncio
 
 from poke_env.battle import AbstractBattle, Battle
 from poke_env.player import Player
@@ -17,7 +21,12 @@ class NeuralPlayer(Player):
     device: str = "cpu"
     temperature: float = 0.0  # 0: greedy, as in evaluation
     max_batch: int = 64
-    max_wait_ms: float = 2.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._worker = asyncio.ensure_future(
+            shared_worker(self.checkpoint, self.device, self.max_batch)
+        )
 
     async def choose_move(self, battle: AbstractBattle):
         if not isinstance(battle, Battle):
@@ -25,6 +34,6 @@ class NeuralPlayer(Player):
         legal = actions(battle)
         if not legal.mask.any():
             return self.choose_default_move()
-        worker = await shared_worker(self.checkpoint, self.device, self.max_batch, self.max_wait_ms)
+        worker = await asyncio.shield(self._worker)
         action = await worker.act(encode(battle), legal.mask, self.temperature)
         return self.create_order(legal.target(action))

@@ -8,8 +8,11 @@ arena is also timed with worker processes (`--workers`), each with its own serve
 with `--thread-hop` once more with the shipped bots deciding in their own threads, as a
 user's synchronous bot does, to price the hop they are spared by deciding on the loop.
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
+With --checkpoint-vs-heuristic, instead: a freshly initialised small checkpoint against
+`max-power` next to `gym-leader` against `max-power`, same teams, concurrency and server.
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
        [--workers 2 4] [--thread-hop]
+       python scripts/bench_tournament.py --checkpoint-vs-heuristic [--games-per-pair 40]
 """
 
 import argparse
@@ -27,6 +30,7 @@ from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 from poke_env.teambuilder import Teambuilder
 
 from arena import aio
+from arena.match import play_match
 from arena.player import username_for
 from arena.ratings import LiveRatings
 from arena.schedule import build, pairings
@@ -34,6 +38,8 @@ from arena.showdown import running_server
 from arena.store import Store
 from arena.teams import TeamPool, load_pool
 from arena.tournament import TournamentConfig, TournamentRun
+from models.checkpoint import initialise
+from models.policy import PolicyConfig
 from models.registry import resolve
 
 AGENTS = ["gym-leader", "grunt", "simple-heuristic", "max-power", "random"]
@@ -135,10 +141,45 @@ async def memory(url, store, battles: int) -> None:
     print(f"memory: peak RSS {peak:.0f} MiB over {run.progress.done} battles")
 
 
+async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None:
+    """A neural agent's throughput against a heuristic's, both facing `max-power`."""
+    path = Path(folder) / "bench" / "policy_epoch_0.pt"
+    initialise(PolicyConfig.sized("small"), seed=0).save(path)
+    rates, cpu = {}, {}
+    for label, agent in (("gym-leader", "gym-leader"), ("small checkpoint", str(path))):
+        spent = time.process_time()  # this process's threads, not the server's
+        result = await play_match(
+            resolve(agent),
+            resolve("max-power"),
+            websocket_url=url,
+            battle_format="gen1ou",
+            pool=pool,
+            games=games,
+            concurrency=concurrency,
+            seed=0,
+        )
+        rates[label] = result.battles_per_second
+        cpu[label] = (time.process_time() - spent) / games * 1000
+        print(
+            f"{label:<17} vs max-power {rates[label]:6.2f} battles/s  "
+            f"({games} games, concurrency {concurrency}; arena CPU {cpu[label]:.0f} ms/battle)",
+            flush=True,
+        )
+    ratio = rates["small checkpoint"] / rates["gym-leader"]
+    cost = cpu["gym-leader"] / cpu["small checkpoint"]
+    print(f"ratio checkpoint/gym-leader = {ratio:.2f}x  (by arena CPU per battle: {cost:.2f}x)")
+
+
 async def main(args) -> None:
     _, pool = load_pool("gen1ou", None)
     concurrency = args.per_player * len(AGENTS) // 2
     with tempfile.TemporaryDirectory() as folder:
+        if args.checkpoint_vs_heuristic:
+            async with running_server() as server:
+                await checkpoint_vs_heuristic(
+                    server.websocket_url, pool, folder, args.games_per_pair, concurrency
+                )
+            return
         store = Store.open(f"sqlite:///{folder}/bench.db")
         async with running_server() as server:
             url = server.websocket_url
@@ -189,5 +230,10 @@ if __name__ == "__main__":
         "--thread-hop",
         action="store_true",
         help="also time arena with the shipped bots deciding in threads",
+    )
+    parser.add_argument(
+        "--checkpoint-vs-heuristic",
+        action="store_true",
+        help="only time a small checkpoint against gym-leader, both facing max-power",
     )
     aio.run(main(parser.parse_args()))

@@ -1,5 +1,6 @@
 """Neural agents: encoder and mask on real battles, checkpoints, batched inference."""
 
+import asyncio
 import os
 import pickle
 from pathlib import Path
@@ -10,19 +11,21 @@ import torch
 
 from arena.match import play_match
 from arena.teams import load_pool
-from models.actions import N_ACTIONS
+from models.actions import N_ACTIONS, actions
 from models.checkpoint import Checkpoint, CheckpointError, initialise, load
 from models.features import (
     GLOBAL_FEATURES,
     MOVE_FEATURES,
     N_ENTITIES,
     POKEMON_FEATURES,
+    encode,
     stack,
 )
 from models.inference import InferenceWorker
 from models.policy import PolicyConfig, to_tensors
 from models.registry import resolve
 from tests.conftest import run_arena
+from tests.test_heuristics import position
 from tests.user_bots import MaskProbePlayer
 
 
@@ -108,6 +111,18 @@ def test_batched_and_unbatched_choose_the_same_actions(probed, tiny_checkpoint):
     assert all(masks[k, a] for k, a in enumerate(together))
 
 
+async def test_decisions_that_arrive_together_share_forward_passes(tiny_checkpoint):
+    """A free worker starts at once with every decision of that loop turn; a busy one
+    collects the rest, `max_batch` at a time."""
+    battle = position(["Tauros", "Alakazam", "Chansey"], "Snorlax")
+    observation, mask = encode(battle), actions(battle).mask
+    for max_batch, expected_batches in ((64, 1), (8, 7)):
+        worker = InferenceWorker(load(tiny_checkpoint).policy(), "cpu", max_batch=max_batch)
+        chosen = await asyncio.gather(*(worker.act(observation, mask, 0.0) for _ in range(50)))
+        assert worker.batches == expected_batches
+        assert len(set(chosen)) == 1 and mask[chosen[0]]
+
+
 class _Exploit:
     def __init__(self, marker: Path):
         self.marker = marker
@@ -142,7 +157,7 @@ def test_bad_checkpoints_are_refused_clearly(tmp_path, tiny_checkpoint):
         load(tmp_path / "keys.pt")
     data = torch.load(tiny_checkpoint, weights_only=True)
     torch.save({**data, "feature_version": 99}, tmp_path / "future.pt")
-    with pytest.raises(CheckpointError, match="feature_version 99"):
+    with pytest.raises(CheckpointError, match="needs features version 99"):
         load(tmp_path / "future.pt")
     assert isinstance(load(tiny_checkpoint), Checkpoint)
 
