@@ -12,7 +12,7 @@ from typing import NamedTuple
 from poke_env.battle import AbstractBattle, Battle, Move, Pokemon
 from poke_env.player import BattleOrder, SingleBattleOrder
 
-from models.actions import N_MOVES, actions
+from models.actions import N_MOVES, legal, slots
 
 NOT_A_SLOT = -1  # an order outside the 9-slot space: the default move, a gimmick, doubles
 
@@ -35,27 +35,27 @@ def choice_of(battle: AbstractBattle, order: BattleOrder, fallback: bool) -> Cho
     rqid = battle.last_request.get("rqid")
     if not isinstance(battle, Battle):
         return Choice(battle.turn, rqid, NOT_A_SLOT, order.message, 0, False, fallback)
-    legal = actions(battle)
+    targets = slots(battle)
     return Choice(
         battle.turn,
         rqid,
-        _slot(legal.slots, order),
+        _slot(targets, order),
         order.message,
-        int(legal.mask.sum()),
+        sum(legal(battle, targets)),
         bool(battle.force_switch),
         fallback,
     )
 
 
-def _slot(slots: tuple, order: BattleOrder) -> int:
+def _slot(targets: tuple, order: BattleOrder) -> int:
     if not isinstance(order, SingleBattleOrder) or _gimmick(order):
         return NOT_A_SLOT
     target = order.order
     if isinstance(target, Move):
-        ids = [getattr(s, "id", None) for s in slots[:N_MOVES]]
+        ids = [getattr(t, "id", None) for t in targets[:N_MOVES]]
         return ids.index(target.id) if target.id in ids else NOT_A_SLOT
     if isinstance(target, Pokemon):
-        return next((k for k, s in enumerate(slots) if k >= N_MOVES and s is target), NOT_A_SLOT)
+        return next((k for k, t in enumerate(targets) if k >= N_MOVES and t is target), NOT_A_SLOT)
     return NOT_A_SLOT
 
 

@@ -3,9 +3,9 @@
 Plays a five-heuristic gen1ou round robin through arena's tournament runner several
 times on one server, alternating runs that take each decision's record (action slot,
 legal count, ...) with runs where a constant record stands in, and prints arena's own
-CPU time per decision for both and their ratio. CPU time of the arena process, not wall
-time: on a shared machine wall time swings by more than this cost, and the Showdown
-server's share is the same with or without records.
+CPU time per decision for both and their ratio, then battles/s. CPU time of the arena
+process is the measure, not wall time: on a shared machine wall time swings by more than
+this cost, and the Showdown server's share is the same with or without records.
 Usage: python scripts/bench_records.py [--games-per-pair 10] [--rounds 3] [--concurrency 20]
        [--server ws://127.0.0.1:PORT/showdown/websocket]
 """
@@ -35,7 +35,7 @@ def _without_records(battle, order, fallback) -> Choice:
     return CONSTANT
 
 
-async def cpu_per_decision(store, url, pool, name: str, args) -> float:
+async def cpu_per_decision(store, url, pool, name: str, args) -> tuple[float, float]:
     config = TournamentConfig(
         name=name,
         agents=tuple(AGENTS),
@@ -58,12 +58,13 @@ async def cpu_per_decision(store, url, pool, name: str, args) -> float:
     await run.play(url)
     spent = time.process_time() - clock
     decisions = sum(b.p1_decisions + b.p2_decisions for b in store.battles([tournament.id]))
-    return spent / decisions
+    return spent / decisions, run.progress.rate
 
 
 async def main(args) -> None:
     _, pool = load_pool("gen1ou", None)
     times = {"with records": [], "without": []}
+    rates = {"with records": [], "without": []}
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(f"sqlite:///{folder}/bench.db")
         async with server_url(args.server) as url:
@@ -71,12 +72,19 @@ async def main(args) -> None:
                 runs = [("without", _without_records), ("with records", RECORDING)]
                 for label, recorder in runs[:: 1 if round_ % 2 == 0 else -1]:  # ABBA: no drift
                     arena.player.choice_of = recorder
-                    cost = await cpu_per_decision(store, url, pool, f"{label}-{round_}", args)
+                    cost, rate = await cpu_per_decision(store, url, pool, f"{label}-{round_}", args)
                     times[label].append(cost)
-                    print(f"round {round_}  {label:12s} {cost * 1e6:6.0f} us CPU per decision")
+                    rates[label].append(rate)
+                    print(
+                        f"round {round_}  {label:12s} {cost * 1e6:6.0f} us CPU per decision  "
+                        f"{rate:5.2f} battles/s",
+                        flush=True,
+                    )
     on, off = (statistics.median(times[k]) for k in ("with records", "without"))
     print(f"median: with records {on * 1e6:.0f} us, without {off * 1e6:.0f} us per decision")
-    print(f"ratio with/without records = {on / off:.3f}x")
+    print(f"ratio with/without records = {on / off:.3f}x (CPU per decision)")
+    on, off = (statistics.median(rates[k]) for k in ("with records", "without"))
+    print(f"median battles/s: with records {on:.2f}, without {off:.2f}, ratio {on / off:.3f}x")
 
 
 if __name__ == "__main__":
