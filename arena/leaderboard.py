@@ -7,6 +7,8 @@ finished in); TrueSkill's conservative estimate is a column, the live view's ran
 
 A game ended by its wall-clock limit has no result: every report counts it apart
 (`time_limited`), never as a win, loss or tie, never in a win rate or a rating.
+Games of an agent against itself (self-play mirrors) are left out: they carry no
+rating information.
 """
 
 import math
@@ -46,8 +48,13 @@ class Standing:
 COLUMNS = [f.name for f in fields(Standing)]
 
 
+def mirror(battle: Battle) -> bool:
+    """An agent against itself (self-play): data for training, no evidence of strength."""
+    return battle.p1_agent_id == battle.p2_agent_id
+
+
 def rated(battle: Battle) -> bool:
-    return not battle.end_reason.startswith("time limit")
+    return not battle.end_reason.startswith("time limit") and not mirror(battle)
 
 
 def outcomes(battles: list[Battle], names: dict[int, str]) -> list[Outcome]:
@@ -80,6 +87,8 @@ class _Tally:
 def _tallies(battles: list[Battle], names: dict[int, str]) -> dict[str, _Tally]:
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for b in battles:
+        if mirror(b):
+            continue
         for side, agent_id in ((0, b.p1_agent_id), (1, b.p2_agent_id)):
             name = names[agent_id]
             tally = tallies[name]

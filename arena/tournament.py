@@ -119,6 +119,7 @@ class TournamentRun:
         self.pending = [slot for slot in slots if slot.key not in finished]
         self.progress = Progress(total=len(slots), done=len(slots) - len(self.pending))
         check_unchanged(store, config.name, tournament_id, specs)
+        # two seats of one agent (a self-play mirror) share its id
         self.agent_ids = {name: store.agent_id(spec) for name, spec in specs.items()}
         self.outcomes: list[Outcome] = []  # rated results of this run, as they finished
         self.stop = asyncio.Event()
@@ -169,7 +170,7 @@ class TournamentRun:
         if not stored:
             return
         outcome = outcome_of(record, slot)
-        if outcome is not None:
+        if outcome is not None and not self._mirror(record):
             self.ratings.update(outcome)
             self.outcomes.append(outcome)
         self.progress.done += 1
@@ -181,6 +182,11 @@ class TournamentRun:
             await self.writer.call(self._store_snapshot, *self._snapshot_now())
         if self.on_game:
             self.on_game(self)
+
+    def _mirror(self, record: GameRecord) -> bool:
+        """An agent against itself: a game that says nothing about its rating."""
+        p1, p2 = (self.agent_ids[seat.agent] for seat in record.seats)
+        return p1 == p2
 
     def _snapshot_now(self) -> tuple[int, list[dict]]:
         """The ratings as they stand, read on the loop that updates them."""

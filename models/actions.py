@@ -47,15 +47,23 @@ class Actions:
         return self.slots[action]
 
 
-def actions(battle: Battle) -> Actions:
-    slots = (*move_slots(battle), *switch_slots(battle))
-    legal_moves = {m.id for m in battle.available_moves}
-    legal_switches = {id(mon) for mon in battle.available_switches}
+def legal(battle: Battle, slots: tuple[Move | Pokemon | None, ...]) -> list[bool]:
+    """Which slots the battle allows now, in plain Python: cheap enough to take again at
+    every decision (arena's decision records do)."""
     can_move = bool(battle.available_moves) and not battle.force_switch
-    mask = np.zeros(N_ACTIONS, dtype=bool)
-    for k, target in enumerate(slots):
-        if k < N_MOVES:
-            mask[k] = can_move and target is not None and target.id in legal_moves
-        else:
-            mask[k] = target is not None and id(target) in legal_switches
-    return Actions(slots, mask)
+    legal_moves = {m.id for m in battle.available_moves} if can_move else set()
+    legal_switches = {id(mon) for mon in battle.available_switches}
+    return [
+        target is not None
+        and (target.id in legal_moves if k < N_MOVES else id(target) in legal_switches)
+        for k, target in enumerate(slots)
+    ]
+
+
+def slots(battle: Battle) -> tuple[Move | Pokemon | None, ...]:
+    return (*move_slots(battle), *switch_slots(battle))
+
+
+def actions(battle: Battle) -> Actions:
+    targets = slots(battle)
+    return Actions(targets, np.array(legal(battle, targets), dtype=bool))

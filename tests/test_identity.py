@@ -55,7 +55,7 @@ def test_resume_refuses_a_checkpoint_changed_since_the_tournament_started(tmp_pa
     path = _checkpoint(tmp_path / "run3" / "policy_epoch_1.pt", seed=1)
     db = f"sqlite:///{tmp_path / 't.db'}"
     args = ["--models", str(path), "--agents", "random", "--format", "gen1randombattle"]
-    args += ["--games-per-pair", "2", "--server", f"127.0.0.1:{server.port}"]
+    args += ["--games-per-pair", "2", "--server", server.websocket_url]
     first = run_arena("tournament", *args, "--db", db, "--name", "t")
     assert first.returncode == 0, first.stderr
     _checkpoint(path, seed=2)

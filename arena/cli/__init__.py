@@ -7,6 +7,7 @@ from arena.cli import (  # noqa: F401  (each module registers its commands)
     ladder,
     model,
     reports,
+    selfplay,
     server,
     setup,
     tournament,

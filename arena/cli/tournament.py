@@ -37,7 +37,7 @@ from arena.game import GameStartError
 from arena.ratings import LiveRatings
 from arena.schedule import build, check_even, pairings
 from arena.servers import Server
-from arena.store import Store
+from arena.store import KIND_TOURNAMENT, Store, Tournament
 from arena.teams import load_pool
 from arena.tournament import TournamentConfig, TournamentRun
 from arena.workers import WorkerFailed
@@ -72,6 +72,7 @@ def _stored_config(store: Store, config: TournamentConfig) -> int:
     existing = store.tournament(config.name)
     if existing is None:
         return store.create_tournament(config.name, config.to_json()).id
+    _check_kind(existing)
     stored = TournamentConfig.from_json(json.loads(existing.config))
     differs = config.schedule_differs(stored)
     if differs:
@@ -166,23 +167,39 @@ def tournament(
     tournament_id = _stored_config(store, config)
     slots = build(matchups, config.games_per_pair, pool, config.seed)
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
-    status, code = "failed", 0
-    try:
-        status, code = aio.run(_play(run, entry))
-    except* (GameStartError, WorkerFailed) as failure:
-        raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
-    finally:
-        store.set_status(tournament_id, status)
+    code = play_to_end(run, entry)
     print_leaderboard(store, [tournament_id], csv_path=csv)
     if code:
         raise typer.Exit(code)
+
+
+def play_to_end(run: TournamentRun, server: Server | None) -> int:
+    """Plays the run with a live view and stores how it ended (finished or interrupted);
+    the exit code: 0, or 128 plus the signal that stopped it."""
+    status, code = "failed", 0
+    try:
+        status, code = aio.run(_play(run, server))
+    except* (GameStartError, WorkerFailed) as failure:
+        raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
+    finally:
+        run.store.set_status(run.tournament_id, status)
+    return code
 
 
 def _resumed_config(store: Store, name: str) -> TournamentConfig:
     existing = store.tournament(name)
     if existing is None:
         raise ArenaError(f"no stored tournament named {name!r}")
+    _check_kind(existing)
     return TournamentConfig.from_json(json.loads(existing.config))
+
+
+def _check_kind(existing: Tournament) -> None:
+    if existing.kind != KIND_TOURNAMENT:
+        raise ArenaError(
+            f"{existing.name!r} is a stored {existing.kind} run: rerun its own command to "
+            "resume it, or use a new --name"
+        )
 
 
 async def _play(run: TournamentRun, server: Server | None) -> tuple[str, int]:
