@@ -37,9 +37,7 @@ class Step:
     rqid: int
     forced_switch: bool
     lines: list[list[str]] = field(default_factory=list)  # up to the next decision
-    components: np.ndarray = field(
-        default_factory=lambda: np.zeros(len(COMPONENTS), np.float32)
-    )
+    components: np.ndarray = field(default_factory=lambda: np.zeros(len(COMPONENTS), np.float32))
 
     @property
     def n_legal(self) -> int:
@@ -97,9 +95,7 @@ def replay(log: str, role: str, battle_format: str, battle_tag: str = "battle") 
     """Every decision of side `role` ("p1"/"p2") in its stored log, in play order."""
     lines = [line.split("|") for line in log.split("\n")]
     username = _username(lines, role)
-    battle = Battle(
-        battle_tag, username, _QUIET, gen=GenData.from_format(battle_format).gen
-    )
+    battle = Battle(battle_tag, username, _QUIET, gen=GenData.from_format(battle_format).gen)
     rewards = _Rewards(battle, role)
     steps: list[Step] = []
     for parts in lines:
@@ -149,4 +145,3 @@ def _victory(battle: Battle) -> float:
     if battle.lost:
         return -1.0
     return 0.0
-
