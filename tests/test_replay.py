@@ -144,8 +144,6 @@ def test_victory_is_on_the_last_decision_only(ending, victory):
 
 
 def test_a_cant_line_leaves_the_action_unknown():
-    log = "\n".join(
-        [HEADER, request(1, FULL, "Tauros"), "|", "|cant|p1a: Tauros|par", "|turn|2"]
-    )
+    log = "\n".join([HEADER, request(1, FULL, "Tauros"), "|", "|cant|p1a: Tauros|par", "|turn|2"])
     (step,) = replay(log, "p1", "gen1ou")
     assert infer(step, "p1") == UNKNOWN_ACTION
