@@ -98,8 +98,8 @@ class TournamentRun:
         finished = store.finished_games(tournament_id)
         self.pending = [slot for slot in slots if slot.key not in finished]
         self.progress = Progress(total=len(slots), done=len(slots) - len(self.pending))
-        self.agent_ids = {
-            name: store.agent_id(name, spec.kind, spec.import_path, spec.sha256)
+        self.agent_ids = {  # two seats of one agent (a self-play mirror) share its id
+            name: store.agent_id(spec.name, spec.kind, spec.import_path, spec.sha256)
             for name, spec in specs.items()
         }
         self.stop = asyncio.Event()
@@ -146,7 +146,7 @@ class TournamentRun:
         if not stored:
             return
         outcome = outcome_of(record, slot)
-        if outcome is not None:
+        if outcome is not None and not self._mirror(record):
             self.ratings.update(outcome)
         self.progress.done += 1
         self.progress.played += 1
@@ -157,6 +157,11 @@ class TournamentRun:
             self._snapshot()
         if self.on_game:
             self.on_game(self)
+
+    def _mirror(self, record: GameRecord) -> bool:
+        """An agent against itself: a game that says nothing about its rating."""
+        p1, p2 = (self.agent_ids[seat.agent] for seat in record.seats)
+        return p1 == p2
 
     def _snapshot(self) -> None:
         rows = [asdict(row) for row in self.ratings.table()]

@@ -29,7 +29,7 @@ from arena.errors import ArenaError
 from arena.game import GameStartError
 from arena.ratings import LiveRatings
 from arena.schedule import build, check_even, pairings
-from arena.store import Store
+from arena.store import KIND_TOURNAMENT, Store, Tournament
 from arena.teams import load_pool
 from arena.tournament import TournamentConfig, TournamentRun
 from arena.workers import WorkerFailed
@@ -65,6 +65,7 @@ def _stored_config(store: Store, config: TournamentConfig) -> int:
     existing = store.tournament(config.name)
     if existing is None:
         return store.create_tournament(config.name, config.to_json()).id
+    _check_kind(existing)
     stored = TournamentConfig.from_json(json.loads(existing.config))
     differs = config.schedule_differs(stored)
     if differs:
@@ -153,23 +154,38 @@ def tournament(
     tournament_id = _stored_config(store, config)
     slots = build(matchups, config.games_per_pair, pool, config.seed)
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
+    status = play_to_end(run, server)
+    print_leaderboard(store, [tournament_id], csv_path=csv)
+    if status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
+
+
+def play_to_end(run: TournamentRun, server: str | None) -> str:
+    """Plays the run with a live view and stores how it ended: finished or interrupted."""
     status = "failed"
     try:
         status = aio.run(_play(run, server))
     except* (GameStartError, WorkerFailed) as failure:
         raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
     finally:
-        store.set_status(tournament_id, status)
-    print_leaderboard(store, [tournament_id], csv_path=csv)
-    if status == "interrupted":
-        raise typer.Exit(INTERRUPTED)
+        run.store.set_status(run.tournament_id, status)
+    return status
 
 
 def _resumed_config(store: Store, name: str) -> TournamentConfig:
     existing = store.tournament(name)
     if existing is None:
         raise ArenaError(f"no stored tournament named {name!r}")
+    _check_kind(existing)
     return TournamentConfig.from_json(json.loads(existing.config))
+
+
+def _check_kind(existing: Tournament) -> None:
+    if existing.kind != KIND_TOURNAMENT:
+        raise ArenaError(
+            f"{existing.name!r} is a stored {existing.kind} run: rerun its own command to "
+            "resume it, or use a new --name"
+        )
 
 
 async def _play(run: TournamentRun, server: str | None) -> str:
