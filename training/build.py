@@ -2,8 +2,8 @@
 
 The main process selects battles from their metadata only (never their logs) and hands
 chunks of battle ids to worker processes; each worker loads its chunk's logs, replays
-the chosen sides (`training.replay`), labels every decision (its record when the battle
-has one, otherwise `training.inference`) and writes one shard. The manifest is rewritten
+the chosen sides (`training.replay`), labels every decision (its record when the side
+has records, otherwise `training.inference`) and writes one shard. The manifest is rewritten
 after every shard, so an interrupted build keeps what it finished and a rerun adds only
 battles the directory lacks. Memory stays at a few chunks, whatever the store's size.
 """
@@ -17,15 +17,16 @@ from pathlib import Path
 import numpy as np
 from sqlmodel import select
 
+from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.leaderboard import outcomes
 from arena.ratings import bradley_terry
-from arena.store import Battle, Store, decompress_log
+from arena.store import Battle, Store, decode_choices, decompress_log
 from models.features import stack
 from training import dataset
 from training.decisions import Decisions
 from training.inference import infer
-from training.replay import replay
+from training.replay import Step, replay
 
 CHUNK = 32  # battles per shard: small enough to bound memory, large enough to compress well
 ROLES = ("p1", "p2")
@@ -86,15 +87,8 @@ def _chosen_sides(battle: Battle, names: dict[int, str], query: Query, elo: dict
             continue
         if query.min_elo is not None and elo.get(name, float("-inf")) < query.min_elo:
             continue
-        faults = getattr(battle, f"{role}_timeouts") + getattr(battle, f"{role}_errors")
-        if query.exclude_fallbacks and faults and not _has_records(battle, role):
-            continue  # some decision stood in for the agent, and nothing says which
         sides.append(side)
     return sides
-
-
-def _has_records(battle: Battle, role: str) -> bool:
-    return False
 
 
 def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]:
@@ -127,40 +121,63 @@ def _worker_store(url: str | None) -> Store:
     return _store
 
 
-def encode_battle(battle: Battle, job: Job, agents: list[str]) -> list[Decisions]:
-    """The chosen sides' decisions of one stored battle."""
-    parts = []
-    for side, agent in zip(job.sides, job.agents, strict=True):
-        role = ROLES[side]
-        log = decompress_log(getattr(battle, f"{role}_log"))
-        steps = replay(log, role, battle.format, battle.battle_tag)
-        if not steps:
-            continue
-        n = len(steps)
-        parts.append(
-            Decisions(
-                observations=stack([s.observation for s in steps]),
-                action=np.array([infer(s, role) for s in steps], dtype=np.int64),
-                mask=np.stack([s.actions.mask for s in steps]),
-                components=np.stack([s.components for s in steps]),
-                done=np.arange(n) == n - 1,
-                battle=np.full(n, battle.id, dtype=np.int64),
-                side=np.full(n, side, dtype=np.int8),
-                turn=np.array([s.turn for s in steps], dtype=np.int32),
-                agent=np.full(n, agent, dtype=np.int32),
-                fallback=np.zeros(n, dtype=bool),
-                agents=agents,
-            )
-        )
-    return parts
+def _labels(steps: list[Step], role: str, records: list[Choice] | None):
+    """Each decision's action slot and fallback flag: from its record when the side has
+    records (a decision without one was never put to the agent: a forfeit's default
+    move), inferred from the protocol otherwise."""
+    if records is None:
+        return [infer(s, role) for s in steps], [False] * len(steps)
+    by_rqid = {c.rqid: c for c in records}  # a retried decision: its last record stands
+    actions, fallbacks = [], []
+    for step in steps:
+        record = by_rqid.get(step.rqid)
+        actions.append(infer(step, role) if record is None else record.slot)
+        fallbacks.append(record is None or record.fallback)
+    return actions, fallbacks
 
 
-def _encode_chunk(url: str | None, path: Path, jobs: list[Job], agents: list[str]) -> dict:
+def encode_side(battle: Battle, side: int, agent: int, query: Query, agents: list[str]):
+    """One side's decisions of a stored battle, or None when none are kept."""
+    role = ROLES[side]
+    records = decode_choices(getattr(battle, f"{role}_choices"))
+    faults = getattr(battle, f"{role}_timeouts") + getattr(battle, f"{role}_errors")
+    if query.exclude_fallbacks and records is None and faults:
+        return None  # some decision stood in for the agent, and nothing says which
+    steps = replay(decompress_log(getattr(battle, f"{role}_log")), role, battle.format)
+    action, fallback = _labels(steps, role, records)
+    keep = ~np.array(fallback, dtype=bool) if query.exclude_fallbacks else np.ones(len(steps), bool)
+    if not keep.any():
+        return None
+    n = len(steps)
+    table = Decisions(
+        observations=stack([s.observation for s in steps]),
+        action=np.array(action, dtype=np.int64),
+        mask=np.stack([s.actions.mask for s in steps]),
+        components=np.stack([s.components for s in steps]),
+        done=np.arange(n) == n - 1,
+        battle=np.full(n, battle.id, dtype=np.int64),
+        side=np.full(n, side, dtype=np.int8),
+        turn=np.array([s.turn for s in steps], dtype=np.int32),
+        agent=np.full(n, agent, dtype=np.int32),
+        fallback=np.array(fallback, dtype=bool),
+        agents=agents,
+    )
+    return table if keep.all() else table.take(keep)
+
+
+def _encode_chunk(
+    url: str | None, path: Path, jobs: list[Job], agents: list[str], query: Query
+) -> dict:
     store = _worker_store(url)
     by_id = {job.battle: job for job in jobs}
     with store.session() as session:
         battles = session.exec(select(Battle).where(Battle.id.in_(list(by_id))))
-        parts = [p for b in battles for p in encode_battle(b, by_id[b.id], agents)]
+        parts = [
+            part
+            for b in battles
+            for side, agent in zip(by_id[b.id].sides, by_id[b.id].agents, strict=True)
+            if (part := encode_side(b, side, agent, query, agents)) is not None
+        ]
     shard = {"file": path.name, "battles": len(jobs), "decisions": 0, "sha256": None}
     if parts:
         table = _concat_keeping_agents(parts)
@@ -242,7 +259,7 @@ def build(
     on_start(len(jobs))
     added = [0, 0]
     first = 1 + max((int(s["file"][6:11]) for s in manifest.shards), default=-1)
-    for result in _run(_chunks(jobs, first, out), manifest.agents, db, workers):
+    for result in _run(_chunks(jobs, first, out), manifest.agents, query, db, workers):
         shard = result["shard"]
         if shard["decisions"]:
             manifest.shards.append(shard)
@@ -256,17 +273,19 @@ def build(
     return Built(added[0], added[1], len(manifest.battles), manifest.decisions)
 
 
-def _run(chunks: Iterator, agents: list[str], db: str | None, workers: int) -> Iterator[dict]:
+def _run(
+    chunks: Iterator, agents: list[str], query: Query, db: str | None, workers: int
+) -> Iterator[dict]:
     """Each chunk's result as it completes; at most two chunks per worker in flight."""
     if workers == 1:
         for path, jobs in chunks:
-            yield _encode_chunk(db, path, jobs, agents)
+            yield _encode_chunk(db, path, jobs, agents, query)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: set[Future] = set()
         for path, jobs in chunks:
-            pending.add(pool.submit(_encode_chunk, db, path, jobs, agents))
+            pending.add(pool.submit(_encode_chunk, db, path, jobs, agents, query))
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)

@@ -14,6 +14,7 @@ choice unknown: `UNKNOWN_ACTION`, left out of the actor's loss.
 
 from poke_env.data import to_id_str
 
+from arena.choices import Choice
 from models.actions import N_MOVES
 from training.decisions import UNKNOWN_ACTION
 from training.replay import Step
@@ -50,3 +51,20 @@ def _switch_slot(step: Step, ident: str) -> int:
         if target is not None and target.name == name and step.actions.mask[k]:
             return k
     return UNKNOWN_ACTION
+
+
+def disagreements(steps: list[Step], role: str, records: list[Choice]) -> tuple[int, list]:
+    """How inference fares against a side's decision records: the number of decisions
+    with a record whose action the protocol revealed, and those where the two differ,
+    as (step, inferred slot, record)."""
+    by_rqid = {c.rqid: c for c in records}
+    revealed, differing = 0, []
+    for step in steps:
+        record = by_rqid.get(step.rqid)
+        inferred = infer(step, role)
+        if record is None or inferred == UNKNOWN_ACTION:
+            continue
+        revealed += 1
+        if inferred != record.slot:
+            differing.append((step, inferred, record))
+    return revealed, differing
