@@ -104,6 +104,9 @@ def test_filters_keep_only_the_chosen_sides(store_url, tmp_path):
     winners = dataset.load([tmp_path / "w"])
     ends = winners.components[winners.done, COMPONENTS.index("victory")]
     assert len(ends) and (ends == 1).all()
+    # Bradley–Terry Elo is anchored with `random` at 1000, so 1001 leaves random out.
+    assert _build(store_url, tmp_path / "e", "--min-elo", "1001").returncode == 0
+    assert "random" not in dataset.load([tmp_path / "e"]).agents
 
 
 def test_info_reports_the_audit(store_url, tmp_path):
