@@ -39,10 +39,6 @@ class Step:
     lines: list[list[str]] = field(default_factory=list)  # up to the next decision
     components: np.ndarray = field(default_factory=lambda: np.zeros(len(COMPONENTS), np.float32))
 
-    @property
-    def n_legal(self) -> int:
-        return int(self.actions.mask.sum())
-
 
 def _username(lines: list[list[str]], role: str) -> str:
     for parts in lines:
