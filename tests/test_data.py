@@ -172,3 +172,9 @@ def test_bad_input_is_one_line_and_writes_nothing(store_url, tmp_path, case, mes
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "new").exists()
+
+
+def test_info_on_a_directory_that_is_not_a_dataset_is_one_line(tmp_path):
+    result = run_arena("data", "info", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"arena: {tmp_path} is not a dataset (no manifest.json)"
