@@ -14,7 +14,7 @@ from poke_env.player import BattleOrder, SingleBattleOrder
 
 from models.actions import N_MOVES, actions
 
-NOT_A_SLOT = -1  # an order outside the 9-slot space (a raw string, a gimmick, doubles)
+NOT_A_SLOT = -1  # an order outside the 9-slot space: the default move, a gimmick, doubles
 
 
 class Choice(NamedTuple):
@@ -23,11 +23,11 @@ class Choice(NamedTuple):
 
     turn: int
     rqid: int | None  # the request it answered
-    slot: int  # 0-8 as in `models.actions`, or NOT_A_SLOT
+    slot: int  # 0-8 as in `models.actions`, or NOT_A_SLOT (the default move has none)
     order: str  # exactly what was sent, e.g. "/choose move thunderbolt"
     n_legal: int  # legal slots in the action mask
     forced_switch: bool
-    fallback: bool  # the default move stood in: a timeout, an error or a forfeit
+    fallback: bool  # the default move stood in after a timeout or an error
 
 
 def choice_of(battle: AbstractBattle, order: BattleOrder, fallback: bool) -> Choice:

@@ -10,6 +10,7 @@ from arena.cli.common import DeviceOption, TemperatureOption, app, clean_errors,
 from arena.cli.reports import print_leaderboard
 from arena.cli.tournament import INTERRUPTED, play_to_end
 from arena.config import defaults
+from arena.leaderboard import mirror
 from arena.selfplay import KIND, prepare
 from arena.tournament import TournamentConfig
 
@@ -59,7 +60,7 @@ def selfplay(
     status = play_to_end(run, server)
     store = run.store
     battles = store.battles([run.tournament_id])
-    mirrors = sum(b.p1_agent_id == b.p2_agent_id for b in battles)
+    mirrors = sum(map(mirror, battles))
     decisions = sum(b.p1_decisions + b.p2_decisions for b in battles)
     console.print(
         f"{config.name}: {len(battles)} of {run.progress.total} games stored "
