@@ -122,7 +122,7 @@ def replay(log: str, role: str, battle_format: str, battle_tag: str = "battle") 
 def _request(battle: Battle, payload: str, steps: list[Step], rewards: _Rewards) -> None:
     request = orjson.loads(payload)
     battle.parse_request(request)
-    if battle._wait or battle.teampreview:
+    if battle.wait or battle.teampreview:
         return
     step = Step(
         observation=encode(battle),
