@@ -401,11 +401,7 @@ class Store:
 
     def all_battles(self) -> list[Battle]:
         """Every battle, tournament and ladder alike, in the order they finished."""
-        query = (
-            select(Battle)
-            .options(*_BULKY)
-            .order_by(Battle.finished_at, Battle.id)
-        )
+        query = select(Battle).options(*_BULKY).order_by(Battle.finished_at, Battle.id)
         with self.session() as session:
             return list(session.exec(query))
 

@@ -1,0 +1,57 @@
+"""Reward functions: the shipped weights as ARCHITECTURE.md defines them, a user's own."""
+
+import numpy as np
+import pytest
+
+from arena.errors import ArenaError
+from training.decisions import COMPONENTS
+from training.rewards import resolve
+
+# damage_done, hp_gain, gave_status, took_status, removed, lost, victory
+STEPS = np.array(
+    [
+        [0.25, 0.5, 1, 0, 1, 0, 0],
+        [0.0, 0.0, 0, 1, 0, 1, -1],
+        [0.1, 0.0, 0, 0, 0, 0, 1],
+    ],
+    dtype=np.float32,
+)
+
+
+def user_reward(components):
+    return components[:, COMPONENTS.index("removed")] * 3
+
+
+NOT_A_FUNCTION = 3
+
+
+def test_default_weights_every_component_and_victory_both_ways():
+    expected = [0.75 + 0.5 + 1, -0.5 - 1 - 100, 0.1 + 100]
+    np.testing.assert_allclose(resolve("default")(STEPS), expected, rtol=1e-6)
+
+
+def test_aggressive_rewards_a_win_and_ignores_status_and_loss():
+    expected = [0.75 + 2, -2, 0.1 + 200]
+    np.testing.assert_allclose(resolve("aggressive")(STEPS), expected, rtol=1e-6)
+
+
+def test_binary_sees_only_the_outcome():
+    np.testing.assert_allclose(resolve("binary")(STEPS), [0, -100, 100])
+
+
+def test_a_user_function_is_called_on_the_components():
+    np.testing.assert_allclose(resolve("tests.test_rewards:user_reward")(STEPS), [3, 0, 0])
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("nonsense", "unknown reward function"),
+        ("tests.test_rewards:NOT_A_FUNCTION", "is not a function"),
+        ("tests.test_rewards:missing", "has no 'missing'"),
+        ("no_such_module_here:f", "cannot import"),
+    ],
+)
+def test_bad_reward_names_are_one_line_errors(name, message):
+    with pytest.raises(ArenaError, match=message):
+        resolve(name)
