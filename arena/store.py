@@ -77,6 +77,7 @@ class Battle(SQLModel, table=True):
     ladder: str | None = Field(default=None, index=True)  # the server, for a ladder game
     rating_before: float | None = None  # a ladder game: the rating the server announced
     rating_after: float | None = None  # for arena's agent before and after it
+    seed: str | None = None  # the simulator's seed, when arena chose it (direct transport)
     finished_at: datetime = Field(default_factory=_now)
 
 
@@ -211,6 +212,7 @@ class Store:
             "ladder": ladder,
             "rating_before": rating[0],
             "rating_after": rating[1],
+            "seed": record.seed,
         }
         for prefix, seat in (("p1_", p1), ("p2_", p2)):
             row |= {

@@ -1,0 +1,190 @@
+// Runs many battles in one process with the installed Showdown's own simulator, for arena's
+// direct transport: no server, no sockets, no users. One JSON object per line each way.
+//
+// stdin:  {"start": ID, "format": F, "seed": "sodium,HEX", "players": [[NAME, PACKED|null], x2]}
+//         {"choose": ID, "side": "p1", "choice": "move 1|RQID"}
+//         {"forfeit": ID, "side": "p1"}
+//         {"drop": ID}                          (forget a battle, finished or not)
+//         {"stats": true}                       (this process's CPU split, in microseconds)
+// stdout: {"id": ID, "side": "p1", "data": "<one message, as the server sends it to p1>"}
+//         {"id": ID, "over": true}              (the simulator has ended the battle)
+//         {"id": ID, "crashed": MESSAGE}        (the simulator failed in this battle)
+//         {"stats": {"cpu": US, "io": US}}
+//
+// Each player's messages come from `getPlayerStreams`, which resolves `|split|` lines for
+// that player exactly as the server does; requests and choices follow the server's own
+// room-battle rules (a request id in every request, "too late" and "nothing to choose"
+// errors), so a poke-env player sees what a websocket would have shown it.
+'use strict';
+const crypto = require('crypto');
+const path = require('path');
+const readline = require('readline');
+
+const install = process.argv[2] || path.join(__dirname, 'node_modules', 'pokemon-showdown');
+const {BattleStream, getPlayerStreams} = require(path.join(install, 'dist', 'sim', 'battle-stream'));
+
+const battles = new Map();
+let ioMicros = 0;
+let outBuffer = [];
+
+function flush() {
+	const started = process.cpuUsage();
+	const text = outBuffer.join('');
+	outBuffer = [];
+	process.stdout.write(text);
+	ioMicros += micros(process.cpuUsage(started));
+}
+
+function send(message) {
+	const started = process.cpuUsage();
+	if (!outBuffer.length) setImmediate(flush);
+	outBuffer.push(JSON.stringify(message) + '\n');
+	ioMicros += micros(process.cpuUsage(started));
+}
+
+function micros(usage) {
+	return usage.user + usage.system;
+}
+
+// A random battle's teams are generated from each player's own seed; deriving both from the
+// battle's seed makes the whole battle a function of that one seed.
+function teamSeed(seed, side) {
+	const digest = crypto.createHash('sha256').update(`${seed}:${side}`).digest('hex');
+	return `sodium,${digest.slice(0, 32)}`;
+}
+
+class HostedBattle {
+	constructor(id, command) {
+		this.id = id;
+		this.names = command.players.map((p) => p[0]);
+		this.stream = new BattleStream();
+		this.streams = getPlayerStreams(this.stream);
+		this.rqid = 0;
+		this.requests = {p1: idle(), p2: idle()};
+		this.ended = false;
+		for (const side of ['p1', 'p2']) void this.relay(side);
+		void this.watchEnd();
+		const start = {formatid: command.format, seed: command.seed};
+		const lines = [`>start ${JSON.stringify(start)}`];
+		command.players.forEach(([name, team], index) => {
+			const side = `p${index + 1}`;
+			const options = {name, avatar: '', team: team || null, seed: teamSeed(command.seed, side)};
+			lines.push(`>player ${side} ${JSON.stringify(options)}`);
+		});
+		void this.stream.write(lines.join('\n'));
+	}
+
+	async relay(side) {
+		try {
+			for await (const chunk of this.streams[side]) {
+				if (chunk) send({id: this.id, side, data: this.sideMessage(side, chunk)});
+			}
+		} catch (error) {
+			this.crash(error);
+		}
+	}
+
+	async watchEnd() {
+		try {
+			for await (const chunk of this.streams.omniscient) void chunk;
+		} catch (error) {
+			this.crash(error);
+			return;
+		}
+		this.ended = true;
+		send({id: this.id, over: true});
+	}
+
+	// A simulator error ends this battle only; arena plays its slot again.
+	crash(error) {
+		if (this.ended) return;
+		this.ended = true;
+		send({id: this.id, crashed: String(error && error.stack ? error.stack.split('\n')[0] : error)});
+	}
+
+	// The server's handling of a side's update (room-battle.ts, `receive`, "sideupdate").
+	sideMessage(side, chunk) {
+		const request = this.requests[side];
+		if (chunk.startsWith(`|error|[Invalid choice] Can't do anything`)) return chunk;
+		if (chunk.startsWith('|error|[Invalid choice]')) {
+			request.isWait = chunk.includes(`Can't undo`) ? 'cantUndo' : false;
+			request.choice = '';
+			return chunk;
+		}
+		if (!chunk.startsWith('|request|')) return chunk;
+		this.rqid++;
+		const body = JSON.parse(chunk.slice(9));
+		body.rqid = this.rqid;
+		this.requests[side] = {rqid: this.rqid, isWait: body.wait ? 'cantUndo' : false, choice: ''};
+		return `|request|${JSON.stringify(body)}`;
+	}
+
+	// The server's `choose` (room-battle.ts): stale or early choices are refused the same way.
+	choose(side, data) {
+		const [choice, rqid] = data.split('|', 2);
+		const request = this.requests[side];
+		if (request.isWait !== false && request.isWait !== true) {
+			send({id: this.id, side, data: `|error|[Invalid choice] There's nothing to choose`});
+			return;
+		}
+		const allWait = Object.values(this.requests).every((r) => !!r.isWait);
+		if (allWait || (rqid && rqid !== `${request.rqid}`)) {
+			send({
+				id: this.id,
+				side,
+				data: `|error|[Invalid choice] Sorry, too late to make a different move; the next turn has already started`,
+			});
+			return;
+		}
+		request.isWait = true;
+		request.choice = choice;
+		void this.stream.write(`>${side} ${choice}`);
+	}
+
+	// The server's `forfeitPlayer`: the room hears it, then the simulator ends the battle.
+	forfeit(side) {
+		if (this.ended || this.forfeited) return;
+		this.forfeited = true;
+		const message = `|-message|${this.names[side === 'p1' ? 0 : 1]} forfeited.`;
+		for (const each of ['p1', 'p2']) send({id: this.id, side: each, data: message});
+		void this.stream.write(`>forcelose ${side}`);
+	}
+
+	drop() {
+		void this.stream.writeEnd();
+	}
+}
+
+function idle() {
+	return {rqid: 0, isWait: 'cantUndo', choice: ''};
+}
+
+function handle(command) {
+	if (command.start !== undefined) {
+		battles.set(command.start, new HostedBattle(command.start, command));
+		return;
+	}
+	if (command.stats) {
+		send({stats: {cpu: micros(process.cpuUsage()), io: ioMicros}});
+		return;
+	}
+	const id = command.choose ?? command.forfeit ?? command.drop;
+	const battle = battles.get(id);
+	if (!battle) return; // a message for a battle already dropped
+	if (command.choose !== undefined) battle.choose(command.side, command.choice);
+	else if (command.forfeit !== undefined) battle.forfeit(command.side);
+	else {
+		battles.delete(id);
+		battle.drop();
+	}
+}
+
+const input = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
+input.on('line', (line) => {
+	if (!line) return;
+	const started = process.cpuUsage();
+	const command = JSON.parse(line);
+	ioMicros += micros(process.cpuUsage(started));
+	handle(command);
+});
+input.on('close', () => process.exit(0));
