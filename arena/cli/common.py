@@ -1,6 +1,5 @@
 """What every arena command shares: the app, the consoles, clean errors, servers."""
 
-import contextlib
 import functools
 import sys
 from typing import Annotated
@@ -10,12 +9,19 @@ from rich.console import Console
 
 from arena.config import defaults
 from arena.errors import ArenaError
-from arena.showdown import server_url
+from arena.transport import check_transport, opened
 from models.registry import UnknownAgent
 
 DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu or cuda.")]
 TemperatureOption = Annotated[
     float, typer.Option(min=0.0, help="Checkpoints sample at this temperature (0: greedy).")
+]
+TransportOption = Annotated[
+    str | None,
+    typer.Option(
+        help="direct: arena's own simulator hosts (default); server: a Showdown server "
+        "(always the one named by --server)."
+    ),
 ]
 
 app = typer.Typer(
@@ -54,9 +60,11 @@ def websocket_url(server: str) -> str:
     return url.rstrip("/") + "/showdown/websocket"
 
 
-def showdown(server: str | None) -> contextlib.AbstractAsyncContextManager[str]:
-    """The websocket URL of the given server, or of one started for the command."""
-    return server_url(
+def play_on(kind: str | None, server: str | None):
+    """The transport a command plays on (see `check_transport`), opened for its duration."""
+    kind = check_transport(kind, server)
+    return opened(
+        kind,
         websocket_url(server) if server else None,
         startup_timeout=defaults()["server"]["startup_timeout"],
     )

@@ -6,11 +6,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from arena import aio
 from arena.cli.common import app, clean_errors, console
 from arena.errors import ArenaError
 from arena.export import markdown, write_csv, write_json
 from arena.leaderboard import COLUMNS, LADDER_COLUMNS, ladder_standings, standings
 from arena.matrix import MATRIX_COLUMNS, matrix_rows
+from arena.rerun import rerun as rerun_battle
 from arena.store import Store, decompress_log
 
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
@@ -193,8 +195,15 @@ def replay(
     battle_id: Annotated[int, typer.Argument(help="Battle id from `arena battles`.")],
     side: Annotated[str, typer.Option(help="Whose view: p1 or p2.")] = "p1",
     db: DbOption = None,
+    rerun: Annotated[
+        bool, typer.Option("--rerun", help="Play it again (same seed, teams, agents) and compare.")
+    ] = False,
 ):
     """Print one battle's protocol log as that side received it."""
+    if rerun:
+        result = aio.run(rerun_battle(Store.open(db), battle_id))
+        typer.echo(result.summary())
+        raise typer.Exit(0 if result.matches else 1)
     if side not in ("p1", "p2"):
         raise ArenaError(f"--side must be p1 or p2, got {side!r}")
     battle = Store.open(db).battle(battle_id)

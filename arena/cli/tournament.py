@@ -3,6 +3,7 @@
 import asyncio
 import json
 import signal
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from arena import aio
 from arena.cli.common import (
     DeviceOption,
     TemperatureOption,
+    TransportOption,
     app,
     clean_errors,
     console,
@@ -32,6 +34,7 @@ from arena.schedule import build, check_even, pairings
 from arena.store import Store
 from arena.teams import load_pool
 from arena.tournament import TournamentConfig, TournamentRun
+from arena.transport import check_transport
 from arena.workers import WorkerFailed
 from models.registry import HEURISTICS, AgentSpec, resolve
 
@@ -120,6 +123,7 @@ def tournament(
     csv: Annotated[
         Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
     ] = None,
+    transport: TransportOption = None,
 ):
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
@@ -144,6 +148,8 @@ def tournament(
             workers=workers,
         )
         store = None
+    if transport or server:
+        config = replace(config, transport=check_transport(transport, server))
     specs = _specs(config)
     check_even(config.games_per_pair, "--games-per-pair")
     candidate_name = resolve(config.candidate).name if config.candidate else None
