@@ -86,11 +86,13 @@ class DirectTransport:
     async def watch(self, battle_tag: str, ends: asyncio.Future) -> None:
         """Both sides' ends, unless the host fails first (then `HostDied`)."""
         over = self._battles[battle_tag][1].over
-        done, _ = await asyncio.wait((ends, over), return_when=asyncio.FIRST_COMPLETED)
-        if over in done and over.exception() is not None and not ends.done():
-            ends.cancel()
-            raise over.exception()
-        await ends
+        try:
+            done, _ = await asyncio.wait((ends, over), return_when=asyncio.FIRST_COMPLETED)
+            if over in done and over.exception() is not None and not ends.done():
+                raise over.exception()
+            await ends
+        finally:
+            ends.cancel()  # a no-op once both sides have ended
 
     def release(self, battle_tag: str) -> None:
         battle_id, hosted, players = self._battles.pop(battle_tag)

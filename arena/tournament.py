@@ -106,8 +106,9 @@ class TournamentRun:
         self.stop = asyncio.Event()
 
     async def play(self, websocket_url: str | None) -> None:
-        """Plays what is pending: on simulator hosts, or on the given server (else on
-        ones started for the run) when the transport is `server`."""
+        """Plays what is pending: on the given server, else on the config's transport
+        (simulator hosts, or servers started for the run)."""
+        kind = "server" if websocket_url else self.config.transport
         settings = PlaySettings(
             self.config.format,
             self.config.concurrency,
@@ -126,14 +127,14 @@ class TournamentRun:
                     settings,
                     tuple(self.pending),
                     websocket_url,
-                    self.config.transport,
+                    kind,
                 )
                 await play_in_workers(job, self.config.workers, self._record, self.stop)
                 return
             names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
             specs = {name: self.specs[name] for name in names}
             async with (
-                opened(self.config.transport, websocket_url) as transport,
+                opened(kind, websocket_url) as transport,
                 field(specs, transport, settings) as players,
             ):
                 self.progress.started = time.perf_counter()

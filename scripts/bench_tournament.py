@@ -81,6 +81,7 @@ def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency, worke
         decision_timeout=10,
         max_failures=5,
         battle_time_limit=900,
+        transport="server",
     )
     tournament = store.create_tournament(name, config.to_json())
     slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)
