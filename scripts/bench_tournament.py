@@ -67,7 +67,9 @@ async def cross_evaluate_rate(url, fmt, pool, games_per_pair, per_player) -> flo
     return len(pairings(AGENTS, "round-robin", None)) * games_per_pair / elapsed
 
 
-def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency, workers=1):
+def arena_run(
+    store, name, agents, fmt, pool, games_per_pair, concurrency, workers=1, transport="server"
+):
     config = TournamentConfig(
         name=name,
         agents=tuple(agents),
@@ -81,7 +83,7 @@ def arena_run(store, name, agents, fmt, pool, games_per_pair, concurrency, worke
         decision_timeout=10,
         max_failures=5,
         battle_time_limit=900,
-        transport="server",
+        transport=transport,
     )
     tournament = store.create_tournament(name, config.to_json())
     slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)

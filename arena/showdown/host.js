@@ -6,13 +6,16 @@
 //         {"forfeit": ID, "side": "p1"}
 //         {"drop": ID}                          (forget a battle, finished or not)
 //         {"stats": true}                       (this process's CPU split, in microseconds)
-// stdout: {"id": ID, "side": "p1", "data": "<one message, as the server sends it to p1>"}
+// stdout: "ID SIDE BYTES" then BYTES of one message, as the server sends it to that side
+//         (a header and raw text: a request's JSON is not escaped a second time)
 //         {"id": ID, "over": true}              (the simulator has ended the battle)
 //         {"id": ID, "crashed": MESSAGE}        (the simulator failed in this battle)
 //         {"stats": {"cpu": US, "io": US}}
 //
-// Each player's messages come from `getPlayerStreams`, which resolves `|split|` lines for
-// that player exactly as the server does; requests and choices follow the server's own
+// Each player's messages are the simulator's output resolved for that player by the
+// simulator's own `extractChannelMessages`, as `getPlayerStreams` and the server's rooms
+// resolve `|split|` lines (only the two players' channels are built); requests and
+// choices follow the server's own
 // room-battle rules (a request id in every request, "too late" and "nothing to choose"
 // errors), so a poke-env player sees what a websocket would have shown it.
 'use strict';
@@ -21,7 +24,8 @@ const path = require('path');
 const readline = require('readline');
 
 const install = process.argv[2] || path.join(__dirname, 'node_modules', 'pokemon-showdown');
-const {BattleStream, getPlayerStreams} = require(path.join(install, 'dist', 'sim', 'battle-stream'));
+const {BattleStream} = require(path.join(install, 'dist', 'sim', 'battle-stream'));
+const {extractChannelMessages} = require(path.join(install, 'dist', 'sim', 'battle'));
 
 const battles = new Map();
 let ioMicros = 0;
@@ -42,6 +46,14 @@ function send(message) {
 	ioMicros += micros(process.cpuUsage(started));
 }
 
+function deliver(id, side, data) {
+	if (!data) return;
+	const started = process.cpuUsage();
+	if (!outBuffer.length) setImmediate(flush);
+	outBuffer.push(`${id} ${side} ${Buffer.byteLength(data)}\n`, data);
+	ioMicros += micros(process.cpuUsage(started));
+}
+
 function micros(usage) {
 	return usage.user + usage.system;
 }
@@ -58,12 +70,10 @@ class HostedBattle {
 		this.id = id;
 		this.names = command.players.map((p) => p[0]);
 		this.stream = new BattleStream();
-		this.streams = getPlayerStreams(this.stream);
 		this.rqid = 0;
 		this.requests = {p1: idle(), p2: idle()};
 		this.ended = false;
-		for (const side of ['p1', 'p2']) void this.relay(side);
-		void this.watchEnd();
+		void this.relay();
 		const start = {formatid: command.format, seed: command.seed};
 		const lines = [`>start ${JSON.stringify(start)}`];
 		command.players.forEach(([name, team], index) => {
@@ -74,25 +84,30 @@ class HostedBattle {
 		void this.stream.write(lines.join('\n'));
 	}
 
-	async relay(side) {
+	async relay() {
 		try {
-			for await (const chunk of this.streams[side]) {
-				if (chunk) send({id: this.id, side, data: this.sideMessage(side, chunk)});
-			}
-		} catch (error) {
-			this.crash(error);
-		}
-	}
-
-	async watchEnd() {
-		try {
-			for await (const chunk of this.streams.omniscient) void chunk;
+			for await (const chunk of this.stream) this.receive(chunk);
 		} catch (error) {
 			this.crash(error);
 			return;
 		}
 		this.ended = true;
 		send({id: this.id, over: true});
+	}
+
+	// The simulator's output, as `getPlayerStreams` splits it for p1 and p2.
+	receive(chunk) {
+		const newline = chunk.indexOf('\n');
+		const type = chunk.slice(0, newline);
+		const data = chunk.slice(newline + 1);
+		if (type === 'update') {
+			const channels = extractChannelMessages(data, [1, 2]);
+			deliver(this.id, 'p1', channels[1].join('\n'));
+			deliver(this.id, 'p2', channels[2].join('\n'));
+		} else if (type === 'sideupdate') {
+			const [side, sideData] = [data.slice(0, 2), data.slice(3)];
+			deliver(this.id, side, this.sideMessage(side, sideData));
+		}
 	}
 
 	// A simulator error ends this battle only; arena plays its slot again.
@@ -124,16 +139,13 @@ class HostedBattle {
 		const [choice, rqid] = data.split('|', 2);
 		const request = this.requests[side];
 		if (request.isWait !== false && request.isWait !== true) {
-			send({id: this.id, side, data: `|error|[Invalid choice] There's nothing to choose`});
+			deliver(this.id, side, `|error|[Invalid choice] There's nothing to choose`);
 			return;
 		}
 		const allWait = Object.values(this.requests).every((r) => !!r.isWait);
 		if (allWait || (rqid && rqid !== `${request.rqid}`)) {
-			send({
-				id: this.id,
-				side,
-				data: `|error|[Invalid choice] Sorry, too late to make a different move; the next turn has already started`,
-			});
+			const late = 'Sorry, too late to make a different move; the next turn has already started';
+			deliver(this.id, side, `|error|[Invalid choice] ${late}`);
 			return;
 		}
 		request.isWait = true;
@@ -146,7 +158,7 @@ class HostedBattle {
 		if (this.ended || this.forfeited) return;
 		this.forfeited = true;
 		const message = `|-message|${this.names[side === 'p1' ? 0 : 1]} forfeited.`;
-		for (const each of ['p1', 'p2']) send({id: this.id, side: each, data: message});
+		for (const each of ['p1', 'p2']) deliver(this.id, each, message);
 		void this.stream.write(`>forcelose ${side}`);
 	}
 

@@ -21,7 +21,7 @@ from arena.showdown.server import die_with_parent
 
 _SCRIPT = Path(__file__).with_name("host.js")
 MAX_RESTARTS = 20  # hosts that die more often than this in one run stop it
-LINE_LIMIT = 2**24  # bytes in one line from a host (a request is a few KiB)
+LINE_LIMIT = 2**20  # bytes in one line from a host (only headers and small JSON)
 
 
 class HostDied(RuntimeError):
@@ -29,8 +29,10 @@ class HostDied(RuntimeError):
 
 
 def default_hosts() -> int:
-    """One host per core but one, which the Python side needs for the players."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    """One host per core but one, which the Python side needs for the players; at least
+    two, because the simulator is the larger share of a battle's CPU and one host on a
+    two-core machine would leave Python's core idle while it waits for the simulator."""
+    return max(2, (os.cpu_count() or 2) - 1)
 
 
 @dataclass
@@ -146,12 +148,19 @@ class HostPool:
     async def _read(self, host: Host) -> None:
         stream = host.process.stdout
         while line := await stream.readline():
+            if not line.startswith(b"{"):  # "ID SIDE BYTES", then the message itself
+                battle_id, side, size = line.split()
+                try:
+                    data = (await stream.readexactly(int(size))).decode()
+                except asyncio.IncompleteReadError:
+                    break  # the host died mid-message
+                battle = host.battles.get(int(battle_id))
+                if battle is not None:
+                    battle.deliver(side.decode(), data)
+                continue
             message = orjson.loads(line)
             battle = host.battles.get(message.get("id"))
-            if "data" in message:
-                if battle is not None:
-                    battle.deliver(message["side"], message["data"])
-            elif "over" in message:
+            if "over" in message:
                 if battle is not None and not battle.over.done():
                     battle.over.set_result(None)
             elif "crashed" in message:
