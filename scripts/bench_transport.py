@@ -18,11 +18,14 @@ from pathlib import Path
 from bench_tournament import AGENTS, arena_run, cross_evaluate_rate
 
 from arena import aio
+from arena.errors import ArenaError
+from arena.player import close, spawn
 from arena.runner import PlaySettings, field, play_slots
 from arena.showdown import running_server
 from arena.store import Store
 from arena.teams import load_pool
 from arena.transport import ServerTransport, opened
+from models.registry import resolve
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -118,6 +121,18 @@ def report(name: str, battles: int, phase: Phase, io: float = 0.0, rate: float =
     return rate
 
 
+async def warm(url: str, tries: int = 5) -> None:
+    """A first login, retried: a fresh server on a busy machine can take longer than
+    poke-env's 10 s connection timeout to answer its first websocket."""
+    for attempt in range(tries):
+        try:
+            await close(await spawn(resolve("random"), url, "gen1ou"))
+            return
+        except ArenaError:
+            if attempt == tries - 1:
+                raise
+
+
 async def main(args) -> None:
     _, pool = load_pool("gen1ou", None)
     concurrency = args.per_player * len(AGENTS) // 2
@@ -130,6 +145,7 @@ async def main(args) -> None:
         direct_cpu = sum(phase.cpu.values()) / played
         async with running_server() as server:
             url = server.websocket_url
+            await warm(url)
             transport = ServerTransport(url)
             played, phase, _ = await arena_phase(transport, store, pool, args, concurrency)
             report("arena, server", played, phase)

@@ -152,7 +152,7 @@ async def test_killed_host_loses_no_slot_and_records_none_twice():
         pool = transport.pool
 
         def on_record(slot, record) -> None:
-            assert record.end_reason == "normal" and record.seed == slot.battle_seed(3)
+            assert record.end_reason in ("normal", "tie") and record.seed == slot.battle_seed(3)
             recorded[slot.key] += 1
             if sum(recorded.values()) == 6 and not killed:
                 busy = max(pool.hosts, key=lambda host: len(host.battles))

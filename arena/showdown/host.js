@@ -21,7 +21,6 @@
 'use strict';
 const crypto = require('crypto');
 const path = require('path');
-const readline = require('readline');
 
 const install = process.argv[2] || path.join(__dirname, 'node_modules', 'pokemon-showdown');
 const {BattleStream} = require(path.join(install, 'dist', 'sim', 'battle-stream'));
@@ -29,29 +28,33 @@ const {extractChannelMessages} = require(path.join(install, 'dist', 'sim', 'batt
 
 const battles = new Map();
 let ioMicros = 0;
-let outBuffer = [];
+let pending = []; // [id, side, data] of messages to a player, or [object, null, null]
 
+// The line protocol's CPU is measured once per batch (a `cpuUsage` call is a system call,
+// too dear to make per message): framing and writing in `flush`, reading in `onInput`.
 function flush() {
 	const started = process.cpuUsage();
-	const text = outBuffer.join('');
-	outBuffer = [];
-	process.stdout.write(text);
+	const parts = [];
+	for (const [id, side, data] of pending) {
+		if (side === null) parts.push(JSON.stringify(id), '\n');
+		else parts.push(`${id} ${side} ${Buffer.byteLength(data)}\n`, data);
+	}
+	pending = [];
+	process.stdout.write(parts.join(''));
 	ioMicros += micros(process.cpuUsage(started));
+}
+
+function queue(entry) {
+	if (!pending.length) setImmediate(flush);
+	pending.push(entry);
 }
 
 function send(message) {
-	const started = process.cpuUsage();
-	if (!outBuffer.length) setImmediate(flush);
-	outBuffer.push(JSON.stringify(message) + '\n');
-	ioMicros += micros(process.cpuUsage(started));
+	queue([message, null, null]);
 }
 
 function deliver(id, side, data) {
-	if (!data) return;
-	const started = process.cpuUsage();
-	if (!outBuffer.length) setImmediate(flush);
-	outBuffer.push(`${id} ${side} ${Buffer.byteLength(data)}\n`, data);
-	ioMicros += micros(process.cpuUsage(started));
+	if (data) queue([id, side, data]);
 }
 
 function micros(usage) {
@@ -126,12 +129,13 @@ class HostedBattle {
 			request.choice = '';
 			return chunk;
 		}
-		if (!chunk.startsWith('|request|')) return chunk;
+		if (!chunk.startsWith('|request|{')) return chunk;
+		// The server parses the request, adds `rqid` and writes it again; the simulator's
+		// requests have no `rqid` and `wait` comes first, so appending gives the same text.
 		this.rqid++;
-		const body = JSON.parse(chunk.slice(9));
-		body.rqid = this.rqid;
-		this.requests[side] = {rqid: this.rqid, isWait: body.wait ? 'cantUndo' : false, choice: ''};
-		return `|request|${JSON.stringify(body)}`;
+		const wait = chunk.startsWith('|request|{"wait":true');
+		this.requests[side] = {rqid: this.rqid, isWait: wait ? 'cantUndo' : false, choice: ''};
+		return `${chunk.slice(0, -1)},"rqid":${this.rqid}}`;
 	}
 
 	// The server's `choose` (room-battle.ts): stale or early choices are refused the same way.
@@ -177,7 +181,8 @@ function handle(command) {
 		return;
 	}
 	if (command.stats) {
-		send({stats: {cpu: micros(process.cpuUsage()), io: ioMicros}});
+		const usage = process.cpuUsage();
+		send({stats: {cpu: usage.user + usage.system, io: Math.round(ioMicros)}});
 		return;
 	}
 	const id = command.choose ?? command.forfeit ?? command.drop;
@@ -191,12 +196,16 @@ function handle(command) {
 	}
 }
 
-const input = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
-input.on('line', (line) => {
-	if (!line) return;
+let unread = '';
+function onInput(chunk) {
 	const started = process.cpuUsage();
-	const command = JSON.parse(line);
+	const lines = (unread + chunk).split('\n');
+	unread = lines.pop();
+	const commands = lines.filter((line) => line).map((line) => JSON.parse(line));
 	ioMicros += micros(process.cpuUsage(started));
-	handle(command);
-});
-input.on('close', () => process.exit(0));
+	for (const command of commands) handle(command);
+}
+
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', onInput);
+process.stdin.on('end', () => process.exit(0));
