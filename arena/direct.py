@@ -69,7 +69,7 @@ class DirectTransport:
         def deliver(side: str, data: str) -> None:
             _deliver(players[SIDES.index(side)], f">{tag}\n{data}")
 
-        battle_id, hosted = self.pool.start(
+        battle_id, hosted = await self.pool.start(
             battle_format,
             seed or f"sodium,{secrets.token_hex(32)}",
             tuple(zip(names, teams, strict=True)),

@@ -64,6 +64,7 @@ class HostPool:
         self.restarts = 0
         self._next_id = 0
         self._closing = False
+        self._changed = asyncio.Event()  # set when a host is replaced or given up
 
     async def __aenter__(self) -> "HostPool":
         require_install()
@@ -73,10 +74,11 @@ class HostPool:
 
     async def __aexit__(self, *_exc) -> None:
         self._closing = True
-        for host in self.hosts:
+        hosts = list(self.hosts)
+        for host in hosts:
             with contextlib.suppress(ProcessLookupError, OSError):
                 host.process.stdin.close()
-        for host in self.hosts:
+        for host in hosts:
             try:
                 await asyncio.wait_for(host.process.wait(), 5)
             except TimeoutError:
@@ -103,7 +105,7 @@ class HostPool:
     def pids(self) -> list[int]:
         return [host.process.pid for host in self.hosts]
 
-    def start(
+    async def start(
         self,
         battle_format: str,
         seed: str,
@@ -111,8 +113,11 @@ class HostPool:
         deliver: Callable[[str, str], None],
     ) -> tuple[int, HostedBattle]:
         """Starts a battle; its messages go to `deliver` and `over` resolves at its end."""
-        if not self.hosts:
-            raise ArenaError(f"simulator hosts died {self.restarts} times: giving up", 1)
+        while not self.hosts:  # every host is being restarted
+            if self.restarts > MAX_RESTARTS:
+                raise ArenaError(f"simulator hosts died {self.restarts} times: giving up", 1)
+            self._changed.clear()
+            await self._changed.wait()
         self._next_id += 1
         battle = HostedBattle(deliver, asyncio.get_running_loop().create_future())
         host = min(self.hosts, key=lambda h: len(h.battles))
@@ -174,16 +179,16 @@ class HostPool:
 
     async def _lost(self, host: Host) -> None:
         """A host's output ended: its battles fail, and unless arena is closing it restarts."""
+        if host in self.hosts:
+            self.hosts.remove(host)  # at once: no new battle may go to it
         code = await host.process.wait()
         for battle in host.battles.values():
             if not battle.over.done():
                 battle.over.set_exception(HostDied(f"simulator host exited with status {code}"))
         host.battles.clear()
-        if self._closing or host not in self.hosts:
+        if self._closing:
             return
         self.restarts += 1
-        index = self.hosts.index(host)
-        if self.restarts > MAX_RESTARTS:
-            self.hosts.pop(index)  # once none is left, `start` says why
-            return
-        self.hosts[index] = await self._start_host()
+        if self.restarts <= MAX_RESTARTS:
+            self.hosts.append(await self._start_host())
+        self._changed.set()
