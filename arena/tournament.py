@@ -16,9 +16,9 @@ from arena.game import GameRecord
 from arena.ratings import LiveRatings
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
-from arena.showdown import server_url
 from arena.stats import Outcome
 from arena.store import Store
+from arena.transport import opened
 from arena.workers import Job, play_in_workers
 from arena.writer import StoreWriter
 from models.registry import AgentSpec
@@ -45,6 +45,7 @@ class TournamentConfig:
     device: str = "cpu"
     temperature: float = 0.0
     workers: int = 1
+    transport: str = "direct"
 
     SCHEDULE_FIELDS = ("agents", "format", "teams", "games_per_pair", "mode", "candidate", "seed")
 
@@ -126,13 +127,16 @@ class TournamentRun:
         self.writer: StoreWriter | None = None
 
     async def play(self, websocket_url: str | None) -> None:
-        """Plays what is pending, on the given server or on ones started for the run."""
+        """Plays what is pending: on the given server, else on the config's transport
+        (simulator hosts, or servers started for the run)."""
+        kind = "server" if websocket_url else self.config.transport
         settings = PlaySettings(
             self.config.format,
             self.config.concurrency,
             self.config.decision_timeout,
             self.config.max_failures,
             self.config.battle_time_limit,
+            self.config.seed,
         )
         self.progress.started = time.perf_counter()
         self.writer = StoreWriter()
@@ -145,14 +149,20 @@ class TournamentRun:
                     settings,
                     tuple(self.pending),
                     websocket_url,
+                    transport=kind,
                 )
                 await play_in_workers(job, self.config.workers, self._record, self.stop)
                 return
             names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
             specs = {name: self.specs[name] for name in names}
-            async with server_url(websocket_url) as url, field(specs, url, settings) as players:
+            async with (
+                opened(kind, websocket_url) as transport,
+                field(specs, transport, settings) as players,
+            ):
                 self.progress.started = time.perf_counter()
-                await play_slots(self.pending, players, settings, self._record, self.stop)
+                await play_slots(
+                    self.pending, players, settings, self._record, self.stop, transport=transport
+                )
         finally:
             self.writer.close()  # every finished game is stored before the final snapshot
             self._store_snapshot(*self._snapshot_now())

@@ -1,6 +1,7 @@
 """`arena tournament`: a field of agents, a schedule of paired games, a leaderboard."""
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,7 @@ from arena.cli.common import (
     ServerOption,
     TeamsOption,
     TemperatureOption,
+    TransportOption,
     app,
     check_device,
     clean_errors,
@@ -40,6 +42,7 @@ from arena.servers import Server
 from arena.store import KIND_TOURNAMENT, Store, Tournament
 from arena.teams import load_pool
 from arena.tournament import TournamentConfig, TournamentRun
+from arena.transport import check_transport
 from arena.workers import WorkerFailed
 from models.registry import HEURISTICS, AgentSpec, resolve
 
@@ -132,6 +135,7 @@ def tournament(
     csv: Annotated[
         Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
     ] = None,
+    transport: TransportOption = None,
 ):
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
@@ -157,6 +161,8 @@ def tournament(
         )
         store = None
     check_device(config.device)
+    if transport or server:
+        config = replace(config, transport=check_transport(transport, server))
     specs = _specs(config)
     check_even(config.games_per_pair, "--games-per-pair")
     candidate_name = resolve(config.candidate).name if config.candidate else None
