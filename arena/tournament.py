@@ -6,10 +6,12 @@ are saved. Matchmaking lives in `schedule`, rating in `ratings`, storage in `sto
 """
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from arena.errors import ArenaError
 from arena.game import GameRecord
 from arena.ratings import LiveRatings
 from arena.runner import PlaySettings, field, play_slots
@@ -18,7 +20,7 @@ from arena.showdown import server_url
 from arena.stats import Outcome
 from arena.store import Store
 from arena.workers import Job, play_in_workers
-from models.registry import AgentSpec
+from models.registry import AgentSpec, resolve
 
 SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
 
@@ -55,6 +57,32 @@ class TournamentConfig:
     def schedule_differs(self, other: "TournamentConfig") -> list[str]:
         mine, theirs = self.to_json(), other.to_json()
         return [f for f in self.SCHEDULE_FIELDS if mine[f] != theirs[f]]
+
+
+def field_specs(config: TournamentConfig) -> dict[str, AgentSpec]:
+    """Each agent of the config, resolved and checked, by its name."""
+    specs = {}
+    for entry in config.agents:
+        spec = resolve(entry, config.device, config.temperature)
+        if spec.name in specs:
+            raise ArenaError(f"agent {spec.name!r} is named twice")
+        specs[spec.name] = spec
+    return specs
+
+
+def stored_id(store: Store, config: TournamentConfig) -> int:
+    """The tournament's id, creating it, or checking a rerun asks for the same games."""
+    existing = store.tournament(config.name)
+    if existing is None:
+        return store.create_tournament(config.name, config.to_json()).id
+    stored = TournamentConfig.from_json(json.loads(existing.config))
+    differs = config.schedule_differs(stored)
+    if differs:
+        raise ArenaError(
+            f"tournament {config.name!r} exists with other {', '.join(differs)}: "
+            f"use `--resume {config.name}` or a new --name"
+        )
+    return existing.id
 
 
 def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:
