@@ -30,10 +30,12 @@ def observations(n: int, state: np.ndarray) -> dict[str, np.ndarray]:
     """Observations whose only content is `state` (n, k) in the first global features."""
     globals_ = np.zeros((n, GLOBAL_FEATURES), np.float32)
     globals_[:, : state.shape[1]] = state
+    moves = np.zeros((n, N_ENTITIES, N_MOVE_SLOTS), np.int64)
+    moves[:, 0] = np.arange(1, N_MOVE_SLOTS + 1)  # the active's moves differ, as in play
     return {
         "species": np.zeros((n, N_ENTITIES), np.int64),
         "pokemon": np.zeros((n, N_ENTITIES, POKEMON_FEATURES), np.float32),
-        "moves": np.zeros((n, N_ENTITIES, N_MOVE_SLOTS), np.int64),
+        "moves": moves,
         "move_types": np.zeros((n, N_ENTITIES, N_MOVE_SLOTS), np.int64),
         "move_features": np.zeros((n, N_ENTITIES, N_MOVE_SLOTS, MOVE_FEATURES), np.float32),
         "globals": globals_,

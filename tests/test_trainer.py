@@ -66,7 +66,12 @@ def test_transitions_chain_each_side_and_discount_returns_to_the_end():
 def test_the_critic_recovers_the_values_of_a_chain(tmp_path):
     gamma = 0.9
     trainer = fit(
-        tmp_path, synthetic.chain(battles=60, length=4), steps=600, algo="offline-ac", gamma=gamma
+        tmp_path,
+        synthetic.chain(battles=60, length=4),
+        steps=600,
+        algo="offline-ac",
+        gamma=gamma,
+        polyak=0.05,
     )
     value = predict(trainer.model.eval(), trainer.held_out)["value"] * trainer.train.scale
     turn = trainer.held_out.turn
