@@ -152,7 +152,7 @@ class LadderSession:
         log = player.forget(battle.battle_tag)
         opponent = battle.opponent_username
         mine = Seat(self.agent, team.name if team else None, log)
-        theirs = Seat(opponent, None, BattleLog())
+        theirs = Seat(opponent, None, BattleLog(choices=None))  # not played by arena
         seats = (mine, theirs) if battle.player_role == "p1" else (theirs, mine)
         winner = None
         if battle.won is not None and not lost:

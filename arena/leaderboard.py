@@ -2,7 +2,8 @@
 
 Everything is recomputed from the store (TrueSkill replayed in finish order,
 Bradley–Terry over the whole history), so a report never disagrees with the battles it
-summarises. Games ended by their wall-clock limit are listed but not rated.
+summarises. Games ended by their wall-clock limit are listed but not rated; games of an
+agent against itself (self-play mirrors) are left out, as they carry no rating information.
 """
 
 from collections import defaultdict
@@ -40,8 +41,13 @@ class Standing:
 COLUMNS = [f.name for f in fields(Standing)]
 
 
+def mirror(battle: Battle) -> bool:
+    """An agent against itself (self-play): data for training, no evidence of strength."""
+    return battle.p1_agent_id == battle.p2_agent_id
+
+
 def rated(battle: Battle) -> bool:
-    return not battle.end_reason.startswith("time limit")
+    return not battle.end_reason.startswith("time limit") and not mirror(battle)
 
 
 def outcomes(battles: list[Battle], names: dict[int, str]) -> list[Outcome]:
@@ -73,6 +79,8 @@ class _Tally:
 def _tallies(battles: list[Battle], names: dict[int, str]) -> dict[str, _Tally]:
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for b in battles:
+        if mirror(b):
+            continue
         for side, agent_id in ((0, b.p1_agent_id), (1, b.p2_agent_id)):
             name = names[agent_id]
             tally = tallies[name]

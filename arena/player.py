@@ -20,6 +20,7 @@ from poke_env.data import to_id_str
 from poke_env.player import Player
 from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 
+from arena.choices import Choice, choice_of
 from arena.errors import ArenaError
 from arena.login import LoginRefused, use_login
 from models.registry import AgentSpec
@@ -30,9 +31,11 @@ LOGIN_TIMEOUT = 30.0
 
 @dataclass
 class BattleLog:
-    """One side's view of one battle: every protocol line it received, and its faults."""
+    """One side's view of one battle: every protocol line it received, its decisions
+    (None for a side arena does not play, such as a ladder opponent) and its faults."""
 
     lines: list[str] = field(default_factory=list)
+    choices: list[Choice] | None = field(default_factory=list)
     decisions: int = 0
     invalid: int = 0
     errors: int = 0
@@ -168,7 +171,16 @@ class ArenaPlayer(Player):
     # -- deciding -------------------------------------------------------------------
 
     def choose_move(self, battle: AbstractBattle) -> Awaitable:
-        return self._guarded_choice(battle)
+        return self._recorded_choice(battle)
+
+    async def _recorded_choice(self, battle: AbstractBattle):
+        """The guarded choice, recorded with its action slot when the agent was asked."""
+        record = self.arena_logs.setdefault(battle.battle_tag, BattleLog())
+        asked, failures = record.decisions, record.failures
+        order = await self._guarded_choice(battle)
+        if record.decisions > asked:
+            record.choices.append(choice_of(battle, order, record.failures > failures))
+        return order
 
     async def _guarded_choice(self, battle: AbstractBattle):
         """The agent's choice; its default move when it raises or runs out of time."""

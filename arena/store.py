@@ -13,16 +13,19 @@ import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import UniqueConstraint, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
+from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.game import GameRecord
 
 DEFAULT_URL = "sqlite:///arena.db"
+KIND_TOURNAMENT = "tournament"  # a regular tournament; self-play runs are another kind
 
 
 def _now() -> datetime:
@@ -40,6 +43,7 @@ class Agent(SQLModel, table=True):
 class Tournament(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
+    kind: str = Field(default=KIND_TOURNAMENT, sa_column_kwargs={"server_default": KIND_TOURNAMENT})
     config: str  # JSON: everything needed to rebuild the schedule and resume it
     status: str = "running"
     created_at: datetime = Field(default_factory=_now)
@@ -74,6 +78,8 @@ class Battle(SQLModel, table=True):
     p2_errors: int = 0
     p1_log: bytes
     p2_log: bytes
+    p1_choices: bytes | None = None  # each side's decision records (`decode_choices`);
+    p2_choices: bytes | None = None  # None: not recorded (older battles, a ladder opponent)
     ladder: str | None = Field(default=None, index=True)  # the server, for a ladder game
     rating_before: float | None = None  # a ladder game: the rating the server announced
     rating_after: float | None = None  # for arena's agent before and after it
@@ -96,6 +102,17 @@ def decompress_log(blob: bytes) -> str:
     return zlib.decompress(blob).decode()
 
 
+def compress_choices(choices: list[Choice]) -> bytes:
+    return zlib.compress(orjson.dumps([list(c) for c in choices]), 6)
+
+
+def decode_choices(blob: bytes | None) -> list[Choice] | None:
+    """A side's decision records as stored, in play order; None when none were recorded."""
+    if blob is None:
+        return None
+    return [Choice(*row) for row in orjson.loads(zlib.decompress(blob))]
+
+
 def masked(url: str) -> str:
     """The URL as it may be shown: never with its password."""
     try:
@@ -112,6 +129,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+_BULKY = tuple(
+    defer(column) for column in (Battle.p1_log, Battle.p2_log, Battle.p1_choices, Battle.p2_choices)
+)  # left out of listings: reports need outcomes, and these are most of the bytes
 
 
 class Store:
@@ -163,9 +185,9 @@ class Store:
         with self.session() as session:
             return list(session.exec(select(Tournament).order_by(Tournament.id)))
 
-    def create_tournament(self, name: str, config: dict) -> Tournament:
+    def create_tournament(self, name: str, config: dict, kind: str = KIND_TOURNAMENT) -> Tournament:
         with self.session() as session:
-            tournament = Tournament(name=name, config=json.dumps(config, sort_keys=True))
+            tournament = Tournament(name=name, kind=kind, config=json.dumps(config, sort_keys=True))
             session.add(tournament)
             session.commit()
             return tournament
@@ -221,6 +243,9 @@ class Store:
                 f"{prefix}timeouts": seat.log.timeouts,
                 f"{prefix}errors": seat.log.errors,
                 f"{prefix}log": compress_log(seat.log.lines),
+                f"{prefix}choices": None
+                if seat.log.choices is None
+                else compress_choices(seat.log.choices),
             }
         try:
             with self.engine.begin() as connection:
@@ -242,7 +267,7 @@ class Store:
         """Ladder games in the order they finished, of one server or of all."""
         query = (
             select(Battle)
-            .options(defer(Battle.p1_log), defer(Battle.p2_log))
+            .options(*_BULKY)
             .where(Battle.ladder.is_not(None))
             .order_by(Battle.finished_at, Battle.id)
         )
@@ -257,10 +282,10 @@ class Store:
 
     def battles(self, tournament_ids: Iterable[int] | None = None) -> list[Battle]:
         """Tournament battles in the order they finished (all when no tournament is named),
-        without their logs: reports need the outcomes, and the logs are most of the bytes."""
+        without their logs or decision records (`_BULKY`)."""
         query = (
             select(Battle)
-            .options(defer(Battle.p1_log), defer(Battle.p2_log))
+            .options(*_BULKY)
             .where(Battle.ladder.is_(None))
             .order_by(Battle.finished_at, Battle.id)
         )

@@ -18,7 +18,7 @@ from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
 from arena.showdown import server_url
 from arena.stats import Outcome
-from arena.store import Store
+from arena.store import KIND_TOURNAMENT, Store, Tournament
 from arena.workers import Job, play_in_workers
 from models.registry import AgentSpec, resolve
 
@@ -70,11 +70,20 @@ def field_specs(config: TournamentConfig) -> dict[str, AgentSpec]:
     return specs
 
 
+def check_kind(existing: Tournament) -> None:
+    if existing.kind != KIND_TOURNAMENT:
+        raise ArenaError(
+            f"{existing.name!r} is a stored {existing.kind} run: rerun its own command to "
+            "resume it, or use a new --name"
+        )
+
+
 def stored_id(store: Store, config: TournamentConfig) -> int:
     """The tournament's id, creating it, or checking a rerun asks for the same games."""
     existing = store.tournament(config.name)
     if existing is None:
         return store.create_tournament(config.name, config.to_json()).id
+    check_kind(existing)
     stored = TournamentConfig.from_json(json.loads(existing.config))
     differs = config.schedule_differs(stored)
     if differs:
@@ -126,8 +135,8 @@ class TournamentRun:
         finished = store.finished_games(tournament_id)
         self.pending = [slot for slot in slots if slot.key not in finished]
         self.progress = Progress(total=len(slots), done=len(slots) - len(self.pending))
-        self.agent_ids = {
-            name: store.agent_id(name, spec.kind, spec.import_path, spec.sha256)
+        self.agent_ids = {  # two seats of one agent (a self-play mirror) share its id
+            name: store.agent_id(spec.name, spec.kind, spec.import_path, spec.sha256)
             for name, spec in specs.items()
         }
         self.stop = asyncio.Event()
@@ -174,7 +183,7 @@ class TournamentRun:
         if not stored:
             return
         outcome = outcome_of(record, slot)
-        if outcome is not None:
+        if outcome is not None and not self._mirror(record):
             self.ratings.update(outcome)
         self.progress.done += 1
         self.progress.played += 1
@@ -185,6 +194,11 @@ class TournamentRun:
             self._snapshot()
         if self.on_game:
             self.on_game(self)
+
+    def _mirror(self, record: GameRecord) -> bool:
+        """An agent against itself: a game that says nothing about its rating."""
+        p1, p2 = (self.agent_ids[seat.agent] for seat in record.seats)
+        return p1 == p2
 
     def _snapshot(self) -> None:
         rows = [asdict(row) for row in self.ratings.table()]

@@ -14,7 +14,7 @@ from arena.ladder import ConnectionLost, LadderSession
 from arena.login import LoginRefused
 from arena.player import Account, close, spawn
 from arena.showdown import ShowdownServer
-from arena.store import Store
+from arena.store import Store, decode_choices
 from models.registry import resolve
 from tests.conftest import run_arena, start_arena
 from tests.login_server import LoginServer, password_of
@@ -75,6 +75,12 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
     unrated = [(b.battle_tag, b.end_reason) for b in battles if b.rating_after is None]
     assert not unrated and all(b.rating_before is not None for b in battles)
     assert len({b.battle_tag for b in battles}) == 2
+    for listed in battles:  # arena's side has its decisions recorded; the opponent's: none
+        battle = Store.open(db).battle(listed.id)
+        sides = [decode_choices(battle.p1_choices), decode_choices(battle.p2_choices)]
+        recorded = [choices for choices in sides if choices is not None]
+        assert len(recorded) == 1
+        assert len(recorded[0]) == battle.p1_decisions + battle.p2_decisions > 0
     board = run_arena(
         "leaderboard",
         "--ladder",

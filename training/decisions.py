@@ -40,6 +40,12 @@ class Decisions:
     def __len__(self) -> int:
         return len(self.action)
 
+    @property
+    def forced_switch(self) -> np.ndarray:
+        """Rows where only switches were legal: a forced switch (a fainted or dragged-out
+        active), read from the mask so no field has to carry it."""
+        return ~self.mask[:, :4].any(axis=1) & self.mask[:, 4:].any(axis=1)
+
     def take(self, index: np.ndarray) -> "Decisions":
         """The rows at `index` (a boolean mask or positions), in that order."""
         rows = {

@@ -11,11 +11,12 @@ from arena.errors import ArenaError
 from arena.export import markdown, write_csv, write_json
 from arena.leaderboard import COLUMNS, LADDER_COLUMNS, ladder_standings, standings
 from arena.matrix import MATRIX_COLUMNS, matrix_rows
-from arena.store import Store, decompress_log
+from arena.store import KIND_TOURNAMENT, Store, decompress_log
 
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
 TournamentOption = Annotated[
-    str | None, typer.Option("--tournament", help="Tournament name (default: the latest).")
+    str | None,
+    typer.Option("--tournament", help="Tournament or self-play run (default: latest tournament)."),
 ]
 
 
@@ -27,8 +28,8 @@ def _tournament_ids(store: Store, name: str | None, everything: bool = False) ->
         if tournament is None:
             raise ArenaError(f"no stored tournament named {name!r}")
         return [tournament.id]
-    tournaments = store.tournaments()
-    if not tournaments:
+    tournaments = [t for t in store.tournaments() if t.kind == KIND_TOURNAMENT]
+    if not tournaments:  # self-play runs are shown only when named
         raise ArenaError("the store holds no tournament yet: run `arena tournament` first")
     return [tournaments[-1].id]
 

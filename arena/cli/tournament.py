@@ -31,7 +31,13 @@ from arena.ratings import LiveRatings
 from arena.schedule import build, check_even, pairings
 from arena.store import Store
 from arena.teams import load_pool
-from arena.tournament import TournamentConfig, TournamentRun, field_specs, stored_id
+from arena.tournament import (
+    TournamentConfig,
+    TournamentRun,
+    check_kind,
+    field_specs,
+    stored_id,
+)
 from arena.workers import WorkerFailed
 from models.registry import BASE, HEURISTICS, resolve
 
@@ -127,22 +133,29 @@ def tournament(
     tournament_id = stored_id(store, config)
     slots = build(matchups, config.games_per_pair, pool, config.seed)
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
+    status = play_to_end(run, server)
+    print_leaderboard(store, [tournament_id], csv_path=csv)
+    if status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
+
+
+def play_to_end(run: TournamentRun, server: str | None) -> str:
+    """Plays the run with a live view and stores how it ended: finished or interrupted."""
     status = "failed"
     try:
         status = aio.run(_play(run, server))
     except* (GameStartError, WorkerFailed) as failure:
         raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
     finally:
-        store.set_status(tournament_id, status)
-    print_leaderboard(store, [tournament_id], csv_path=csv)
-    if status == "interrupted":
-        raise typer.Exit(INTERRUPTED)
+        run.store.set_status(run.tournament_id, status)
+    return status
 
 
 def _resumed_config(store: Store, name: str) -> TournamentConfig:
     existing = store.tournament(name)
     if existing is None:
         raise ArenaError(f"no stored tournament named {name!r}")
+    check_kind(existing)
     return TournamentConfig.from_json(json.loads(existing.config))
 
 

@@ -1,0 +1,132 @@
+"""`arena data`: build a training dataset from the store, and audit one."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from arena.cli.common import app, clean_errors, console
+from arena.config import defaults
+
+data_app = typer.Typer(help="Training datasets built from stored battles.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip()) if value else ()
+
+
+@data_app.command("build")
+@clean_errors
+def build(
+    out: Annotated[Path, typer.Option(help="The dataset directory (created or extended).")],
+    tournament: Annotated[
+        list[str] | None, typer.Option(help="Only this tournament's battles (repeatable).")
+    ] = None,
+    agents: Annotated[
+        str | None, typer.Option(help="Comma-separated agents whose decisions to keep.")
+    ] = None,
+    battle_format: Annotated[str, typer.Option("--format")] = defaults()["tournament"]["format"],
+    winners_only: Annotated[bool, typer.Option(help="Only the winning side's decisions.")] = False,
+    min_elo: Annotated[
+        float | None, typer.Option(help="Only agents with at least this Bradley–Terry Elo.")
+    ] = None,
+    exclude_fallbacks: Annotated[
+        bool, typer.Option(help="Leave out decisions the default move stood in for.")
+    ] = False,
+    include_ladder: Annotated[bool, typer.Option(help="Also ladder battles.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Encoding processes.")] = 1,
+    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
+):
+    """Encode every decision of the selected battles into DIR; a rerun adds new battles only."""
+    from training.build import Query
+    from training.build import build as build_dataset
+
+    query = Query(
+        tournaments=tuple(tournament or ()),
+        agents=_names(agents),
+        format=battle_format,
+        winners_only=winners_only,
+        min_elo=min_elo,
+        exclude_fallbacks=exclude_fallbacks,
+        include_ladder=include_ladder,
+    )
+    progress = Progress(
+        TextColumn("encoding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("battles · {task.fields[decisions]} decisions"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("encoding", total=None, decisions=0)
+
+    def on_chunk(battles: int, decisions: int) -> None:
+        done = progress.tasks[task].fields["decisions"] + decisions
+        progress.update(task, advance=battles, decisions=done)
+
+    with progress:
+        built = build_dataset(
+            out,
+            query,
+            workers=workers,
+            db=db,
+            on_start=lambda total: progress.update(task, total=total),
+            on_chunk=on_chunk,
+        )
+    console.print(
+        f"{out}: added {built.added_battles} battles, {built.added_decisions} decisions; "
+        f"now {built.total_battles} battles, {built.total_decisions} decisions",
+        highlight=False,
+    )
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.2f}%"
+
+
+@data_app.command("info")
+@clean_errors
+def info(directory: Annotated[Path, typer.Argument(help="A dataset directory.")]):
+    """Audit a dataset: its battles, agents, labels, rewards and action frequencies."""
+    from training.audit import audit
+
+    report = audit(directory)
+    summary = {
+        "directory": str(directory),
+        "features/actions": f"version {report.feature_version} / {report.action_version}",
+        "selection": report.query,
+        "battles": report.battles,
+        "decisions": report.decisions,
+        "win rate": _percent(report.win_rate),
+        "forced switches": _percent(report.forced_switch),
+        "one legal action": _percent(report.one_legal),
+        "unknown actions": _percent(report.unknown),
+        "fallbacks": _percent(report.fallback),
+        "label in mask": _percent(report.label_in_mask),
+    }
+    for key, value in summary.items():
+        console.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True)
+    agents = Table("agent", "decisions", "battle sides", "win rate", title="agents")
+    for name, counts in report.agents.items():
+        sides = counts.get("trajectories", 0)
+        wins = counts.get("wins", 0)
+        agents.add_row(
+            name, str(counts["decisions"]), str(sides), _percent(wins / sides if sides else 0)
+        )
+    console.print(agents)
+    rewards = Table("component", "mean", "std", "min", "max", "total", title="reward components")
+    for name, s in report.components.items():
+        rewards.add_row(
+            name, *(f"{v:.4f}" for v in (s.mean, s.std, s.minimum, s.maximum)), f"{s.total:.2f}"
+        )
+    console.print(rewards)
+    slots = Table("slot", "decisions", "share", title="action slots (0–3 moves, 4–8 switches)")
+    for slot, count in report.slots.items():
+        slots.add_row(
+            slot, str(count), _percent(count / report.decisions if report.decisions else 0)
+        )
+    console.print(slots)

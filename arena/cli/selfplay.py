@@ -1,0 +1,71 @@
+"""`arena selfplay`: an agent against itself and a few opponents, stored for training."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from arena.cli.common import DeviceOption, TemperatureOption, app, clean_errors, console
+from arena.cli.reports import print_leaderboard
+from arena.cli.tournament import INTERRUPTED, play_to_end
+from arena.config import defaults
+from arena.selfplay import KIND, prepare
+from arena.tournament import TournamentConfig
+
+DEFAULTS = defaults()["tournament"]
+
+
+@app.command()
+@clean_errors
+def selfplay(
+    agent: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
+    games: Annotated[
+        int, typer.Option(help="Games against itself and against each opponent; even.")
+    ] = defaults()["selfplay"]["games"],
+    opponents: Annotated[
+        str | None, typer.Option(help="Comma-separated names, checkpoints or import paths.")
+    ] = None,
+    temperature: TemperatureOption = 0.0,
+    name: Annotated[
+        str | None, typer.Option(help="Name to store it under (rerun with it to resume).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1)] = DEFAULTS["concurrency"],
+    teams: Annotated[Path | None, typer.Option(help="Team pool directory.")] = None,
+    battle_format: Annotated[str, typer.Option("--format")] = DEFAULTS["format"],
+    seed: Annotated[int, typer.Option()] = DEFAULTS["seed"],
+    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
+    server: Annotated[str | None, typer.Option(help="Use this running server.")] = None,
+    device: DeviceOption = "cpu",
+):
+    """Play AGENT against itself and the opponents; every decision is recorded."""
+    config = TournamentConfig(
+        name=name or f"{KIND}-{datetime.now():%Y%m%d-%H%M%S}",
+        agents=(agent, *(o.strip() for o in (opponents or "").split(",") if o.strip())),
+        format=battle_format,
+        teams=str(teams.resolve()) if teams else None,
+        games_per_pair=games,
+        mode=KIND,
+        candidate=agent,
+        concurrency=concurrency,
+        seed=seed,
+        decision_timeout=DEFAULTS["decision_timeout"],
+        max_failures=DEFAULTS["max_failures"],
+        battle_time_limit=DEFAULTS["battle_time_limit"],
+        device=device,
+        temperature=temperature,
+    )
+    run = prepare(config, db)
+    status = play_to_end(run, server)
+    store = run.store
+    battles = store.battles([run.tournament_id])
+    mirrors = sum(b.p1_agent_id == b.p2_agent_id for b in battles)
+    decisions = sum(b.p1_decisions + b.p2_decisions for b in battles)
+    console.print(
+        f"{config.name}: {len(battles)} of {run.progress.total} games stored "
+        f"({mirrors} against itself), {decisions} decisions recorded"
+    )
+    if len(config.agents) > 1:
+        print_leaderboard(store, [run.tournament_id])
+    if status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
