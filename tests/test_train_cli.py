@@ -128,3 +128,23 @@ def test_a_killed_run_resumes_and_every_checkpoint_plays_without_invalid_choices
         played = evaluation.gauntlet(f"check-{epoch}", epoch, path, ["random"], settings)
         assert played["random"]["games"] == 10
         assert played["random"]["invalid_rate"] == 0 and played["random"]["fallback_rate"] == 0
+
+
+def test_behaviour_cloning_on_real_battles_beats_the_uniform_baseline(server, tmp_path):
+    db = str(tmp_path / "arena.db")
+    played = run_arena(
+        "tournament", "--agents", "gym-leader,max-power", "--games-per-pair", "12",
+        "--server", f"127.0.0.1:{server.port}", "--db", db, "--name", "real",
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    built = run_arena("data", "build", "--out", str(tmp_path / "data"), "--db", db)
+    assert built.returncode == 0, built.stderr
+    result = _train(
+        "--data", str(tmp_path / "data"), "--out", str(tmp_path / "bc"), "--algo", "bc",
+        "--epochs", "2", "--steps-per-epoch", "150", "--batch", "64", "--lr", "1e-3",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    first, *_, last = _lines(tmp_path / "bc" / "metrics.jsonl")
+    assert last["nll"] < 0.8 * last["nll_uniform"], last
+    assert last["nll"] < first["nll"]
+    assert last["verdict"].startswith("learning")
