@@ -165,6 +165,11 @@ def verdict(history: list[dict], algo: str) -> str:
     """One sentence on whether the run learns, from every epoch so far (last one last)."""
     last = history[-1]
     epochs = last["epoch"]
+    if epochs == 0:
+        return (
+            f"initial policy: held-out NLL {last['nll']:.3f} (uniform-legal "
+            f"{last['nll_uniform']:.3f}), value explains {_pct(last['value_ev'])} of returns"
+        )
     if algo == "bc":
         nll, uniform = last["nll"], last["nll_uniform"]
         state = "learning" if nll < BC_MARGIN * uniform else "not learning"
