@@ -2,9 +2,9 @@
 
 `runs/NAME/` holds `run.json` (the options it was started with), `policy_epoch_N.pt`
 for N = 0 (the initial policy) up to the last finished epoch, `metrics.jsonl` and
-`train_state.pt`. `--resume` reads the options back from `run.json`, so a resumed run
-trains on exactly what it started on. Everything that can be wrong with the input is
-checked before anything is written.
+`train_state.pt`. `--resume` reads the options back from `run.json` (all but `--server`,
+which says where to play now), so a resumed run trains on exactly what it started on.
+Everything that can be wrong with the input is checked before anything is written.
 """
 
 import json
@@ -141,7 +141,9 @@ def open_run(options: RunOptions, resume: bool) -> tuple[RunOptions, Trainer]:
         if not (out / RUN_FILE).is_file():
             raise ArenaError(f"--resume: {out} holds no run to resume (no {RUN_FILE})")
         stored = RunOptions.from_json(json.loads((out / RUN_FILE).read_text()))
-        options = replace(stored, out=options.out)
+        # the server is where to play now, not part of what the run is
+        live = replace(stored.eval, server=options.eval.server)
+        options = replace(stored, out=options.out, eval=live)
         trainer = prepare(options)
         if (out / STATE_FILE).is_file():
             trainer.restore(State.load(out / STATE_FILE))
