@@ -47,7 +47,7 @@ def test_direct_and_server_record_the_same_shape(server, tmp_path, checkpoint):
     field_ = ["--agents", EVERY_KIND, "--models", str(checkpoint), "--games-per-pair", "4"]
     direct = _tournament(db, "direct", *field_)
     assert direct.returncode == 0, direct.stderr
-    on_server = _tournament(db, "server", *field_, "--server", f"127.0.0.1:{server.port}")
+    on_server = _tournament(db, "server", *field_, "--server", server.websocket_url)
     assert on_server.returncode == 0, on_server.stderr
     store = Store.open(db)
     for name in ("direct", "server"):
@@ -106,7 +106,7 @@ def test_rerun_reproduces_a_gen1ou_battle_and_refuses_a_server_one(server, tmp_p
         rerun = run_arena("replay", str(battle.id), "--rerun", "--db", db)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert f"p{battle.winner + 1} won in {battle.turns} turns: reproduced" in rerun.stdout
-    on_server = _tournament(db, "server", *args, "--server", f"127.0.0.1:{server.port}")
+    on_server = _tournament(db, "server", *args, "--server", server.websocket_url)
     assert on_server.returncode == 0
     refused = run_arena("replay", str(_battles(db, "server")[0].id), "--rerun", "--db", db)
     assert refused.returncode != 0
