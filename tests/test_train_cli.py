@@ -107,9 +107,7 @@ def test_a_killed_run_resumes_and_every_checkpoint_plays_without_invalid_choices
     assert len(_lines(out / "metrics.jsonl")) == 2
     assert not (out / "policy_epoch_2.pt").exists()
 
-    result = run_arena(
-        "train", "--out", str(out), "--resume", "--server", server.websocket_url
-    )
+    result = run_arena("train", "--out", str(out), "--resume", "--server", server.websocket_url)
     assert result.returncode == 0, result.stderr
     history = _lines(out / "metrics.jsonl")
     assert [h["epoch"] for h in history] == [0, 1, 2]
