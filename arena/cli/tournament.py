@@ -55,13 +55,17 @@ from models.registry import BASE, HEURISTICS, resolve
 DEFAULTS = defaults()["tournament"]
 
 
-def _field(models: list[str], agents: str | None, base: bool) -> tuple[str, ...]:
-    """The agents' specs in the order given; the shipped heuristics when none are."""
+def _field(models: list[str], agents: str | None, base: bool | None) -> tuple[str, ...]:
+    """The agents' specs in the order given; the shipped heuristics and the base model
+    when none are. `base` adds (True) or leaves out (False) the base model either way."""
     for spec in models:
         if not Path(spec.partition("@")[0]).exists():
             raise ArenaError(f"--models: no such checkpoint: {spec}")
     named = [a.strip() for a in (agents or "").split(",") if a.strip()]
-    chosen = tuple(models) + tuple(named) or HEURISTICS
+    chosen = tuple(models) + tuple(named)
+    if base is None:
+        base = not chosen and DEFAULTS["base"]
+    chosen = chosen or HEURISTICS
     return (*chosen, BASE) if base and BASE not in chosen else chosen
 
 
@@ -81,9 +85,13 @@ def tournament(
     agents: Annotated[
         str | None, typer.Option(help="Comma-separated names or import paths.")
     ] = None,
-    base: Annotated[bool, typer.Option("--base/--no-base", help="Add the base model.")] = DEFAULTS[
-        "base"
-    ],
+    base: Annotated[
+        bool | None,
+        typer.Option(
+            "--base/--no-base",
+            help="Add the base model (default: only to the default field of heuristics).",
+        ),
+    ] = None,
     battle_format: FormatOption = DEFAULTS["format"],
     teams: TeamsOption = None,
     games_per_pair: Annotated[int, typer.Option(help="Games per pairing; even.")] = DEFAULTS[
