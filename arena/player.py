@@ -262,6 +262,14 @@ class Account:
     login_url: str | None = None
 
 
+def check_websocket_url(websocket_url: str) -> None:
+    """poke-env reports any other address only as a closed connection."""
+    if not websocket_url.startswith(("ws://", "wss://")):
+        raise ArenaError(
+            f"{websocket_url!r} is not a websocket address (ws://HOST:PORT/showdown/websocket)"
+        )
+
+
 async def spawn(
     spec: AgentSpec,
     websocket_url: str,
@@ -271,10 +279,7 @@ async def spawn(
     account: Account | None = None,
 ) -> ArenaPlayer:
     """A logged-in player for `spec`, living on the running event loop."""
-    if not websocket_url.startswith(("ws://", "wss://")):  # poke-env would fail silently
-        raise ArenaError(
-            f"{websocket_url!r} is not a websocket address (ws://HOST:PORT/showdown/websocket)"
-        )
+    check_websocket_url(websocket_url)
     cls = type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
     http = websocket_url.replace("ws", "http", 1).split("/showdown")[0]
     username = account.username if account else username_for(spec.name)
