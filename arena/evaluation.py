@@ -17,6 +17,7 @@ from arena import aio
 from arena.alarms import Alarm, GauntletRow, fault_alarms, gauntlet, gauntlet_alarms
 from arena.errors import ArenaError
 from arena.leaderboard import outcomes as stored_outcomes
+from arena.player import check_websocket_url
 from arena.ratings import LiveRatings
 from arena.schedule import build
 from arena.sprt import EloEstimate, bounds, check_hypotheses, elo_estimate, sprt
@@ -332,6 +333,8 @@ def evaluate(
 ) -> EvaluationReport:
     """Plays an evaluation to its verdict (or resumes one) without any display: the
     function other commands call."""
+    if websocket_url is not None:
+        check_websocket_url(websocket_url)
     prepared = prepare(config, store_url)
     aio.run(prepared.play(websocket_url))
     return prepared.finish(interrupted=False)

@@ -267,6 +267,14 @@ def arena_class(spec: AgentSpec) -> type[ArenaPlayer]:
     return type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
 
 
+def check_websocket_url(websocket_url: str) -> None:
+    """poke-env reports any other address only as a closed connection."""
+    if not websocket_url.startswith(("ws://", "wss://")):
+        raise ArenaError(
+            f"{websocket_url!r} is not a websocket address (ws://HOST:PORT/showdown/websocket)"
+        )
+
+
 async def spawn(
     spec: AgentSpec,
     websocket_url: str,
@@ -276,6 +284,7 @@ async def spawn(
     account: Account | None = None,
 ) -> ArenaPlayer:
     """A logged-in player for `spec`, living on the running event loop."""
+    check_websocket_url(websocket_url)
     cls = arena_class(spec)
     http = websocket_url.replace("ws", "http", 1).split("/showdown")[0]
     username = account.username if account else username_for(spec.name)
@@ -285,6 +294,7 @@ async def spawn(
         battle_format=battle_format,
         max_concurrent_battles=0,
         log_level=logging.CRITICAL,
+        open_timeout=LOGIN_TIMEOUT,  # a busy server completes handshakes late, not never
         loop=asyncio.get_running_loop(),
     )
     player.decision_timeout, player.max_failures = decision_timeout, max_failures

@@ -1,6 +1,12 @@
-"""Shared fixtures: one real Showdown server for the session, and process inspection."""
+"""Shared fixtures: one real Showdown server for the session, and process inspection.
+
+The session gets an arena home of its own (the shared Showdown install linked in) and
+a mark in its environment that every process it starts inherits, so what it finds on
+the machine, run files or Showdown processes, is its own and not another run's.
+"""
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -9,10 +15,32 @@ from pathlib import Path
 
 import pytest
 
+from arena import paths
 from arena.showdown import ShowdownServer
 from arena.showdown.server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
+SESSION_ENV = "ARENA_TEST_SESSION"
+INSTALL_FILES = ("node_modules", "package.json", "package-lock.json")
+
+
+def link_install(home: Path) -> Path:
+    """`home` as an arena home that uses the current home's Showdown install."""
+    (home / "showdown").mkdir(parents=True)
+    for name in INSTALL_FILES:
+        (home / "showdown" / name).symlink_to(paths.showdown_dir() / name)
+    return home
+
+
+def pytest_configure(config):
+    home = link_install(Path(tempfile.mkdtemp(prefix="arena-tests-")))
+    os.environ[paths.HOME_ENV] = str(home)
+    os.environ[SESSION_ENV] = secrets.token_hex(8)
+    config.arena_home = home
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(config.arena_home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -25,16 +53,20 @@ def server():
 
 
 def showdown_pids() -> set[int]:
-    """Every running process of the pinned Showdown install."""
+    """Every running Showdown process this test session started, directly or through
+    arena: they carry the session's mark in their environment; other runs' do not."""
+    mark = f"{SESSION_ENV}={os.environ[SESSION_ENV]}".encode()
     pids = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"pokemon-showdown" in cmdline and b"node" in cmdline.split(b"\0")[0]:
+        node = b"node" in cmdline.split(b"\0")[0]
+        if node and b"pokemon-showdown" in cmdline and mark in environ:
             pids.add(int(entry.name))
     return pids
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from arena.alarms import GauntletRow, fault_alarms, gauntlet_alarms
+from arena.errors import ArenaError
 from arena.evaluation import EvaluationConfig, HeadToHead, Lineup, evaluate
 from arena.stats import Outcome, wilson
 from arena.store import Battle, Store
@@ -333,3 +334,32 @@ def _check_refused(tmp_path, args, expected):
     assert len(lines) == 1 and lines[0].startswith("arena: "), result.stderr
     assert expected in lines[0]
     assert not db_file.exists()
+
+
+def test_the_function_plays_on_a_server_this_process_started(server, tmp_path):
+    """The session's server was started in this process, as a caller of evaluate() does."""
+    db = f"sqlite:///{tmp_path / 'eval.db'}"
+    config = _config(
+        name="here",
+        candidate="gym-leader",
+        incumbent="random",
+        opponents=("max-power",),
+        elo1=300.0,
+        max_pairs=2,
+        format="gen1randombattle",
+        concurrency=4,
+    )
+    report = evaluate(config, db, server.websocket_url)
+    assert report.pairs == 2 and report.verdict is not None
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:{port}", "http://127.0.0.1:{port}", "local"])
+def test_an_address_that_is_not_a_websocket_is_one_error_storing_nothing(server, tmp_path, address):
+    db_path = tmp_path / "eval.db"
+    url = address.format(port=server.port)
+    with pytest.raises(ArenaError) as error:
+        evaluate(_config(candidate="gym-leader", incumbent="random"), f"sqlite:///{db_path}", url)
+    assert str(error.value) == (
+        f"{url!r} is not a websocket address (ws://HOST:PORT/showdown/websocket)"
+    )
+    assert not db_path.exists()

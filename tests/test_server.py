@@ -1,11 +1,18 @@
 """The Showdown runtime: start, health, status, stop, and clear errors."""
 
+import os
+import signal
 import socket
+import threading
+import time
 
 import pytest
 
+from arena import aio
 from arena.errors import ArenaError
+from arena.runner import PlaySettings, field
 from arena.showdown import ShowdownServer, list_servers
+from models.registry import HEURISTICS, resolve
 from tests.conftest import run_arena, showdown_pids
 
 
@@ -66,3 +73,51 @@ def test_missing_node_names_the_fix(tmp_path, monkeypatch):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "`node` is not on PATH" in lines[0]
     assert "arena setup" in lines[0]
+
+
+async def _log_in_all(url: str, count: int) -> list[bool]:
+    """`count` players logging in at once, as a tournament's field does."""
+    specs = {f"{name}-{k}": resolve(name) for k in range(2) for name in HEURISTICS}
+    specs = dict(list(specs.items())[:count])
+    async with field(specs, url, PlaySettings("gen1randombattle", 1)) as players:
+        return [player.ps_client.logged_in.is_set() for player in players.values()]
+
+
+def test_a_fresh_server_takes_many_logins_at_once():
+    """start() returns only once the server greets logins; before, a fresh server
+    answered HTTP while its main process, which accepts every websocket, still started."""
+    server = ShowdownServer()
+    info = server.start()
+    try:
+        assert aio.run(_log_in_all(info.websocket_url, 8)) == [True] * 8
+    finally:
+        server.stop()
+
+
+def test_logins_wait_out_a_main_process_busier_than_the_handshake_default(server):
+    """Showdown's main process accepts each connection for its socket workers; while it
+    is busy (a loaded machine), handshakes wait. Longer than poke-env's 10 s default,
+    players still log in once it resumes instead of reporting an unreachable server."""
+    os.kill(server.pid, signal.SIGSTOP)
+    resume = threading.Timer(12, os.kill, (server.pid, signal.SIGCONT))
+    resume.start()
+    try:
+        assert aio.run(_log_in_all(server.websocket_url, 5)) == [True] * 5
+    finally:
+        resume.cancel()
+        os.kill(server.pid, signal.SIGCONT)
+
+
+def test_a_server_started_from_a_finished_thread_keeps_serving():
+    """The parent-death signal follows the thread that forked the server, so a server
+    started from a helper thread must not be tied to it."""
+    server = ShowdownServer()
+    started = []
+    thread = threading.Thread(target=lambda: started.append(server.start()))
+    thread.start()
+    thread.join()
+    try:
+        time.sleep(1)  # the signal would have arrived at once
+        assert aio.run(_log_in_all(started[0].websocket_url, 2)) == [True] * 2
+    finally:
+        server.stop()

@@ -7,7 +7,7 @@ from arena import paths
 from arena.errors import ArenaError
 from arena.servers import resolve_server
 from arena.showdown import ShowdownServer
-from tests.conftest import run_arena, showdown_pids
+from tests.conftest import link_install, run_arena, showdown_pids
 
 FORMS = "use local, local:PORT, a name from config/servers.yaml or a ws:// or wss:// address"
 
@@ -16,10 +16,7 @@ FORMS = "use local, local:PORT, a name from config/servers.yaml or a ws:// or ws
 def own_run_dir(tmp_path, monkeypatch):
     """The shared Showdown install with run files of its own, so the only local servers
     are the ones a test starts (the session's server is not among them)."""
-    home = tmp_path / "home"
-    (home / "showdown").mkdir(parents=True)
-    for name in ("node_modules", "package.json", "package-lock.json"):
-        (home / "showdown" / name).symlink_to(paths.showdown_dir() / name)
+    home = link_install(tmp_path / "home")
     monkeypatch.setenv(paths.HOME_ENV, str(home))
     return home
 

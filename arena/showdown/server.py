@@ -3,6 +3,11 @@
 Each server runs in its own process group (Showdown forks worker processes), so
 stopping one stops its whole tree. A JSON run file per port lets `arena server status`
 and `arena server stop` find servers that another arena process started.
+
+A server is ready once a websocket connection to it receives `|challstr|`. Showdown's
+socket workers are Node `cluster` workers: the main process accepts every connection
+and hands it over, so while it is still busy starting (seconds on a loaded machine) the
+port answers now and then but websocket handshakes wait; an HTTP answer proves nothing.
 """
 
 import asyncio
@@ -13,11 +18,14 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
-import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
 
 from arena.errors import ArenaError
 from arena.paths import run_dir
@@ -31,6 +39,7 @@ BASE_SETTINGS = {
     "reportbattles": False,
     "reportjoins": False,
 }
+GREETING_WAIT = 5.0  # seconds one readiness probe waits before it tries again
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,19 @@ def _check_port_free(port: int) -> None:
 
 
 def die_with_parent() -> None:
-    """Ties a child to arena's life, so a killed arena leaves no server behind (Linux)."""
+    """Ties a child to arena's life, so a killed arena leaves no server behind (Linux).
+
+    Linux sends the signal when the *thread* that forked the child ends, so only a
+    child of the main thread is tied this way (`ties_to_parent`).
+    """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def ties_to_parent() -> bool:
+    """Whether a child started now may die with arena: only from the main thread, as a
+    server started from a pool or helper thread would be killed when that thread ends."""
+    return threading.current_thread() is threading.main_thread()
 
 
 class ShowdownServer:
@@ -95,6 +114,15 @@ class ShowdownServer:
         self._process: subprocess.Popen | None = None
 
     def start(self) -> ServerInfo:
+        """Starts the server and waits until it accepts logins. Unless detached, a
+        server started from the main thread dies with this process (`die_with_parent`)."""
+        self.launch()
+        self.wait_until_ready()
+        return self.info
+
+    def launch(self) -> ServerInfo:
+        """Starts the process without waiting for it: cheap enough for an event loop's
+        thread (the main thread, so the server is tied to arena's life)."""
         root = require_install()
         node = node_executable()
         if self.port is None:
@@ -114,27 +142,30 @@ class ShowdownServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=None if self.detach else die_with_parent,
+                preexec_fn=None if self.detach or not ties_to_parent() else die_with_parent,
             )
         self.info = ServerInfo(self.port, self._process.pid, str(log_path), time.time())
         _run_file(self.port).write_text(json.dumps(asdict(self.info)))
+        return self.info
+
+    def wait_until_ready(self) -> None:
+        """Returns once the server greets a websocket login; stops it on failure."""
         try:
-            self._wait_until_ready(log_path)
+            self._wait_until_ready(Path(self.info.log))
         except BaseException:
             self.stop()
             raise
-        return self.info
 
     def _wait_until_ready(self, log_path: Path) -> None:
         deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
+        while (left := deadline - time.monotonic()) > 0:
             if self._process.poll() is not None:
                 raise ArenaError(
                     f"Showdown exited at start (code {self._process.returncode}); "
                     f"log tail: {_tail(log_path)}",
                     exit_code=1,
                 )
-            if _answers(self.port):
+            if _greets(self.info.websocket_url, min(left, GREETING_WAIT)):
                 return
             time.sleep(0.2)
         raise ArenaError(
@@ -152,12 +183,18 @@ def _run_file(port: int) -> Path:
     return run_dir() / f"server-{port}.json"
 
 
-def _answers(port: int) -> bool:
+def _greets(websocket_url: str, timeout: float) -> bool:
+    """Whether a websocket connection receives the `|challstr|` a login starts from,
+    within `timeout` seconds: then the main process has finished starting."""
+    deadline = time.monotonic() + timeout
     try:
-        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/", timeout=1) as response:
-            return response.status == 200
-    except OSError:
+        with connect(websocket_url, open_timeout=timeout, max_size=None) as websocket:
+            while (left := deadline - time.monotonic()) > 0:
+                if "|challstr|" in str(websocket.recv(timeout=left)):
+                    return True
+    except (OSError, TimeoutError, WebSocketException):
         return False
+    return False
 
 
 def _tail(path: Path, lines: int = 8) -> str:
@@ -226,9 +263,10 @@ def list_servers() -> list[ServerInfo]:
 async def running_server(port: int | None = None, **options) -> AsyncIterator[ServerInfo]:
     """A server for the duration of a command, always stopped afterwards."""
     server = ShowdownServer(port, **options)
-    info = await asyncio.to_thread(server.start)
+    server.launch()  # from the loop's thread, the main one, so it dies with arena
     try:
-        yield info
+        await asyncio.to_thread(server.wait_until_ready)
+        yield server.info
     finally:
         await asyncio.to_thread(server.stop)
 
