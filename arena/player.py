@@ -263,8 +263,14 @@ class Account:
 
 
 def arena_class(spec: AgentSpec) -> type[ArenaPlayer]:
-    """The agent's player class with `ArenaPlayer` first in line."""
-    return type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
+    """The agent's player class with `ArenaPlayer` first in line; the shipped bots, and a
+    class that says so, decide on the event loop (whatever the transport)."""
+    on_loop = spec.kind == "builtin" or getattr(spec.player_class, "decides_on_loop", False)
+    return type(
+        f"Arena{spec.player_class.__name__}",
+        (ArenaPlayer, spec.player_class),
+        {"decides_on_loop": on_loop},
+    )
 
 
 def check_websocket_url(websocket_url: str) -> None:
@@ -298,9 +304,6 @@ async def spawn(
         loop=asyncio.get_running_loop(),
     )
     player.decision_timeout, player.max_failures = decision_timeout, max_failures
-    player.decides_on_loop = spec.kind == "builtin" or getattr(
-        spec.player_class, "decides_on_loop", False
-    )
     if account and account.password:
         use_login(player.ps_client, account.login_url, account.password, player.refusals)
     try:
