@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from arena.errors import ArenaError
 from arena.game import GameRecord, Seat
 from arena.player import ArenaPlayer, BattleLog
+from arena.showdown.validator import FormatInfo
 from arena.teams import Team, TeamPool
+from models.registry import AgentSpec
 
 RATING = re.compile(
     r"^\|raw\|(?P<name>.+?)'s rating: (?P<before>\d+) &rarr; <strong>(?P<after>\d+)</strong>"
@@ -45,6 +47,16 @@ class LadderGame:
         if self.record.winner is None:
             return None
         return self.record.seats[self.record.winner].agent != self.opponent
+
+
+def check_game_type(spec: AgentSpec, info: FormatInfo, battle_format: str) -> None:
+    """A singles agent in a doubles format would lose every game on invalid choices:
+    refused before anything connects."""
+    if info.game_type != "singles" and not spec.plays_doubles:
+        raise ArenaError(
+            f"{spec.name} plays singles only and {battle_format} is a {info.game_type} "
+            "format (a poke-env Player that plays doubles sets plays_doubles = True)"
+        )
 
 
 def rating_change(lines: list[str], username: str) -> tuple[float, float] | None:

@@ -149,14 +149,25 @@ BAD = {
         ["--server", "pokeagent", "--username", "x", "--search-delay", "1"],
         "--search-delay of at least 5s",
     ),
+    # the extended-timer format is offered (the pace is the first rule it breaks)
+    "extended timer, search pace": (
+        ["--server", "pokeagent", "--username", "x", "--format", "gen1oulongtimer"]
+        + ["--search-delay", "1"],
+        "--search-delay of at least 5s",
+    ),
+    "doubles for a singles agent": (
+        ["--server", "test", "--username", "x", "--format", "gen9randomdoublesbattle"],
+        "gym-leader plays singles only and gen9randomdoublesbattle is a doubles format",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", BAD)
 def test_bad_ladder_input(case, servers_file, tmp_path):
     args, expected = BAD[case]
+    agent = "gym-leader" if "doubles" in case else "random"  # poke-env's bots play both
     db = tmp_path / "never.db"
-    result = run_arena("ladder", "random", *args, "--db", f"sqlite:///{db}")
+    result = run_arena("ladder", agent, *args, "--db", f"sqlite:///{db}")
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], result.stderr

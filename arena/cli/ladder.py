@@ -22,7 +22,7 @@ from arena.cli.common import (
     open_store,
 )
 from arena.errors import ArenaError
-from arena.ladder import LadderGame, LadderSession
+from arena.ladder import LadderGame, LadderSession, check_game_type
 from arena.login import password
 from arena.player import Account, close, spawn
 from arena.servers import SERVER_FORMS, Server, resolve_server
@@ -62,7 +62,8 @@ def ladder(
     delay = entry.rules.min_search_delay if search_delay is None else search_delay
     entry.check(username, battle_format, delay)
     spec = resolve(agent, device, temperature)
-    _, pool = load_pool(battle_format, teams)
+    info, pool = load_pool(entry.rules_format(battle_format), teams)
+    check_game_type(spec, info, battle_format)
     if password_env and not entry.login:
         raise ArenaError(f"server {entry.name} has no login server: leave out --password-env")
     secret = password(password_env, username) if entry.login else None
@@ -174,7 +175,9 @@ def sparring(
     specs = [resolve(name.strip()) for name in agents.split(",") if name.strip()]
     if not specs:
         raise ArenaError("--agents names no agent")
-    _, pool = load_pool(battle_format, teams)
+    info, pool = load_pool(battle_format, teams)
+    for spec in specs:
+        check_game_type(spec, info, battle_format)
     aio.run(_spar(specs, url, battle_format, pool, games))
 
 
