@@ -110,10 +110,18 @@ class LadderSession:
         await asyncio.gather(*self._games)
         if self.abandoned:
             raise ConnectionLost(
-                f"the connection to the server was lost: {self.abandoned} game(s) recorded "
-                "as abandoned",
+                f"the connection to the server was lost{self._last_word()}: "
+                f"{self.abandoned} game(s) recorded as abandoned",
                 1,
             )
+
+    def _last_word(self) -> str:
+        """The server's last popup before the connection ended, if it sent one: a server
+        that lets a second login take the name over says so to the first."""
+        said = None
+        while not self.player.refusals.empty():
+            said = self.player.refusals.get_nowait()
+        return f" (the server said: {said})" if said else ""
 
     async def forfeit_all(self) -> None:
         for tag in list(self._in_flight):
@@ -139,7 +147,9 @@ class LadderSession:
         if refusal in done and not refusal.cancelled():
             raise LadderRefused(f"the server refused the search: {refusal.result()}", 1)
         if closed in done:
-            raise ConnectionLost("the connection to the server was lost while searching", 1)
+            raise ConnectionLost(
+                f"the connection to the server was lost while searching{self._last_word()}", 1
+            )
         await player.ps_client.send_message(f"/cancelsearch {self.format}")
         try:
             return await asyncio.wait_for(asyncio.shield(started), LATE_MATCH_WAIT)

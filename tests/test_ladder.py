@@ -135,6 +135,38 @@ def _ladder_games(db_path) -> int:
         return 0
 
 
+def test_a_second_ladder_under_the_same_name_is_named(servers_file, server, tmp_path):
+    """The first keeps searching (nobody else is on the ladder); the second is refused
+    with the server's own words, and the first goes on untouched."""
+    name = unique("twin")
+    first = _ladder_process(f"sqlite:///{tmp_path / 'a.db'}", name, 1)
+    try:
+        asyncio.run(_until_online(server.websocket_url, name))
+        second = run_arena(
+            "ladder", "random", "--server", "test", "--username", name,
+            "--db", f"sqlite:///{tmp_path / 'b.db'}",
+        )  # fmt: skip
+        lines = second.stderr.strip().splitlines()
+        assert second.returncode == 1 and len(lines) == 1, second.stderr
+        assert f'Someone is already using the name "{name}"' in lines[0]
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+
+
+async def _until_online(websocket_url: str, name: str) -> None:
+    """Asks the server, as a guest, until `name` is online."""
+    watcher = await spawn(resolve("random"), websocket_url, "gen1ou")
+    try:
+        deadline = time.monotonic() + 60
+        while (await watcher.query("userdetails", name))["rooms"] is False:
+            assert time.monotonic() < deadline, f"{name} never came online"
+            await asyncio.sleep(0.2)
+    finally:
+        await close(watcher)
+
+
 BAD = {
     "unknown server": (["--server", "nowhere", "--username", "x"], "unknown server 'nowhere'"),
     "username rule": (
@@ -222,6 +254,18 @@ async def test_wrong_password_is_refused_clearly(secured):
     name = unique("alice")
     with pytest.raises(LoginRefused, match=f"login refused for {name}: The password you entered"):
         await _signed_in(info, login, "random", name, "wrong")
+
+
+async def test_a_second_login_under_a_registered_name_is_refused(secured):
+    login, info = secured
+    name = unique("alice")
+    first = await _signed_in(info, login, "random", name, password_of(name))
+    try:
+        with pytest.raises(LoginRefused, match=f"{name} is already online on this server"):
+            await _signed_in(info, login, "random", name, password_of(name))
+        assert first.ps_client.logged_in.is_set() and not first.disconnected().done()
+    finally:
+        await close(first)
 
 
 async def test_forged_assertion_is_refused_by_the_server(secured):
