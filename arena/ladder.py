@@ -1,9 +1,11 @@
 """Ladder play: search, play each game to its end, search again until N games are done.
 
 One player searches at a time (Showdown allows one search per format) and keeps up to
-`concurrency` games going. After each game the rating the server announces for the
-player is read from the battle's log. Setting `stop` cancels the search in progress and
-lets the games in flight finish; `forfeit_all` concedes them.
+`concurrency` games going. After each rated game the rating the server announces for the
+player is read from the battle's log, and the account's row of the server's own ladder
+table (`laddertop`: Elo, and where the server shows them Glicko-1, GXE, Skill Rating).
+Setting `stop` cancels the search in progress and lets the games in flight finish;
+`forfeit_all` concedes them.
 """
 
 import asyncio
@@ -13,8 +15,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from poke_env.data import to_id_str
+
 from arena.errors import ArenaError
 from arena.game import GameRecord, Seat
+from arena.laddertop import Standing, parse
 from arena.player import ArenaPlayer, BattleLog
 from arena.showdown.validator import FormatInfo
 from arena.teams import Team, TeamPool
@@ -41,6 +46,7 @@ class LadderGame:
     opponent: str
     rating_before: float | None
     rating_after: float | None
+    standing: Standing | None = None  # the server's ladder row for the account, after it
 
     @property
     def won(self) -> bool | None:
@@ -167,9 +173,11 @@ class LadderSession:
             ending.cancel()
             self.abandoned += 1
             self.stop.set()
-        ratings = None
+        ratings = standing = None
         if not lost:
             ratings = await self._rating(battle.battle_tag)
+            if ratings:
+                standing = await self._standing()
             await player.leave(battle.battle_tag)
         log = player.forget(battle.battle_tag)
         opponent = battle.opponent_username
@@ -190,7 +198,19 @@ class LadderSession:
         )
         before, after = ratings or (None, None)
         if self.on_game:
-            await self.on_game(LadderGame(record, opponent, before, after))
+            await self.on_game(LadderGame(record, opponent, before, after, standing))
+
+    async def _standing(self) -> Standing | None:
+        """The account's row of the server's ladder table; None where the server keeps
+        no table (a ladder run by a login server answers null) or does not answer."""
+        username = self.player.username
+        try:
+            answer = await self.player.query("laddertop", f"{self.format}, {to_id_str(username)}")
+        except ArenaError:
+            return None
+        if not isinstance(answer, list) or len(answer) < 2:
+            return None
+        return parse(answer[1], username)
 
     async def _rating(self, tag: str) -> tuple[float, float] | None:
         """The server's rating message for this player in a rated game; it trails the

@@ -25,6 +25,7 @@ from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.game import GameRecord
 from arena.identity import labels
+from arena.laddertop import STANDING_FIELDS, Standing
 from models.registry import AgentSpec, identity_key
 
 DEFAULT_URL = "sqlite:///arena.db"
@@ -93,6 +94,13 @@ class Battle(SQLModel, table=True):
     username: str | None = None  # a ladder game: the account arena's agent played under
     rating_before: float | None = None  # a ladder game: the rating the server announced
     rating_after: float | None = None  # for arena's agent before and after it
+    # a ladder game: the account's row of the server's ladder table after it (None where
+    # the server does not show that column)
+    server_elo: float | None = None
+    server_glicko: float | None = None
+    server_glicko_deviation: float | None = None
+    server_gxe: float | None = None
+    server_skill: float | None = None
     finished_at: datetime = Field(default_factory=_now)
 
 
@@ -308,6 +316,7 @@ class Store:
         ladder: str | None = None,
         rating: tuple[float | None, float | None] = (None, None),
         username: str | None = None,
+        standing: Standing | None = None,
     ) -> bool:
         """Commits one finished game; False when that game of the schedule is already in.
 
@@ -331,6 +340,8 @@ class Store:
             "rating_before": rating[0],
             "rating_after": rating[1],
         }
+        for name in STANDING_FIELDS:
+            row[f"server_{name}"] = getattr(standing, name) if standing else None
         for prefix, seat in (("p1_", p1), ("p2_", p2)):
             row |= {
                 f"{prefix}agent_id": agent_ids[seat.agent],

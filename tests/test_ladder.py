@@ -1,6 +1,7 @@
 """Ladder play on real local servers: matchmaking, ratings, interruption, logins."""
 
 import asyncio
+import csv
 import secrets
 import signal
 import time
@@ -74,6 +75,10 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
     assert len(battles) == 4  # each side records its own view of the 2 games
     unrated = [(b.battle_tag, b.end_reason) for b in battles if b.rating_after is None]
     assert not unrated and all(b.rating_before is not None for b in battles)
+    # the server's table, read after each game, agrees with its rating message; the
+    # local ladder shows Elo only
+    assert all(b.server_elo == b.rating_after for b in battles)
+    assert all(b.server_gxe is None and b.server_glicko is None for b in battles)
     assert len({b.battle_tag for b in battles}) == 2
     for listed in battles:  # arena's side has its decisions recorded; the opponent's: none
         battle = Store.open(db).battle(listed.id)
@@ -92,8 +97,9 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
         str(tmp_path / "ladder.csv"),
     )
     assert board.returncode == 0, board.stderr
-    rows = (tmp_path / "ladder.csv").read_text().splitlines()
-    assert rows[0].startswith("server,username,agent,games") and len(rows) == 3
+    rows = list(csv.DictReader(open(tmp_path / "ladder.csv")))
+    assert len(rows) == 2 and all(row["rated_games"] == "2" for row in rows)
+    assert all(row["eligible"] == "False" for row in rows)  # 2 games, far from 250
 
 
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -111,6 +111,7 @@ async def _ladder(
             ladder=entry.name,
             rating=(game.rating_before, game.rating_after),
             username=account.username,
+            standing=game.standing,
         )
         outcome = {True: "won", False: "lost", None: "tied"}[game.won]
         score[outcome] += 1
