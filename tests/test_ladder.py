@@ -97,7 +97,7 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
         str(tmp_path / "ladder.csv"),
     )
     assert board.returncode == 0, board.stderr
-    rows = list(csv.DictReader(open(tmp_path / "ladder.csv")))
+    rows = list(csv.DictReader((tmp_path / "ladder.csv").read_text().splitlines()))
     assert len(rows) == 2 and all(row["rated_games"] == "2" for row in rows)
     assert all(row["eligible"] == "False" for row in rows)  # 2 games, far from 250
 
