@@ -252,16 +252,18 @@ def ladder_outcomes(
     battles: list[Battle], kinds: dict[int, tuple[str, str]]
 ) -> dict[str, list[Outcome]]:
     """Per server, every game it rated once (both sides may be arena's and store it),
-    between accounts; each game is its own unit (a ladder pairs no sides-swapped games)."""
+    between accounts; each game is its own unit (a ladder pairs no sides-swapped games).
+    A game is known by its tag and players: a restarted server may use a tag again."""
     seen: set[tuple] = set()
     result: dict[str, list[Outcome]] = defaultdict(list)
     for b in battles:
-        if b.rating_after is None or (b.ladder, b.battle_tag) in seen:
-            continue
-        seen.add((b.ladder, b.battle_tag))
         accounts = [_account(b, agent_id, kinds) for agent_id in (b.p1_agent_id, b.p2_agent_id)]
+        game = (b.ladder, b.battle_tag, *accounts)
+        if b.rating_after is None or game in seen:
+            continue
+        seen.add(game)
         score = 0.5 if b.winner is None else 1.0 - b.winner
-        result[b.ladder].append(Outcome(*accounts, score, (b.ladder, b.battle_tag)))
+        result[b.ladder].append(Outcome(*accounts, score, game))
     return result
 
 
