@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
 
 from arena.laddertop import STANDING_FIELDS
-from arena.ratings import BTRating, LiveRatings, bradley_terry
+from arena.ratings import BTRating, LiveRatings, bradley_terry, glicko
 from arena.stats import Outcome, wilson
 from arena.store import LADDER_OPPONENT, Battle
 
@@ -193,6 +193,10 @@ class LadderStanding:
     fh_bt_low: float = float("nan")
     fh_bt_high: float = float("nan")
     eligible: bool = False  # rated_games reaches the board's minimum
+    # arena's Glicko-1 over the same games (for a server that does not show its own)
+    glicko: float = float("nan")
+    glicko_deviation: float = float("nan")
+    gxe: float = float("nan")
 
 
 LADDER_COLUMNS = [f.name for f in fields(LadderStanding)]
@@ -274,15 +278,19 @@ def _account(battle: Battle, agent_id: int, kinds: dict[int, tuple[str, str]]) -
 
 
 def _full_history(rows, battles, kinds, min_games, anchors, bootstrap, seed) -> None:
-    """Fills each row's full-history Bradley–Terry, its interval and its eligibility."""
+    """Fills each row's full-history Bradley–Terry with its interval, its eligibility and
+    arena's Glicko-1 and GXE."""
     for server, results in ladder_outcomes(battles, kinds).items():
         fit = anchored(bradley_terry(results, anchor=None, bootstrap=bootstrap, seed=seed), anchors)
         games = Counter(name for o in results for name in (o.a, o.b))
+        glickos = glicko(results)
         for row in rows:
             if row.server != server or row.username not in fit:
                 continue
             rating = fit[row.username]
             row.fh_bt, row.fh_bt_low, row.fh_bt_high = rating.elo, rating.low, rating.high
+            mine = glickos[row.username]
+            row.glicko, row.glicko_deviation, row.gxe = mine.rating, mine.deviation, mine.gxe
             row.rated_games = games[row.username]
             row.eligible = row.rated_games >= min_games
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from arena.board import PUBLIC_RATINGS
 from arena.leaderboard import anchored
-from arena.ratings import bradley_terry
+from arena.ratings import bradley_terry, glicko
 from arena.stats import Outcome
 from arena.store import Store
 from tests.conftest import run_arena, start_arena
@@ -64,6 +64,12 @@ def test_board_pairs_a_user_agent_with_the_baselines_and_rates_every_game_once(s
     assert board_bt.keys() == expected.keys() == accounts | {user}
     for name, rating in expected.items():
         assert abs(board_bt[name] - rating.elo) < 1e-6
+    # the local server shows Elo only: Glicko-1 and GXE are arena's, games in finish order
+    ratings = glicko(list(games.values()))
+    for row in rows:
+        mine = ratings[row["username"]]
+        assert abs(float(row["glicko"]) - mine.rating) < 1e-6
+        assert abs(float(row["gxe"]) - mine.gxe) < 1e-6
     assert {row["username"]: int(row["rated_games"]) for row in rows}[user] == 2
     assert all(row["eligible"] == "False" for row in rows)
 

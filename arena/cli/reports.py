@@ -130,7 +130,7 @@ def ladder_table(rows: list[LadderStanding], title: str, min_games: int) -> Tabl
     table = Table(
         "server", "account", "agent", "games", "W-L-T", "FH-BT (95%)",
         f"eligible (≥{min_games})", "Skill", "Elo", "Glicko-1", "GXE", "trajectory",
-        title=title, title_justify="left",
+        title=title, title_justify="left", caption=GLICKO_NOTE, caption_justify="left",
     )  # fmt: skip
     for r in rows:
         table.add_row(
@@ -143,12 +143,32 @@ def ladder_table(rows: list[LadderStanding], title: str, min_games: int) -> Tabl
             f"yes ({r.rated_games})" if r.eligible else f"no ({r.rated_games})",
             _number(r.server_skill),
             _number(r.server_elo if r.server_elo is not None else r.rating_last),
-            _number(r.server_glicko)
-            + ("" if r.server_glicko_deviation is None else f" ± {r.server_glicko_deviation:.0f}"),
-            "—" if r.server_gxe is None else f"{r.server_gxe:.1f}%",
+            _glicko(r),
+            _gxe(r),
             r.trajectory,
         )
     return table
+
+
+GLICKO_NOTE = (
+    "Glicko-1 and GXE: the server's where it shows them, else (marked *) arena's own over "
+    "the stored games, each game a rating period"
+)
+
+
+def _glicko(r: LadderStanding) -> str:
+    if r.server_glicko is not None:
+        deviation = r.server_glicko_deviation
+        return f"{r.server_glicko:.0f}" + ("" if deviation is None else f" ± {deviation:.0f}")
+    if math.isnan(r.glicko):
+        return "—"
+    return f"{r.glicko:.0f} ± {r.glicko_deviation:.0f} *"
+
+
+def _gxe(r: LadderStanding) -> str:
+    if r.server_gxe is not None:
+        return f"{r.server_gxe:.1f}%"
+    return "—" if math.isnan(r.gxe) else f"{r.gxe:.1f}% *"
 
 
 def _number(value: float | None) -> str:
