@@ -76,7 +76,7 @@ def board(
     rows = board_standings(battles, kinds, battle_format, pool, prefix, min_games)
     if csv:
         write_csv(csv, rows, LADDER_COLUMNS)
-    console.print(ladder_table(rows, f"local board, {battle_format}", min_games))
+    console.print(ladder_table(rows, f"local board, {battle_format}", min_games, False))
 
 
 async def _keep_laddering(specs, accounts, url, battle_format, pool, games, store: Store):

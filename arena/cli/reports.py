@@ -124,12 +124,15 @@ def leaderboard(
         typer.echo(markdown(rows, COLUMNS))
 
 
-def ladder_table(rows: list[LadderStanding], title: str, min_games: int) -> Table:
+def ladder_table(
+    rows: list[LadderStanding], title: str, min_games: int, trajectory: bool = True
+) -> Table:
     """The server's numbers beside arena's full-history Bradley–Terry, as the PokéAgent
     board shows them (Skill Rating first, Elo for reference, Glicko-1 and GXE)."""
     table = Table(
         "server", "account", "agent", "games", "W-L-T", "FH-BT (95%)",
-        f"eligible (≥{min_games})", "Skill", "Elo", "Glicko-1", "GXE", "trajectory",
+        f"eligible (≥{min_games})", "Skill", "Elo", "Glicko-1", "GXE",
+        *(["trajectory"] if trajectory else []),
         title=title, title_justify="left", caption=GLICKO_NOTE, caption_justify="left",
     )  # fmt: skip
     for r in rows:
@@ -145,7 +148,7 @@ def ladder_table(rows: list[LadderStanding], title: str, min_games: int) -> Tabl
             _number(r.server_elo if r.server_elo is not None else r.rating_last),
             _glicko(r),
             _gxe(r),
-            r.trajectory,
+            *([r.trajectory] if trajectory else []),
         )
     return table
 
