@@ -11,7 +11,7 @@ scale shifted so that the heuristics sit, on average, where the public board has
 
 from arena.leaderboard import ELIGIBLE_GAMES, LadderStanding, ladder_standings
 from arena.store import Battle
-from models.registry import HEURISTICS
+from models.registry import BASE, BASE_CHECKPOINT, HEURISTICS
 
 SERVER = "local"  # the ladder name board games are stored under, as `--server local`'s
 ACCOUNT_PREFIX = "board-"
@@ -19,7 +19,11 @@ ACCOUNT_PREFIX = "board-"
 # Elo; PokeEnvHeuristic is poke-env's SimpleHeuristicsPlayer). Elo, not Skill Rating:
 # the public page does not list the heuristics' Skill Ratings.
 PUBLIC_RATINGS = {"gen1ou": {"grunt": 1242.0, "simple-heuristic": 1232.0, "gym-leader": 1170.0}}
-DEFAULT_POOL = HEURISTICS
+
+
+def default_pool() -> tuple[str, ...]:
+    """Every shipped heuristic, and the base model once it is built."""
+    return HEURISTICS + ((BASE,) if BASE_CHECKPOINT.is_file() else ())
 
 
 def account(agent: str, prefix: str = ACCOUNT_PREFIX) -> str:

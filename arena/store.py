@@ -94,6 +94,7 @@ class Battle(SQLModel, table=True):
     username: str | None = None  # a ladder game: the account arena's agent played under
     rating_before: float | None = None  # a ladder game: the rating the server announced
     rating_after: float | None = None  # for arena's agent before and after it
+    seed: str | None = None  # the simulator's seed, when arena chose it (direct transport)
     # a ladder game: the account's row of the server's ladder table after it (None where
     # the server does not show that column)
     server_elo: float | None = None
@@ -339,6 +340,7 @@ class Store:
             "username": username,
             "rating_before": rating[0],
             "rating_after": rating[1],
+            "seed": record.seed,
         }
         for name in STANDING_FIELDS:
             row[f"server_{name}"] = getattr(standing, name) if standing else None

@@ -13,6 +13,7 @@ from arena.cli import (  # noqa: F401  (each module registers its commands)
     server,
     setup,
     tournament,
+    train,
 )
 from arena.cli.common import app
 

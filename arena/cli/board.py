@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from arena import aio
-from arena.board import ACCOUNT_PREFIX, DEFAULT_POOL, SERVER, account, board_standings
+from arena.board import ACCOUNT_PREFIX, SERVER, account, board_standings, default_pool
 from arena.cli.common import (
     DbOption,
     FormatOption,
@@ -39,7 +39,7 @@ from models.registry import resolve
 def board(
     agents: Annotated[
         str, typer.Option(help="Comma-separated baseline bots to keep laddering.")
-    ] = ",".join(DEFAULT_POOL),
+    ] = ",".join(default_pool()),
     battle_format: FormatOption = "gen1ou",
     games: Annotated[int, typer.Option(min=1, help="Games per baseline bot.")] = 1_000_000,
     server: ServerOption = None,

@@ -8,8 +8,8 @@ stored before this revision have none (NULL), as have games on a server without 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 
 COLUMNS = ("server_elo", "server_glicko", "server_glicko_deviation", "server_gxe", "server_skill")
 
