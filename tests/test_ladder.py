@@ -197,6 +197,11 @@ BAD = {
         ["--server", "test", "--username", "x", "--format", "gen9randomdoublesbattle"],
         "gym-leader plays singles only and gen9randomdoublesbattle is a doubles format",
     ),
+    # refused for what it is, before a team pool is asked for
+    "doubles with teams for a singles agent": (
+        ["--server", "pokeagent", "--username", "x", "--format", "gen9vgc2025regi"],
+        "gym-leader plays singles only and gen9vgc2025regi is a doubles format",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from arena.ladder import LadderGame, LadderSession, check_game_type
 from arena.login import password
 from arena.player import Account, close, spawn
 from arena.servers import SERVER_FORMS, Server, resolve_server
+from arena.showdown import validator
 from arena.store import Store
 from arena.teams import load_pool
 from arena.writer import StoreWriter
@@ -63,8 +64,9 @@ def ladder(
     delay = entry.rules.min_search_delay if search_delay is None else search_delay
     entry.check(username, battle_format, delay)
     spec = resolve(agent, device, temperature)
-    info, pool = load_pool(entry.rules_format(battle_format), teams)
-    check_game_type(spec, info, battle_format)
+    rules_format = entry.rules_format(battle_format)
+    check_game_type(spec, validator.check(rules_format, [])[0], battle_format)  # teams later
+    _, pool = load_pool(rules_format, teams)
     if password_env and not entry.login:
         raise ArenaError(f"server {entry.name} has no login server: leave out --password-env")
     secret = password(password_env, username) if entry.login else None
