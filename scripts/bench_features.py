@@ -19,6 +19,7 @@ from arena import aio
 from arena.match import play_match
 from arena.showdown import running_server
 from arena.teams import load_pool
+from arena.transport import ServerTransport
 from models.features import FEATURE_VERSION, encode, species_vocabulary
 from models.registry import resolve
 from models.replay import decisions, new_battle, username
@@ -36,7 +37,7 @@ async def record(games: int) -> list[tuple[str, list[str]]]:
             result = await play_match(
                 resolve(a),
                 resolve(b),
-                websocket_url=server.websocket_url,
+                transport=ServerTransport(server.websocket_url),
                 battle_format="gen1ou",
                 pool=pool,
                 games=games // len(PAIRINGS) // 2 * 2,

@@ -38,6 +38,7 @@ from arena.showdown import running_server
 from arena.store import Store
 from arena.teams import TeamPool, load_pool
 from arena.tournament import TournamentConfig, TournamentRun
+from arena.transport import ServerTransport
 from models.checkpoint import initialise
 from models.policy import PolicyConfig
 from models.registry import resolve
@@ -161,7 +162,7 @@ async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None
         result = await play_match(
             resolve(agent),
             resolve("max-power"),
-            websocket_url=url,
+            transport=ServerTransport(url),
             battle_format="gen1ou",
             pool=pool,
             games=games,

@@ -19,6 +19,7 @@ import torch
 
 from arena.match import play_match
 from arena.teams import load_pool
+from arena.transport import ServerTransport
 from models import features
 from models.checkpoint import CheckpointError, initialise, load
 from models.features import (
@@ -154,7 +155,7 @@ async def test_replayed_states_are_the_states_the_player_saw(server):
     result = await play_match(
         probe,
         resolve("max-power"),
-        websocket_url=server.websocket_url,
+        transport=ServerTransport(server.websocket_url),
         battle_format="gen1ou",
         pool=load_pool("gen1ou", None)[1],
         games=2,

@@ -76,7 +76,8 @@ def test_wheel_installs_sets_up_and_plays(tmp_path):
     assert setup.returncode == 0, setup.stderr
     assert (tmp_path / "home" / "showdown" / "node_modules" / "pokemon-showdown").is_dir()
     assert run("--help").returncode == 0
-    battle = run("battle", "random", "max-power", "--games", "2")
-    assert battle.returncode == 0, battle.stderr
-    assert "random" in battle.stdout and "max-power" in battle.stdout
+    for transport in ("direct", "server"):  # the packaged simulator host, then a server
+        battle = run("battle", "random", "max-power", "--games", "2", "--transport", transport)
+        assert battle.returncode == 0, battle.stderr
+        assert "random" in battle.stdout and "max-power" in battle.stdout
     assert list((tmp_path / "home" / "run").glob("server-*.log"))
