@@ -1,9 +1,11 @@
 """Ladder play: search, play each game to its end, search again until N games are done.
 
 One player searches at a time (Showdown allows one search per format) and keeps up to
-`concurrency` games going. After each game the rating the server announces for the
-player is read from the battle's log. Setting `stop` cancels the search in progress and
-lets the games in flight finish; `forfeit_all` concedes them.
+`concurrency` games going. After each rated game the rating the server announces for the
+player is read from the battle's log, and the account's row of the server's own ladder
+table (`laddertop`: Elo, and where the server shows them Glicko-1, GXE, Skill Rating).
+Setting `stop` cancels the search in progress and lets the games in flight finish;
+`forfeit_all` concedes them.
 """
 
 import asyncio
@@ -13,10 +15,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from poke_env.data import to_id_str
+
 from arena.errors import ArenaError
 from arena.game import GameRecord, Seat
+from arena.laddertop import Standing, parse
 from arena.player import ArenaPlayer, BattleLog
+from arena.showdown.validator import FormatInfo
 from arena.teams import Team, TeamPool
+from models.registry import AgentSpec
 
 RATING = re.compile(
     r"^\|raw\|(?P<name>.+?)'s rating: (?P<before>\d+) &rarr; <strong>(?P<after>\d+)</strong>"
@@ -39,12 +46,23 @@ class LadderGame:
     opponent: str
     rating_before: float | None
     rating_after: float | None
+    standing: Standing | None = None  # the server's ladder row for the account, after it
 
     @property
     def won(self) -> bool | None:
         if self.record.winner is None:
             return None
         return self.record.seats[self.record.winner].agent != self.opponent
+
+
+def check_game_type(spec: AgentSpec, info: FormatInfo, battle_format: str) -> None:
+    """A singles agent in a doubles format would lose every game on invalid choices:
+    refused before anything connects."""
+    if info.game_type != "singles" and not spec.plays_doubles:
+        raise ArenaError(
+            f"{spec.name} plays singles only and {battle_format} is a {info.game_type} "
+            "format (a poke-env Player that plays doubles sets plays_doubles = True)"
+        )
 
 
 def rating_change(lines: list[str], username: str) -> tuple[float, float] | None:
@@ -98,10 +116,18 @@ class LadderSession:
         await asyncio.gather(*self._games)
         if self.abandoned:
             raise ConnectionLost(
-                f"the connection to the server was lost: {self.abandoned} game(s) recorded "
-                "as abandoned",
+                f"the connection to the server was lost{self._last_word()}: "
+                f"{self.abandoned} game(s) recorded as abandoned",
                 1,
             )
+
+    def _last_word(self) -> str:
+        """The server's last popup before the connection ended, if it sent one: a server
+        that lets a second login take the name over says so to the first."""
+        said = None
+        while not self.player.refusals.empty():
+            said = self.player.refusals.get_nowait()
+        return f" (the server said: {said})" if said else ""
 
     async def forfeit_all(self) -> None:
         for tag in list(self._in_flight):
@@ -127,7 +153,9 @@ class LadderSession:
         if refusal in done and not refusal.cancelled():
             raise LadderRefused(f"the server refused the search: {refusal.result()}", 1)
         if closed in done:
-            raise ConnectionLost("the connection to the server was lost while searching", 1)
+            raise ConnectionLost(
+                f"the connection to the server was lost while searching{self._last_word()}", 1
+            )
         await player.ps_client.send_message(f"/cancelsearch {self.format}")
         try:
             return await asyncio.wait_for(asyncio.shield(started), LATE_MATCH_WAIT)
@@ -145,9 +173,11 @@ class LadderSession:
             ending.cancel()
             self.abandoned += 1
             self.stop.set()
-        ratings = None
+        ratings = standing = None
         if not lost:
             ratings = await self._rating(battle.battle_tag)
+            if ratings:
+                standing = await self._standing()
             await player.leave(battle.battle_tag)
         log = player.forget(battle.battle_tag)
         opponent = battle.opponent_username
@@ -168,7 +198,19 @@ class LadderSession:
         )
         before, after = ratings or (None, None)
         if self.on_game:
-            await self.on_game(LadderGame(record, opponent, before, after))
+            await self.on_game(LadderGame(record, opponent, before, after, standing))
+
+    async def _standing(self) -> Standing | None:
+        """The account's row of the server's ladder table; None where the server keeps
+        no table (a ladder run by a login server answers null) or does not answer."""
+        username = self.player.username
+        try:
+            answer = await self.player.query("laddertop", f"{self.format}, {to_id_str(username)}")
+        except ArenaError:
+            return None
+        if not isinstance(answer, list) or len(answer) < 2:
+            return None
+        return parse(answer[1], username)
 
     async def _rating(self, tag: str) -> tuple[float, float] | None:
         """The server's rating message for this player in a rated game; it trails the

@@ -12,10 +12,11 @@ rating information.
 """
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
 
-from arena.ratings import LiveRatings, bradley_terry
+from arena.laddertop import STANDING_FIELDS
+from arena.ratings import BTRating, LiveRatings, bradley_terry, glicko
 from arena.stats import Outcome, wilson
 from arena.store import LADDER_OPPONENT, Battle
 
@@ -180,19 +181,42 @@ class LadderStanding:
     rating_last: float | None
     rating_peak: float | None
     trajectory: str  # the ratings after each game, oldest first
+    # the server's own table after the account's latest game (None: not shown there)
+    server_elo: float | None = None
+    server_glicko: float | None = None
+    server_glicko_deviation: float | None = None
+    server_gxe: float | None = None
+    server_skill: float | None = None
+    # arena's full-history Bradley–Terry over every stored rated game of the server
+    rated_games: int = 0  # the account's distinct games the server rated
+    fh_bt: float = float("nan")
+    fh_bt_low: float = float("nan")
+    fh_bt_high: float = float("nan")
+    eligible: bool = False  # rated_games reaches the board's minimum
+    # arena's Glicko-1 over the same games (for a server that does not show its own)
+    glicko: float = float("nan")
+    glicko_deviation: float = float("nan")
+    gxe: float = float("nan")
 
 
 LADDER_COLUMNS = [f.name for f in fields(LadderStanding)]
+ELIGIBLE_GAMES = 250  # PokéAgent Challenge 2025 qualifier: games needed to be ranked
 
 
 def ladder_standings(
-    battles: list[Battle], kinds: dict[int, tuple[str, str]]
+    battles: list[Battle],
+    kinds: dict[int, tuple[str, str]],
+    min_games: int = ELIGIBLE_GAMES,
+    anchors: dict[str, float] | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
 ) -> list[LadderStanding]:
-    """Per server, account and agent: ladder record and the rating trajectory the server
-    reported (a rating belongs to an account, so accounts are never merged).
+    """Per server, account and agent: ladder record, the rating trajectory and latest
+    table row the server reported, and arena's full-history Bradley–Terry of the account
+    (a rating belongs to an account, so accounts are never merged).
 
     `kinds` maps agent ids to (name, kind); the side that is not a ladder opponent is
-    arena's agent.
+    arena's agent. `anchors` (account: rating) shifts each server's Bradley–Terry scale.
     """
     rows: dict[tuple, LadderStanding] = {}
     ratings: dict[tuple, list[float]] = defaultdict(list)
@@ -209,8 +233,73 @@ def ladder_standings(
             if not ratings[key]:
                 row.rating_first = b.rating_before
             ratings[key].append(b.rating_after)
+        if b.server_elo is not None or b.server_skill is not None:
+            for column in SERVER_COLUMNS:
+                setattr(row, column, getattr(b, column))
     for key, row in rows.items():
         if ratings[key]:
             row.rating_last, row.rating_peak = ratings[key][-1], max(ratings[key])
             row.trajectory = " ".join(f"{r:.0f}" for r in ratings[key])
-    return sorted(rows.values(), key=lambda r: (r.server, -(r.rating_last or 0)))
+    _full_history(rows.values(), battles, kinds, min_games, anchors or {}, bootstrap, seed)
+    return sorted(rows.values(), key=_by_strength)
+
+
+SERVER_COLUMNS = tuple(f"server_{name}" for name in STANDING_FIELDS)
+
+
+def _by_strength(row: LadderStanding) -> tuple:
+    unrated = math.isnan(row.fh_bt)
+    return (row.server, unrated, 0.0 if unrated else -row.fh_bt, -(row.rating_last or 0))
+
+
+def ladder_outcomes(
+    battles: list[Battle], kinds: dict[int, tuple[str, str]]
+) -> dict[str, list[Outcome]]:
+    """Per server, every game it rated once (both sides may be arena's and store it),
+    between accounts; each game is its own unit (a ladder pairs no sides-swapped games).
+    A game is known by its tag and players: a restarted server may use a tag again."""
+    seen: set[tuple] = set()
+    result: dict[str, list[Outcome]] = defaultdict(list)
+    for b in battles:
+        accounts = [_account(b, agent_id, kinds) for agent_id in (b.p1_agent_id, b.p2_agent_id)]
+        game = (b.ladder, b.battle_tag, *accounts)
+        if b.rating_after is None or game in seen:
+            continue
+        seen.add(game)
+        score = 0.5 if b.winner is None else 1.0 - b.winner
+        result[b.ladder].append(Outcome(*accounts, score, game))
+    return result
+
+
+def _account(battle: Battle, agent_id: int, kinds: dict[int, tuple[str, str]]) -> str:
+    """The ladder account that played a side: a ladder opponent's row is `server:name`."""
+    name, kind = kinds[agent_id]
+    return name.split(":", 1)[1] if kind == LADDER_OPPONENT else battle.username
+
+
+def _full_history(rows, battles, kinds, min_games, anchors, bootstrap, seed) -> None:
+    """Fills each row's full-history Bradley–Terry with its interval, its eligibility and
+    arena's Glicko-1 and GXE."""
+    for server, results in ladder_outcomes(battles, kinds).items():
+        fit = anchored(bradley_terry(results, anchor=None, bootstrap=bootstrap, seed=seed), anchors)
+        games = Counter(name for o in results for name in (o.a, o.b))
+        glickos = glicko(results)
+        for row in rows:
+            if row.server != server or row.username not in fit:
+                continue
+            rating = fit[row.username]
+            row.fh_bt, row.fh_bt_low, row.fh_bt_high = rating.elo, rating.low, rating.high
+            mine = glickos[row.username]
+            row.glicko, row.glicko_deviation, row.gxe = mine.rating, mine.deviation, mine.gxe
+            row.rated_games = games[row.username]
+            row.eligible = row.rated_games >= min_games
+
+
+def anchored(fit: dict[str, BTRating], anchors: dict[str, float]) -> dict[str, BTRating]:
+    """Bradley–Terry ratings moved as one so the anchored agents sit, on average, at
+    their given ratings (a least-squares shift: the scale has no other origin)."""
+    shared = [name for name in anchors if name in fit]
+    if not shared:
+        return fit
+    shift = sum(anchors[name] - fit[name].elo for name in shared) / len(shared)
+    return {name: BTRating(r.elo + shift, r.low + shift, r.high + shift) for name, r in fit.items()}

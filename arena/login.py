@@ -59,17 +59,28 @@ async def assertion(login_url: str, username: str, secret: str, challstr: str) -
     return token
 
 
-def use_login(client, login_url: str | None, secret: str, refusals) -> None:
+def use_login(client, login_url: str | None, secret: str, refusals, query) -> None:
     """Makes a poke-env client log in through `login_url` without blocking the loop.
 
     poke-env's own login posts synchronously and fails without a reason; this one
-    reports the reason to `refusals`, where arena waits for it.
+    reports the reason to `refusals`, where arena waits for it. A registered name that
+    is already online is refused before logging in: Showdown would merge the two
+    connections into one user (searches and games of both mixed) and some servers
+    disconnect the first instead; either way the session already running would suffer.
     """
     if not login_url:
         raise ArenaError("this server has no login server configured for passwords")
 
     async def log_in(split_message: list[str]) -> None:
         challstr = f"{split_message[2]}|{split_message[3]}"
+        details = await query("userdetails", client.username)
+        if details and details.get("rooms") is not False:
+            refusals.put_nowait(
+                f"{details.get('name', client.username)} is already online on this server "
+                f"(the server lists it in {len(details['rooms'])} room(s)): another session "
+                "uses this name"
+            )
+            return
         try:
             token = await assertion(login_url, client.username, secret, challstr)
         except LoginRefused as refused:

@@ -19,7 +19,7 @@ import inspect
 import logging
 import secrets
 import time
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
@@ -37,6 +37,7 @@ from models.registry import AgentSpec
 
 log = logging.getLogger("arena")
 LOGIN_TIMEOUT = 30.0
+QUERY_WAIT = 20.0  # the most seconds to wait for the answer to a `/cmd` query
 
 
 @dataclass
@@ -69,6 +70,7 @@ class ArenaPlayer(Player):
         self._finished: dict[str, asyncio.Future] = {}
         self._reported_errors: Counter[str] = Counter()
         self.refusals: asyncio.Queue[str] = asyncio.Queue()
+        self._queries: dict[str, deque[asyncio.Future]] = defaultdict(deque)
         self._decision_thread: DecisionThread | None = None
         super().__init__(*args, **kwargs)
         self._route_refusals()
@@ -82,6 +84,13 @@ class ArenaPlayer(Player):
         handle = self.ps_client._handle_message
 
         async def routed(message: str) -> None:
+            if message.startswith("|queryresponse|"):
+                _, _, command, answer = message.split("|", 3)
+                if self._queries[command]:
+                    waiter = self._queries[command].popleft()
+                    if not waiter.done():  # one given up on still takes its own answer
+                        waiter.set_result(orjson.loads(answer))
+                return
             if message.startswith(("|nametaken|", "|popup|")):
                 reason = (
                     message.split("|", 3)[-1]
@@ -95,6 +104,17 @@ class ArenaPlayer(Player):
 
         self.ps_client._handle_message = routed
         self._hold_battle_rooms()
+
+    async def query(self, command: str, target: str):
+        """The server's answer to `/cmd COMMAND TARGET` (JSON); the server answers a
+        connection's queries in the order they were asked."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._queries[command].append(waiter)
+        await self.ps_client.send_message(f"/cmd {command} {target}")
+        try:
+            return await asyncio.wait_for(waiter, QUERY_WAIT)
+        except TimeoutError:
+            raise ArenaError(f"the server did not answer /cmd {command} in time", 1) from None
 
     def _hold_battle_rooms(self) -> None:
         """With `hold_rooms`, poke-env's `/leave` after a battle is held back, so that
@@ -305,7 +325,9 @@ async def spawn(
     )
     player.decision_timeout, player.max_failures = decision_timeout, max_failures
     if account and account.password:
-        use_login(player.ps_client, account.login_url, account.password, player.refusals)
+        use_login(
+            player.ps_client, account.login_url, account.password, player.refusals, player.query
+        )
     try:
         await _logged_in(player, websocket_url)
     except BaseException:
@@ -339,4 +361,6 @@ async def close(player: Player) -> None:
     if isinstance(player, ArenaPlayer):
         player.stop_deciding()
     if hasattr(player.ps_client, "websocket"):  # absent when it never connected
+        # closing cancels poke-env's message task, which it logs as critical: not news
+        player.ps_client.logger.setLevel(logging.CRITICAL + 1)
         await player.ps_client.stop_listening()

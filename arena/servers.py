@@ -24,6 +24,7 @@ class Rules:
     formats: tuple[str, ...] | None = None
     username_prefix: str | None = None
     min_search_delay: float = 0.0
+    same_rules: dict[str, str] = field(default_factory=dict)  # format -> the one it plays as
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Server:
     websocket: str
     login: str | None = None
     rules: Rules = field(default_factory=Rules)
+
+    def rules_format(self, battle_format: str) -> str:
+        """The format whose rules and teams `battle_format` plays with here: itself, or
+        the one a server-only variant (an extended timer) copies."""
+        return self.rules.same_rules.get(battle_format, battle_format)
 
     def check(self, username: str, battle_format: str, search_delay: float) -> None:
         """Raises ArenaError naming the first rule this ladder session would break."""
@@ -91,6 +97,7 @@ def resolve_server(value: str) -> Server:
             formats=tuple(rules["formats"]) if "formats" in rules else None,
             username_prefix=rules.get("username_prefix"),
             min_search_delay=float(rules.get("min_search_delay", 0)),
+            same_rules=dict(rules.get("same_rules") or {}),
         ),
     )
 

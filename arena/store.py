@@ -25,6 +25,7 @@ from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.game import GameRecord
 from arena.identity import labels
+from arena.laddertop import STANDING_FIELDS, Standing
 from models.registry import AgentSpec, identity_key
 
 DEFAULT_URL = "sqlite:///arena.db"
@@ -94,6 +95,13 @@ class Battle(SQLModel, table=True):
     rating_before: float | None = None  # a ladder game: the rating the server announced
     rating_after: float | None = None  # for arena's agent before and after it
     seed: str | None = None  # the simulator's seed, when arena chose it (direct transport)
+    # a ladder game: the account's row of the server's ladder table after it (None where
+    # the server does not show that column)
+    server_elo: float | None = None
+    server_glicko: float | None = None
+    server_glicko_deviation: float | None = None
+    server_gxe: float | None = None
+    server_skill: float | None = None
     finished_at: datetime = Field(default_factory=_now)
 
 
@@ -309,6 +317,7 @@ class Store:
         ladder: str | None = None,
         rating: tuple[float | None, float | None] = (None, None),
         username: str | None = None,
+        standing: Standing | None = None,
     ) -> bool:
         """Commits one finished game; False when that game of the schedule is already in.
 
@@ -333,6 +342,8 @@ class Store:
             "rating_after": rating[1],
             "seed": record.seed,
         }
+        for name in STANDING_FIELDS:
+            row[f"server_{name}"] = getattr(standing, name) if standing else None
         for prefix, seat in (("p1_", p1), ("p2_", p2)):
             row |= {
                 f"{prefix}agent_id": agent_ids[seat.agent],

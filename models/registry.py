@@ -55,6 +55,14 @@ class AgentSpec:
     temperature: float | None = None  # checkpoints only: the device does not change play
 
     @property
+    def plays_doubles(self) -> bool:
+        """Whether the agent can play a doubles format: a class says so with
+        `plays_doubles = True`; poke-env's own baselines handle both game types, arena's
+        bots and the neural policy are singles players."""
+        default = self.player_class.__module__.startswith("poke_env.")
+        return bool(getattr(self.player_class, "plays_doubles", default))
+
+    @property
     def settings(self) -> str:
         """The settings that change this agent's play, as canonical JSON."""
         chosen = {} if self.temperature is None else {"temperature": self.temperature}

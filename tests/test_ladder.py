@@ -1,6 +1,7 @@
 """Ladder play on real local servers: matchmaking, ratings, interruption, logins."""
 
 import asyncio
+import csv
 import secrets
 import signal
 import time
@@ -74,6 +75,10 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
     assert len(battles) == 4  # each side records its own view of the 2 games
     unrated = [(b.battle_tag, b.end_reason) for b in battles if b.rating_after is None]
     assert not unrated and all(b.rating_before is not None for b in battles)
+    # the server's table, read after each game, agrees with its rating message; the
+    # local ladder shows Elo only
+    assert all(b.server_elo == b.rating_after for b in battles)
+    assert all(b.server_gxe is None and b.server_glicko is None for b in battles)
     assert len({b.battle_tag for b in battles}) == 2
     for listed in battles:  # arena's side has its decisions recorded; the opponent's: none
         battle = Store.open(db).battle(listed.id)
@@ -92,8 +97,9 @@ def test_two_agents_ladder_against_each_other(servers_file, tmp_path):
         str(tmp_path / "ladder.csv"),
     )
     assert board.returncode == 0, board.stderr
-    rows = (tmp_path / "ladder.csv").read_text().splitlines()
-    assert rows[0].startswith("server,username,agent,games") and len(rows) == 3
+    rows = list(csv.DictReader((tmp_path / "ladder.csv").read_text().splitlines()))
+    assert len(rows) == 2 and all(row["rated_games"] == "2" for row in rows)
+    assert all(row["eligible"] == "False" for row in rows)  # 2 games, far from 250
 
 
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -135,6 +141,38 @@ def _ladder_games(db_path) -> int:
         return 0
 
 
+def test_a_second_ladder_under_the_same_name_is_named(servers_file, server, tmp_path):
+    """The first keeps searching (nobody else is on the ladder); the second is refused
+    with the server's own words, and the first goes on untouched."""
+    name = unique("twin")
+    first = _ladder_process(f"sqlite:///{tmp_path / 'a.db'}", name, 1)
+    try:
+        asyncio.run(_until_online(server.websocket_url, name))
+        second = run_arena(
+            "ladder", "random", "--server", "test", "--username", name,
+            "--db", f"sqlite:///{tmp_path / 'b.db'}",
+        )  # fmt: skip
+        lines = second.stderr.strip().splitlines()
+        assert second.returncode == 1 and len(lines) == 1, second.stderr
+        assert f'Someone is already using the name "{name}"' in lines[0]
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+
+
+async def _until_online(websocket_url: str, name: str) -> None:
+    """Asks the server, as a guest, until `name` is online."""
+    watcher = await spawn(resolve("random"), websocket_url, "gen1ou")
+    try:
+        deadline = time.monotonic() + 60
+        while (await watcher.query("userdetails", name))["rooms"] is False:
+            assert time.monotonic() < deadline, f"{name} never came online"
+            await asyncio.sleep(0.2)
+    finally:
+        await close(watcher)
+
+
 BAD = {
     "unknown server": (["--server", "nowhere", "--username", "x"], "unknown server 'nowhere'"),
     "username rule": (
@@ -149,14 +187,30 @@ BAD = {
         ["--server", "pokeagent", "--username", "x", "--search-delay", "1"],
         "--search-delay of at least 5s",
     ),
+    # the extended-timer format is offered (the pace is the first rule it breaks)
+    "extended timer, search pace": (
+        ["--server", "pokeagent", "--username", "x", "--format", "gen1oulongtimer"]
+        + ["--search-delay", "1"],
+        "--search-delay of at least 5s",
+    ),
+    "doubles for a singles agent": (
+        ["--server", "test", "--username", "x", "--format", "gen9randomdoublesbattle"],
+        "gym-leader plays singles only and gen9randomdoublesbattle is a doubles format",
+    ),
+    # refused for what it is, before a team pool is asked for
+    "doubles with teams for a singles agent": (
+        ["--server", "pokeagent", "--username", "x", "--format", "gen9vgc2025regi"],
+        "gym-leader plays singles only and gen9vgc2025regi is a doubles format",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", BAD)
 def test_bad_ladder_input(case, servers_file, tmp_path):
     args, expected = BAD[case]
+    agent = "gym-leader" if "doubles" in case else "random"  # poke-env's bots play both
     db = tmp_path / "never.db"
-    result = run_arena("ladder", "random", *args, "--db", f"sqlite:///{db}")
+    result = run_arena("ladder", agent, *args, "--db", f"sqlite:///{db}")
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], result.stderr
@@ -211,6 +265,18 @@ async def test_wrong_password_is_refused_clearly(secured):
     name = unique("alice")
     with pytest.raises(LoginRefused, match=f"login refused for {name}: The password you entered"):
         await _signed_in(info, login, "random", name, "wrong")
+
+
+async def test_a_second_login_under_a_registered_name_is_refused(secured):
+    login, info = secured
+    name = unique("alice")
+    first = await _signed_in(info, login, "random", name, password_of(name))
+    try:
+        with pytest.raises(LoginRefused, match=f"{name} is already online on this server"):
+            await _signed_in(info, login, "random", name, password_of(name))
+        assert first.ps_client.logged_in.is_set() and not first.disconnected().done()
+    finally:
+        await close(first)
 
 
 async def test_forged_assertion_is_refused_by_the_server(secured):

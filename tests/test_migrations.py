@@ -86,6 +86,12 @@ def test_upgrade_fills_identities_and_ladder_accounts(old_store):
     assert len(ladder) == 4 and all(b.username for b in ladder)
     # the two accounts played each other: each met the other as a ladder opponent
     assert {b.username for b in ladder} == {agent.name.split(":")[1] for agent in opponents}
+    # revision 0006: the server's standings are new columns, empty for older games
+    assert all(
+        (b.server_elo, b.server_glicko, b.server_glicko_deviation, b.server_gxe, b.server_skill)
+        == (None,) * 5
+        for b in ladder
+    )
 
 
 def test_db_upgrade_and_current(old_store):

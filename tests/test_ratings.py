@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from arena.ratings import LiveRatings, bradley_terry
+from arena.ratings import Glicko, LiveRatings, bradley_terry, glicko, glicko_period
 from arena.stats import Outcome
 
 TRUE = {"random": 1000, "weak": 1200, "fair": 1400, "good": 1600, "best": 1800}
@@ -190,3 +190,22 @@ def test_trueskill_loss_and_draw_updates():
     c, d = (row for row in live.table() if row.name in "cd")
     assert c.mu == pytest.approx(d.mu) and c.mu == pytest.approx(live.env.mu)
     assert c.sigma < live.env.sigma
+
+
+def test_glicko_matches_glickmans_worked_example():
+    """Glickman's paper: 1500 ± 200 beats 1400 ± 30, loses to 1550 ± 100 and 1700 ± 300
+    in one period, and leaves it at 1464 ± 151.4."""
+    games = [(Glicko(1400, 30), 1.0), (Glicko(1550, 100), 0.0), (Glicko(1700, 300), 0.0)]
+    after = glicko_period(Glicko(1500, 200), games)
+    assert round(after.rating) == 1464 and round(after.deviation, 1) == 151.4
+
+
+def test_gxe_is_even_at_the_ladders_centre_and_grows_with_rating():
+    assert Glicko(1500, 130).gxe == pytest.approx(50.0)
+    assert Glicko(1700, 50).gxe > Glicko(1600, 50).gxe > 50 > Glicko(1400, 50).gxe
+
+
+def test_glicko_rates_each_game_from_both_players_ratings_before_it():
+    after = glicko([Outcome("a", "b", 1.0, 0)])
+    assert after["a"].rating - 1500 == pytest.approx(1500 - after["b"].rating)
+    assert after["a"].deviation == after["b"].deviation < 130

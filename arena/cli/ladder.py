@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
@@ -22,10 +23,11 @@ from arena.cli.common import (
     open_store,
 )
 from arena.errors import ArenaError
-from arena.ladder import LadderGame, LadderSession
+from arena.ladder import LadderGame, LadderSession, check_game_type
 from arena.login import password
 from arena.player import Account, close, spawn
 from arena.servers import SERVER_FORMS, Server, resolve_server
+from arena.showdown import validator
 from arena.store import Store
 from arena.teams import load_pool
 from arena.writer import StoreWriter
@@ -62,7 +64,9 @@ def ladder(
     delay = entry.rules.min_search_delay if search_delay is None else search_delay
     entry.check(username, battle_format, delay)
     spec = resolve(agent, device, temperature)
-    _, pool = load_pool(battle_format, teams)
+    rules_format = entry.rules_format(battle_format)
+    check_game_type(spec, validator.check(rules_format, [])[0], battle_format)  # teams later
+    _, pool = load_pool(rules_format, teams)
     if password_env and not entry.login:
         raise ArenaError(f"server {entry.name} has no login server: leave out --password-env")
     secret = password(password_env, username) if entry.login else None
@@ -94,44 +98,59 @@ async def _ladder(
     player = await spawn(spec, entry.websocket, battle_format, account=account)
     player._start_timer_on_battle_start = timer
     writer = StoreWriter()
-    my_id = await writer.call(store.agent_id, spec)
-    score = {"won": 0, "lost": 0, "tied": 0}
-
-    async def record(game: LadderGame) -> None:
-        opponent_id = await writer.call(store.ladder_opponent_id, entry.name, game.opponent)
-        await writer.call(
-            store.record_battle,
-            None,
-            f"ladder {entry.name} {battle_format}",
-            0,
-            battle_format,
-            game.record,
-            {spec.name: my_id, game.opponent: opponent_id},
-            ladder=entry.name,
-            rating=(game.rating_before, game.rating_after),
-            username=account.username,
-        )
-        outcome = {True: "won", False: "lost", None: "tied"}[game.won]
-        score[outcome] += 1
-        rating = f", rating {game.rating_after:.0f}" if game.rating_after is not None else ""
-        console.print(
-            f"game {sum(score.values())}/{games}: {outcome} against {game.opponent} "
-            f"(W {score['won']} L {score['lost']} T {score['tied']}{rating})",
-            highlight=False,
-        )
-
+    record = await recorder(store, writer, entry.name, battle_format, spec, account.username, games)
     session = LadderSession(
         player, spec.name, battle_format, pool, games, concurrency, delay, seed, record
     )
     try:
-        code = await _with_interrupts(session)
+        code = await with_interrupts(session)
     finally:
         await close(player)
         writer.close()
     return session, code
 
 
-async def _with_interrupts(*sessions: LadderSession) -> int:
+async def recorder(
+    store: Store,
+    writer: StoreWriter,
+    server: str,
+    battle_format: str,
+    spec: AgentSpec,
+    username: str,
+    games: int,
+) -> Callable[[LadderGame], Awaitable[None]]:
+    """Stores each ladder game of `spec` under `username` as it ends, and prints it."""
+    my_id = await writer.call(store.agent_id, spec)
+    score = {"won": 0, "lost": 0, "tied": 0}
+
+    async def record(game: LadderGame) -> None:
+        opponent_id = await writer.call(store.ladder_opponent_id, server, game.opponent)
+        await writer.call(
+            store.record_battle,
+            None,
+            f"ladder {server} {battle_format}",
+            0,
+            battle_format,
+            game.record,
+            {spec.name: my_id, game.opponent: opponent_id},
+            ladder=server,
+            rating=(game.rating_before, game.rating_after),
+            username=username,
+            standing=game.standing,
+        )
+        outcome = {True: "won", False: "lost", None: "tied"}[game.won]
+        score[outcome] += 1
+        rating = f", rating {game.rating_after:.0f}" if game.rating_after is not None else ""
+        console.print(
+            f"{username} game {sum(score.values())}/{games}: {outcome} against {game.opponent} "
+            f"(W {score['won']} L {score['lost']} T {score['tied']}{rating})",
+            highlight=False,
+        )
+
+    return record
+
+
+async def with_interrupts(*sessions: LadderSession) -> int:
     """First Ctrl-C (or SIGTERM): no new searches, games in flight finish. Second:
     forfeit them. Returns the exit code: 128 plus the first signal's number, or 0."""
     loop = asyncio.get_running_loop()
@@ -174,7 +193,9 @@ def sparring(
     specs = [resolve(name.strip()) for name in agents.split(",") if name.strip()]
     if not specs:
         raise ArenaError("--agents names no agent")
-    _, pool = load_pool(battle_format, teams)
+    info, pool = load_pool(battle_format, teams)
+    for spec in specs:
+        check_game_type(spec, info, battle_format)
     aio.run(_spar(specs, url, battle_format, pool, games))
 
 
@@ -186,6 +207,6 @@ async def _spar(specs, url, battle_format, pool, games) -> None:
     ]
     console.print(f"sparring on {url}: {', '.join(p.username for p in players)}", highlight=False)
     try:
-        await _with_interrupts(*sessions)
+        await with_interrupts(*sessions)
     finally:
         await asyncio.gather(*(close(p) for p in players))

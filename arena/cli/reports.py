@@ -1,5 +1,6 @@
 """Reports from the store: `arena leaderboard`, `matrix`, `battles` and `replay`."""
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,14 @@ from arena import aio
 from arena.cli.common import app, clean_errors, console
 from arena.errors import ArenaError
 from arena.export import markdown, write_csv, write_json
-from arena.leaderboard import COLUMNS, LADDER_COLUMNS, ladder_standings, standings
+from arena.leaderboard import (
+    COLUMNS,
+    ELIGIBLE_GAMES,
+    LADDER_COLUMNS,
+    LadderStanding,
+    ladder_standings,
+    standings,
+)
 from arena.matrix import MATRIX_COLUMNS, matrix_rows
 from arena.narration import narrate
 from arena.rerun import rerun as rerun_battle
@@ -89,12 +97,21 @@ def leaderboard(
     as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown.")] = False,
     ladder: Annotated[bool, typer.Option("--ladder", help="Ladder games instead.")] = False,
     server: Annotated[str | None, typer.Option(help="With --ladder: one server only.")] = None,
+    min_games: Annotated[
+        int, typer.Option(min=0, help="With --ladder: rated games an account needs to rank.")
+    ] = ELIGIBLE_GAMES,
     db: DbOption = None,
 ):
     """Standings ranked by Bradley–Terry Elo (95% intervals); TrueSkill, win rates, faults."""
     store = Store.open(db)
     if ladder:
-        _ladder_board(store, server, csv)
+        names = store.agent_names()
+        kinds = {agent.id: (names[agent.id], agent.kind) for agent in store.agents()}
+        rows = ladder_standings(store.ladder_battles(server), kinds, min_games)
+        if csv:
+            write_csv(csv, rows, LADDER_COLUMNS)
+        else:
+            console.print(ladder_table(rows, "ladder", min_games))
         return
     ids = _tournament_ids(store, tournament, everything)
     if not (csv or json or as_markdown):
@@ -109,27 +126,17 @@ def leaderboard(
         typer.echo(markdown(rows, COLUMNS))
 
 
-def _ladder_board(store: Store, server: str | None, csv: Path | None) -> None:
-    names = store.agent_names()
-    kinds = {agent.id: (names[agent.id], agent.kind) for agent in store.agents()}
-    rows = ladder_standings(store.ladder_battles(server), kinds)
-    if csv:
-        write_csv(csv, rows, LADDER_COLUMNS)
-        return
+def ladder_table(
+    rows: list[LadderStanding], title: str, min_games: int, trajectory: bool = True
+) -> Table:
+    """The server's numbers beside arena's full-history Bradley–Terry, as the PokéAgent
+    board shows them (Skill Rating first, Elo for reference, Glicko-1 and GXE)."""
     table = Table(
-        "server",
-        "account",
-        "agent",
-        "games",
-        "W-L-T",
-        "time limit",
-        "first",
-        "last",
-        "peak",
-        "trajectory",
-        title="ladder",
-        title_justify="left",
-    )
+        "server", "account", "agent", "games", "W-L-T", "FH-BT (95%)",
+        f"eligible (≥{min_games})", "Skill", "Elo", "Glicko-1", "GXE",
+        *(["trajectory"] if trajectory else []),
+        title=title, title_justify="left", caption=GLICKO_NOTE, caption_justify="left",
+    )  # fmt: skip
     for r in rows:
         table.add_row(
             r.server,
@@ -137,14 +144,40 @@ def _ladder_board(store: Store, server: str | None, csv: Path | None) -> None:
             r.agent,
             str(r.games),
             f"{r.wins}-{r.losses}-{r.ties}",
-            str(r.time_limited),
-            *(
-                f"{v:.0f}" if v is not None else "—"
-                for v in (r.rating_first, r.rating_last, r.rating_peak)
-            ),
-            r.trajectory,
+            "—" if math.isnan(r.fh_bt) else f"{r.fh_bt:.0f} ({r.fh_bt_low:.0f}–{r.fh_bt_high:.0f})",
+            f"yes ({r.rated_games})" if r.eligible else f"no ({r.rated_games})",
+            _number(r.server_skill),
+            _number(r.server_elo if r.server_elo is not None else r.rating_last),
+            _glicko(r),
+            _gxe(r),
+            *([r.trajectory] if trajectory else []),
         )
-    console.print(table)
+    return table
+
+
+GLICKO_NOTE = (
+    "Glicko-1 and GXE: the server's where it shows them, else (marked *) arena's own over "
+    "the stored games, each game a rating period"
+)
+
+
+def _glicko(r: LadderStanding) -> str:
+    if r.server_glicko is not None:
+        deviation = r.server_glicko_deviation
+        return f"{r.server_glicko:.0f}" + ("" if deviation is None else f" ± {deviation:.0f}")
+    if math.isnan(r.glicko):
+        return "—"
+    return f"{r.glicko:.0f} ± {r.glicko_deviation:.0f} *"
+
+
+def _gxe(r: LadderStanding) -> str:
+    if r.server_gxe is not None:
+        return f"{r.server_gxe:.1f}%"
+    return "—" if math.isnan(r.gxe) else f"{r.gxe:.1f}% *"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
 
 
 @app.command()

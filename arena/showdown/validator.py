@@ -20,6 +20,7 @@ class FormatInfo:
     id: str
     name: str
     needs_team: bool
+    game_type: str = "singles"  # Showdown's gameType: singles, doubles, ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,6 @@ def check(format_id: str, teams: list[str]) -> tuple[FormatInfo, list[TeamCheck]
     reply = json.loads(result.stdout)
     if not reply["exists"]:
         raise ArenaError(f"unknown format {format_id!r}: Showdown has no such format")
-    info = FormatInfo(format_id, reply["name"], reply["needsTeam"])
+    info = FormatInfo(format_id, reply["name"], reply["needsTeam"], reply["gameType"])
     checks = [TeamCheck(t["packed"], tuple(t["errors"])) for t in reply["teams"]]
     return info, checks
