@@ -17,7 +17,8 @@ from poke_env.battle import Battle
 from poke_env.data import GenData
 from poke_env.player import Player
 
-# the Player handles these itself (or drops them): none reaches the battle's state
+# lines the Player keeps from the battle's parser: errors it logs, and open team sheets
+# (`showteam`), which the replay does not apply
 ROUTED_ELSEWHERE = {"error", "bigerror", "showteam"}
 _quiet = logging.getLogger("arena.replay")
 _quiet.setLevel(logging.CRITICAL)
