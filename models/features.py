@@ -6,8 +6,8 @@ revealed ones; unrevealed slots are zeros). Each has a species id, numeric featu
 four move slots (move id, move type id, numeric move features). One global vector holds
 turn and field state. Vocabularies are poke-env's own data: species and move ids are
 1 + the index in the sorted union of its pokedex and movedex over generations 1–9
-(0 = empty or unknown); type ids follow `PokemonType`. Any generation encodes; fields a
-generation lacks stay zero.
+(poke-env 0.16.1's, frozen in `models/vocabularies/`; 0 = empty or unknown); type ids
+follow `PokemonType`. Any generation encodes; fields a generation lacks stay zero.
 
 Version 2 over version 1: every move slot of every one of the player's Pokémon carries
 its expected damage against the opposing active Pokémon (version 1: the active's only),
@@ -22,6 +22,7 @@ HP, status, PP, boosts, effectiveness and damage (memoised per matchup).
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import resources
 
 import numpy as np
 from poke_env.battle import (
@@ -84,14 +85,20 @@ DAMAGE_MEMO = 1 << 16  # matchups remembered; a gen1ou dataset meets far fewer
 
 @cache
 def species_vocabulary() -> dict[str, int]:
-    names = set().union(*(GenData.from_gen(g).pokedex for g in range(1, 10)))
-    return {name: k + 1 for k, name in enumerate(sorted(names))}
+    return _vocabulary("species")
 
 
 @cache
 def move_vocabulary() -> dict[str, int]:
-    names = set().union(*(GenData.from_gen(g).moves for g in range(1, 10)))
-    return {name: k + 1 for k, name in enumerate(sorted(names))}
+    return _vocabulary("moves")
+
+
+def _vocabulary(name: str) -> dict[str, int]:
+    """Ids as shipped in `models/vocabularies/` (poke-env 0.16.1's sorted union over
+    generations 1–9, frozen there): reading every generation's data costs each process
+    some 300 MiB, and the ids must not move when poke-env does."""
+    text = (resources.files("models") / "vocabularies" / f"{name}.txt").read_text()
+    return {entry: k + 1 for k, entry in enumerate(text.split())}
 
 
 def type_id(kind: PokemonType | None) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from poke_env.data import GenData
 
 from arena.match import play_match
 from arena.teams import load_pool
@@ -33,6 +34,7 @@ from models.features import (
     PP,
     encode,
     move_vocabulary,
+    species_vocabulary,
 )
 from models.policy import PolicyConfig
 from models.registry import resolve
@@ -86,6 +88,14 @@ def test_every_own_move_slot_carries_its_damage_on_the_foe():
     assert obs.move_features[6, 0, EFFECTIVENESS] == 0.25 and damage(obs, 6) == [0.0] * 4
     assert obs.moves[6, 0] == move_vocabulary()["thunderbolt"]
     assert obs.move_features[0, :, PP].tolist() == [1.0] * 4
+
+
+def test_shipped_vocabularies_are_poke_envs_union_over_generations():
+    """The ids read from models/vocabularies/ are those poke-env's own data gives:
+    1 + the index in the sorted union of its pokedex (movedex) over generations 1-9."""
+    for vocabulary, table in ((species_vocabulary(), "pokedex"), (move_vocabulary(), "moves")):
+        names = set().union(*(getattr(GenData.from_gen(g), table) for g in range(1, 10)))
+        assert vocabulary == {name: k + 1 for k, name in enumerate(sorted(names))}
 
 
 def test_immunities_and_moves_that_ignore_them():

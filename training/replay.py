@@ -1,28 +1,23 @@
 """A stored battle log, replayed: every decision one side made, as that side saw it.
 
 The log of one side (every protocol line its player received, `arena.player.BattleLog`)
-is fed to a poke-env `Battle` line by line the way poke-env's `Player` feeds it (checked
-on poke-env 0.16.1: `Player._handle_battle_message`), so at each `|request|` the battle
-is in exactly the state the player decided from. There the observation, legal mask and
-turn are taken; the lines that follow, up to that side's next decision, give the action
-that was revealed (`training.inference`) and the reward components it received.
+is fed to a poke-env `Battle` line by line as poke-env's `Player` feeds it
+(`models.replay.route`), so at each `|request|` that asks for a choice the battle is in
+exactly the state the player decided from. There the observation, legal mask and turn
+are taken; the lines that follow, up to that side's next decision, give the action that
+was revealed (`training.inference`) and the reward components it received.
 """
 
-import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-import orjson
 from poke_env.battle import Battle, Pokemon
-from poke_env.data import GenData
-from poke_env.player import Player
 
 from models.actions import Actions, actions
 from models.features import Observation, encode
+from models.replay import Routed, new_battle, route
 from training.decisions import COMPONENTS
 
-_QUIET = logging.getLogger("arena.replay")
-_QUIET.setLevel(logging.CRITICAL)
 _COLUMN = {name: k for k, name in enumerate(COMPONENTS)}
 _HP_LINES = ("-damage", "-heal", "-sethp")
 
@@ -64,7 +59,7 @@ class _Rewards:
         self.target = self.battle.opponent_active_pokemon
 
     def before(self, parts: list[str]) -> float | None:
-        if parts[1] in _HP_LINES and len(parts) > 3:
+        if len(parts) > 3 and parts[1] in _HP_LINES:
             mon = self.battle.get_pokemon(_ident(parts))
             return mon.current_hp_fraction
         return None
@@ -90,28 +85,16 @@ class _Rewards:
 def replay(log: str, role: str, battle_format: str, battle_tag: str = "battle") -> list[Step]:
     """Every decision of side `role` ("p1"/"p2") in its stored log, in play order."""
     lines = [line.split("|") for line in log.split("\n")]
-    username = _username(lines, role)
-    battle = Battle(battle_tag, username, _QUIET, gen=GenData.from_format(battle_format).gen)
+    battle = new_battle(battle_tag, battle_format, _username(lines, role))
     rewards = _Rewards(battle, role)
     steps: list[Step] = []
     for parts in lines:
-        if len(parts) < 2 or parts[1] in Player.MESSAGES_TO_IGNORE:
-            continue
-        kind = parts[1]
-        if kind == "request":
-            if len(parts) > 2 and parts[2]:
-                _request(battle, parts[2], steps, rewards)
-            continue
-        if kind in ("error", "bigerror", "showteam"):
-            continue
         hp_before = rewards.before(parts) if steps else None
-        if kind == "win":
-            battle.won_by(parts[2])
-        elif kind == "tie":
-            battle.tied()
-        else:
-            battle.parse_message(parts)
-        if steps:
+        routed = route(battle, parts)
+        if routed is Routed.DECISION:
+            steps.append(_step(battle))
+            rewards.start(steps[-1])
+        elif routed is Routed.STATE and steps:
             steps[-1].lines.append(parts)
             rewards.after(parts, hp_before)
     if steps:
@@ -119,20 +102,14 @@ def replay(log: str, role: str, battle_format: str, battle_tag: str = "battle") 
     return steps
 
 
-def _request(battle: Battle, payload: str, steps: list[Step], rewards: _Rewards) -> None:
-    request = orjson.loads(payload)
-    battle.parse_request(request)
-    if battle.wait or battle.teampreview:
-        return
-    step = Step(
+def _step(battle: Battle) -> Step:
+    return Step(
         observation=encode(battle),
         actions=actions(battle),
         turn=battle.turn,
-        rqid=int(request.get("rqid", 0)),
+        rqid=int(battle.last_request.get("rqid", 0)),
         forced_switch=bool(battle.force_switch),
     )
-    steps.append(step)
-    rewards.start(step)
 
 
 def _victory(battle: Battle) -> float:
