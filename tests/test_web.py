@@ -28,6 +28,7 @@ XSS_TEAM = "<script>alert(2)</script>"
 XSS_PLAYER = "<script>alert(3)</script>"
 XSS_ACCOUNT = "</script><script>alert(5)</script>"  # aimed at JSON inside a <script> block
 TOURNAMENT = "web"
+EVALUATION = "gate"
 
 
 def _play(server, db: str, name: str, agents: str, games: int) -> list[str]:
@@ -115,6 +116,12 @@ def site(server, tmp_path_factory):
     db = f"sqlite:///{tmp_path_factory.mktemp('web') / 'arena.db'}"
     played = run_arena(*_play(server, db, TOURNAMENT, "random,grunt,gym-leader", 2))
     assert played.returncode == 0, played.stderr
+    evaluated = run_arena(
+        "evaluate", "gym-leader", "--incumbent", "random", "--opponents", "grunt",
+        "--max-pairs", "3", "--elo1", "150", "--name", EVALUATION,
+        "--server", server.websocket_url, "--db", db,
+    )  # fmt: skip
+    assert evaluated.returncode in (0, 11), evaluated.stderr  # PROMOTE or INCONCLUSIVE
     hostile = _add_hostile_battle(db)
     port = free_port()
     process = start_arena("web", "--db", db, "--port", str(port))
@@ -195,6 +202,8 @@ def test_tournament_list_shows_progress_through_the_schedule(site):
     _, body = _get(url + "/api/tournaments")
     (row,) = [t for t in json.loads(body) if t["name"] == TOURNAMENT]
     assert (row["battles"], row["expected"], row["status"]) == (7, 6, "finished")
+    (gate,) = [t for t in json.loads(body) if t["name"] == f"evaluation:{EVALUATION}"]
+    assert gate["expected"] is None and gate["battles"] > 0
 
 
 def test_unknown_ids_are_404_and_bad_parameters_400(site):
@@ -310,6 +319,20 @@ def test_no_page_runs_a_script_from_the_store(site, page):
     assert XSS_ACCOUNT in page.locator("#ladder").inner_text()
     assert XSS_ACCOUNT in page.locator("#ladder-chart").inner_text()  # the chart's legend
     assert page.dialogs == [] and page.errors == []
+
+
+def test_evaluation_page_shows_the_stored_sprt(site, page):
+    db, url, _ = site
+    row = Store.open(db).evaluation(EVALUATION)
+    page.goto(f"{url}/evaluations")
+    page.click(f"text={EVALUATION}")
+    counts = page.locator("#pentanomial td").all_inner_texts()
+    assert [int(n) for n in counts] == json.loads(row.pentanomial)
+    assert f"after {row.pairs} pairs" in page.locator("#verdict").inner_text()
+    assert f"LLR {row.llr:.3f}" in page.locator("#verdict").inner_text()
+    assert (row.verdict or "none yet") in page.locator("#verdict").inner_text()
+    assert page.locator("#llr-chart canvas").count() == 1  # uPlot, served by arena
+    assert page.errors == []
 
 
 def test_a_running_tournament_updates_without_a_reload(site, server, page):

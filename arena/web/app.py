@@ -9,8 +9,6 @@ and `&`, inside a `<script type="application/json">` block.
 """
 
 import asyncio
-import csv
-import io
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
@@ -172,30 +170,19 @@ async def tournament_page(request: web.Request) -> web.Response:
 
 async def tournament_api(request: web.Request) -> web.Response:
     summary, ratings = await _tournament(request)
-    return web.json_response({"tournament": json_rows([summary])[0], **ratings})
+    public = {key: value for key, value in ratings.items() if key != "rows"}
+    return web.json_response({"tournament": json_rows([summary])[0], **public})
 
 
 async def leaderboard_csv(request: web.Request) -> web.Response:
     summary, ratings = await _tournament(request)
-    return _csv_dicts(ratings["leaderboard"], COLUMNS, f"leaderboard-{summary.id}.csv")
+    rows = ratings["rows"]["leaderboard"]
+    return _csv(rows, COLUMNS, f"leaderboard-{summary.id}.csv")
 
 
 async def matrix_csv(request: web.Request) -> web.Response:
     summary, ratings = await _tournament(request)
-    return _csv_dicts(ratings["matrix"], MATRIX_COLUMNS, f"matrix-{summary.id}.csv")
-
-
-def _csv_dicts(rows: list[dict], columns: list[str], filename: str) -> web.Response:
-    """Cached rows (already JSON objects) as CSV, with the columns the CLI writes."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return web.Response(
-        text=buffer.getvalue(),
-        content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return _csv(ratings["rows"]["matrix"], MATRIX_COLUMNS, f"matrix-{summary.id}.csv")
 
 
 async def battles_csv(request: web.Request) -> web.Response:

@@ -164,12 +164,12 @@ def _ratings(store: Store, tournament_id: int) -> dict:
     names = store.agent_names()
     board = standings(battles, names)
     cells = matrix_rows(battles, names)
-    agents = [row.agent for row in board]
     return {
         "leaderboard": json_rows(board),
         "matrix": json_rows(cells),
-        "agents": agents,
+        "agents": [row.agent for row in board],
         "ends": _end_counts(battles),
+        "rows": {"leaderboard": board, "matrix": cells},  # for CSV, written as the CLI does
     }
 
 
