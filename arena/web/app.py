@@ -37,6 +37,7 @@ def make_app(store: Store) -> web.Application:
     app = web.Application(middlewares=[_errors])
     app[STORE] = store
     app[CACHE] = views.RatingsCache()
+    app.on_startup.append(_warm)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(_package_dir("templates")),
@@ -77,6 +78,10 @@ def make_app(store: Store) -> web.Application:
     for path, handler in routes:
         app.router.add_get(path, handler)
     return app
+
+
+async def _warm(app: web.Application) -> None:
+    app[CACHE].warm(app[STORE])
 
 
 @web.middleware

@@ -4,11 +4,12 @@ Every function here is synchronous and only reads: the web app runs them in a th
 the event loop keeps answering while a large store is read. Numbers come from the same
 functions the CLI reports use (`standings`, `matrix_rows`, `ladder_standings`), so a page
 and `arena leaderboard --json` cannot disagree. A tournament's ratings are cached by its
-battle count and last battle id: a finished tournament is rated once, a running one again
-only when a game has landed.
+battle count and last battle id (`RatingsCache`): a finished tournament is rated once, a
+running one again in the background when a game has landed.
 """
 
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -132,31 +133,83 @@ def tournament_summary(store: Store, tournament_id: int) -> TournamentSummary | 
 
 
 class RatingsCache:
-    """Standings and matrices per tournament, keyed by what changes when a game lands."""
+    """Standings and matrices per tournament, keyed by what changes when a game lands.
+
+    Rating a large tournament takes seconds (TrueSkill game by game, the bootstrap), so a
+    page never waits for it twice: once a tournament has been rated, a newer battle gets
+    the last ratings served at once (marked with how many battles they cover) while one
+    background thread rates it again. Only a tournament never rated is rated in the
+    request, and a per-tournament lock keeps two requests from doing that work twice.
+    """
 
     def __init__(self, size: int = CACHED_TOURNAMENTS):
         self.size = size
         self.entries: OrderedDict[int, tuple[tuple, dict]] = OrderedDict()
+        self.guard = threading.Lock()
+        self.locks: dict[int, threading.Lock] = {}
+        self.refreshing: set[int] = set()
 
     def ratings(self, store: Store, tournament_id: int) -> dict:
-        with store.session() as session:
-            version = tuple(
-                session.exec(
-                    select(func.count(), func.max(Battle.id)).where(
-                        Battle.tournament_id == tournament_id, Battle.ladder.is_(None)
-                    )
-                ).one()
-            )
-        cached = self.entries.get(tournament_id)
-        if cached is not None and cached[0] == version:
-            self.entries.move_to_end(tournament_id)
-            return cached[1]
-        value = _ratings(store, tournament_id)
-        self.entries[tournament_id] = (version, value)
-        self.entries.move_to_end(tournament_id)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
-        return value
+        version = _version(store, tournament_id)
+        with self.guard:
+            cached = self.entries.get(tournament_id)
+        if cached is None:
+            return self._rate(store, tournament_id, version)
+        if cached[0] != version:
+            self._refresh(store, tournament_id, version)
+        return cached[1]
+
+    def warm(self, store: Store) -> None:
+        """Rates the newest tournaments in a background thread, so their first page is quick."""
+
+        def rate_all() -> None:
+            newest = [t.id for t in store.tournaments()][-self.size :]
+            for tournament_id in reversed(newest):
+                self._rate(store, tournament_id, _version(store, tournament_id))
+
+        threading.Thread(target=rate_all, name="arena-web-warm", daemon=True).start()
+
+    def _refresh(self, store: Store, tournament_id: int, version: tuple) -> None:
+        with self.guard:
+            if tournament_id in self.refreshing:
+                return
+            self.refreshing.add(tournament_id)
+
+        def rate() -> None:
+            try:
+                self._rate(store, tournament_id, version)
+            finally:
+                with self.guard:
+                    self.refreshing.discard(tournament_id)
+
+        threading.Thread(target=rate, name="arena-web-rate", daemon=True).start()
+
+    def _rate(self, store: Store, tournament_id: int, version: tuple) -> dict:
+        with self.guard:
+            lock = self.locks.setdefault(tournament_id, threading.Lock())
+        with lock:
+            with self.guard:
+                cached = self.entries.get(tournament_id)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            value = _ratings(store, tournament_id) | {"rated_battles": version[0]}
+            with self.guard:
+                self.entries[tournament_id] = (version, value)
+                self.entries.move_to_end(tournament_id)
+                while len(self.entries) > self.size:
+                    self.entries.popitem(last=False)
+            return value
+
+
+def _version(store: Store, tournament_id: int) -> tuple:
+    with store.session() as session:
+        return tuple(
+            session.exec(
+                select(func.count(), func.max(Battle.id)).where(
+                    Battle.tournament_id == tournament_id, Battle.ladder.is_(None)
+                )
+            ).one()
+        )
 
 
 def _ratings(store: Store, tournament_id: int) -> dict:
