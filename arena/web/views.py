@@ -21,7 +21,7 @@ from sqlmodel import select
 from arena.export import json_rows
 from arena.leaderboard import ladder_standings, standings
 from arena.matrix import matrix_rows
-from arena.narration import narrate
+from arena.narration import hp_by_turn, narrate
 from arena.schedule import pairings
 from arena.sprt import bounds
 from arena.store import Agent, Battle, Evaluation, Store, Tournament, decompress_log
@@ -369,7 +369,7 @@ def battle(store: Store, battle_id: int, side: str | None) -> dict | None:
         "ladder": b.ladder,
         "side": side,
         "recorded": recorded,
-        "narration": turns(narrate(logs[side])),
+        "narration": turns(narrate(logs[side]), hp_by_turn(logs[side])),
     }
 
 
@@ -380,15 +380,25 @@ def raw_log(store: Store, battle_id: int, side: str) -> str | None:
     return None if b is None else decompress_log(b.p1_log if side == "p1" else b.p2_log)
 
 
-def turns(lines: list[str]) -> list[dict]:
-    """Narrated lines split at each `Turn N` header: what happened before turn 1 is
-    turn 0, the winner's line closes the last turn."""
+def turns(lines: list[str], hp: list[dict[str, float]]) -> list[dict]:
+    """Narrated lines split at each `Turn N` header (what happened before turn 1 is turn
+    0, the winner's line closes the last turn), each with both teams' HP as it ended."""
     result = [{"turn": 0, "lines": []}]
     for line in lines:
         if line.startswith("Turn ") and line[5:].isdigit():
             result.append({"turn": int(line[5:]), "lines": []})
         else:
             result[-1]["lines"].append(line)
+    for index, turn in enumerate(result):
+        standing = hp[min(index, len(hp) - 1)] if hp else {}
+        turn["teams"] = {
+            side: [
+                {"name": key.partition(": ")[2], "hp": share}
+                for key, share in standing.items()
+                if key.startswith(side)
+            ]
+            for side in ("p1", "p2")
+        }
     return result
 
 
