@@ -43,10 +43,10 @@ LOG = [
 ]
 
 
-def build_store(path: Path, battles: int, agents: int, seed: int) -> int:
+def build_store(url: str, battles: int, agents: int, seed: int) -> int:
     """A store with `battles` synthetic games among `agents` agents of unequal strength;
     the tournament's id."""
-    store = Store.open(f"sqlite:///{path}")
+    store = Store.open(url)
     names = [f"agent-{k}" for k in range(agents)]
     ids = [store.agent_id(AgentSpec(n, "user", f"bench:{n}", Player)) for n in names]
     pairs = list(combinations(range(agents), 2))
@@ -137,9 +137,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="arena-bench-web-"))
     db = folder / "arena.db"
     start = time.perf_counter()
-    tournament = build_store(db, args.battles, args.agents, seed=0)
-    print(f"store: {args.battles} synthetic battles in {time.perf_counter() - start:.1f} s ({db})")
     url = f"sqlite:///{db}"
+    tournament = build_store(url, args.battles, args.agents, seed=0)
+    print(f"store: {args.battles} synthetic battles in {time.perf_counter() - start:.1f} s ({db})")
 
     cli = []
     for _ in range(args.cli_runs):

@@ -6,6 +6,7 @@ player names carry a `<script>`. The dashboard runs as the `arena web` command d
 Debian's Chromium (never a downloaded browser) loads its pages through Playwright.
 """
 
+import importlib.util
 import json
 import time
 import urllib.error
@@ -20,7 +21,7 @@ from arena.showdown.server import free_port
 from arena.store import Battle, Store, compress_log
 from arena.web.serve import exposed
 from models.registry import AgentSpec
-from tests.conftest import run_arena, start_arena
+from tests.conftest import REPO, run_arena, start_arena
 
 CHROMIUM = Path("/usr/bin/chromium")
 XSS_AGENT = "<img src=x onerror=alert(1)>"
@@ -225,6 +226,37 @@ def test_a_missing_store_is_one_clear_line(tmp_path):
         f"arena: no store at {tmp_path / 'none.db'}: pass --db with an existing store"
     ]
     assert not (tmp_path / "none.db").exists()
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench_web", REPO / "scripts" / "bench_web.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pages_over_postgresql_agree_with_the_cli(postgres_url, tmp_path):
+    """The same pages over a PostgreSQL store (synthetic battles, as the benchmark makes)."""
+    tournament = _bench_module().build_store(postgres_url, 120, 4, seed=1)
+    port = free_port()
+    process = start_arena("web", "--db", postgres_url, "--port", str(port))
+    try:
+        url = _wait_for_serving(process, port)
+        for path in ("/", f"/tournaments/{tournament}", "/agents", "/ladder", "/evaluations"):
+            assert _get(url + path)[0] == 200, path
+        _, body = _get(f"{url}/api/tournaments/{tournament}")
+        out = tmp_path / "board.json"
+        result = run_arena(
+            "leaderboard", "--tournament", "bench", "--json", str(out), "--db", postgres_url
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(body)["leaderboard"] == json.loads(out.read_text())
+        _, battles = _get(f"{url}/api/tournaments/{tournament}/battles?agent=agent-0&result=win")
+        wins = next(r["wins"] for r in json.loads(out.read_text()) if r["agent"] == "agent-0")
+        assert json.loads(battles)["total"] == wins
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_only_loopback_addresses_count_as_private():
