@@ -1,8 +1,8 @@
-"""One game between two arena players: a challenge with chosen teams, and its record.
+"""One game between two arena players, started by a transport, and its record.
 
-Showdown lets a user have one outgoing challenge at a time and a user's team is set
-per connection, so starting a game holds both players' start locks until the battle
-exists on both sides; the battle itself then runs without any lock.
+How a battle starts (a challenge on a server, or a simulator host) is the transport's
+business (`arena.transport`); a game only watches both sides to the end, or to its time
+limit, and takes its record.
 """
 
 import asyncio
@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 
 from arena.player import ArenaPlayer, BattleLog
+from arena.showdown.host import HostDied
 from arena.teams import Team
 
-START_TIMEOUT = 60.0
 ABANDON_GRACE = 10.0  # seconds for a forfeited game's end to arrive
 
 
@@ -46,69 +46,44 @@ class GameRecord:
     duration: float
     end_reason: str
     pair: int | None = None  # the side-swapped pair it belongs to, when in a match
+    seed: str | None = None  # the simulator's seed, when the transport chose it
 
     def winner_name(self) -> str | None:
         return None if self.winner is None else self.seats[self.winner].agent
-
-
-_start_locks: dict[int, asyncio.Lock] = {}
-
-
-def _start_lock(player: ArenaPlayer) -> asyncio.Lock:
-    return _start_locks.setdefault(id(player), asyncio.Lock())
-
-
-async def _start(challenger: Entrant, accepter: Entrant, battle_format: str):
-    locks = sorted({_start_lock(challenger.player), _start_lock(accepter.player)}, key=id)
-    for lock in locks:
-        await lock.acquire()
-    try:
-        started = (challenger.player.expect_battle(), accepter.player.expect_battle())
-        accepter.player.expect_challenge(challenger.player.username, _packed(accepter))
-        await challenger.player.ps_client.challenge(
-            accepter.player.username, battle_format, _packed(challenger)
-        )
-        try:
-            return await asyncio.wait_for(asyncio.gather(*started), START_TIMEOUT)
-        except TimeoutError:
-            raise GameStartError(
-                f"Showdown did not start {challenger.name} vs {accepter.name} "
-                f"within {START_TIMEOUT:.0f}s"
-            ) from None
-    finally:
-        for lock in locks:
-            lock.release()
-
-
-def _packed(entrant: Entrant) -> str | None:
-    return entrant.team.packed if entrant.team else None
 
 
 async def play_game(
     challenger: Entrant,
     accepter: Entrant,
     battle_format: str,
+    transport,
     pair: int | None = None,
     time_limit: float | None = None,
+    seed: str | None = None,
 ) -> GameRecord:
     """Plays one game to its end (or to `time_limit` seconds) and returns its record.
 
     A game over its wall-clock limit is ended by both sides forfeiting and is recorded
     with no winner: the server's verdict there says who typed first, not who played
-    better. Both players forget the battle once its record is taken.
+    better. Both players forget the battle once its record is taken. A game whose
+    simulator host died raises `HostDied` and leaves no record: it was not played.
     """
     clock = time.perf_counter()
-    battle_c, battle_a = await _start(challenger, accepter, battle_format)
-    ends = (
-        challenger.player.finished(battle_c.battle_tag),
-        accepter.player.finished(battle_a.battle_tag),
-    )
+    battle_c, battle_a = await transport.start(challenger, accepter, battle_format, seed)
+    tag = battle_c.battle_tag
+    ends = asyncio.gather(challenger.player.finished(tag), accepter.player.finished(tag))
     timed_out = False
     try:
-        await asyncio.wait_for(asyncio.gather(*ends), time_limit)
+        await asyncio.wait_for(transport.watch(tag, ends), time_limit)
     except TimeoutError:
         timed_out = True
         await _end_abandoned(challenger, battle_c, accepter, battle_a)
+    except HostDied:
+        challenger.player.forget(tag)
+        accepter.player.forget(tag)
+        raise
+    finally:
+        transport.release(tag)
     duration = time.perf_counter() - clock
     by_role = {
         battle_c.player_role: (challenger, challenger.player.forget(battle_c.battle_tag)),
@@ -127,6 +102,7 @@ async def play_game(
         duration=duration,
         end_reason=_end_reason(seats, winner, timed_out, time_limit),
         pair=pair,
+        seed=seed if transport.seeded else None,
     )
 
 

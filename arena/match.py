@@ -40,7 +40,7 @@ async def play_match(
     a: AgentSpec,
     b: AgentSpec,
     *,
-    websocket_url: str,
+    transport,
     battle_format: str,
     pool: TeamPool | None,
     games: int,
@@ -51,7 +51,7 @@ async def play_match(
     check_even(games, "--games")
     names = display_names(a, b)
     slots = build([names], games, pool, seed)
-    settings = PlaySettings(battle_format, concurrency)
+    settings = PlaySettings(battle_format, concurrency, seed=seed)
     records: list[GameRecord] = []
 
     async def collect(_slot, record: GameRecord) -> None:
@@ -59,8 +59,8 @@ async def play_match(
         if on_game:
             on_game(record)
 
-    async with field(dict(zip(names, (a, b), strict=True)), websocket_url, settings) as players:
+    async with field(dict(zip(names, (a, b), strict=True)), transport, settings) as players:
         clock = time.perf_counter()
-        await play_slots(slots, players, settings, collect)
+        await play_slots(slots, players, settings, collect, transport=transport)
         elapsed = time.perf_counter() - clock
     return MatchResult(names, records, elapsed)

@@ -262,6 +262,11 @@ class Account:
     login_url: str | None = None
 
 
+def arena_class(spec: AgentSpec) -> type[ArenaPlayer]:
+    """The agent's player class with `ArenaPlayer` first in line."""
+    return type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
+
+
 async def spawn(
     spec: AgentSpec,
     websocket_url: str,
@@ -271,7 +276,7 @@ async def spawn(
     account: Account | None = None,
 ) -> ArenaPlayer:
     """A logged-in player for `spec`, living on the running event loop."""
-    cls = type(f"Arena{spec.player_class.__name__}", (ArenaPlayer, spec.player_class), {})
+    cls = arena_class(spec)
     http = websocket_url.replace("ws", "http", 1).split("/showdown")[0]
     username = account.username if account else username_for(spec.name)
     player = cls(

@@ -1,8 +1,9 @@
-"""Game play for scheduled games: a logged-in player per agent, workers through the slots.
+"""Game play for scheduled games: a player per agent, workers through the slots.
 
-Both `arena battle` and tournaments play through here: up to `concurrency` workers
-each take the next slot, play it and hand its record to the caller, so matchmaking
-(`schedule`) and bookkeeping (the caller) stay out of game play.
+Both `arena battle` and tournaments play through here, on either transport: up to
+`concurrency` workers each take the next slot, play it and hand its record to the
+caller, so matchmaking (`schedule`) and bookkeeping (the caller) stay out of game play.
+A slot whose simulator host died is played again; it is never recorded twice.
 """
 
 import asyncio
@@ -10,10 +11,13 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from arena.game import Entrant, GameRecord, play_game
-from arena.player import ArenaPlayer, close, spawn
+from arena.game import Entrant, GameRecord, GameStartError, play_game
+from arena.player import ArenaPlayer, close
 from arena.schedule import Slot
+from arena.showdown.host import HostDied
 from models.registry import AgentSpec
+
+REPLAYS = 3  # times a slot is played again after its host died, before the run stops
 
 
 @dataclass(frozen=True)
@@ -23,19 +27,19 @@ class PlaySettings:
     decision_timeout: float = ArenaPlayer.decision_timeout
     max_failures: int = ArenaPlayer.max_failures
     battle_time_limit: float | None = None
+    seed: int | None = None  # the run's seed; with it every game's simulator seed is fixed
 
 
 @contextlib.asynccontextmanager
 async def field(
-    specs: dict[str, AgentSpec], websocket_url: str, settings: PlaySettings
+    specs: dict[str, AgentSpec], transport, settings: PlaySettings
 ) -> AsyncIterator[dict[str, ArenaPlayer]]:
     """One player per agent name (two names may share a spec, as in self-play)."""
     names = list(specs)
     players = await asyncio.gather(
         *(
-            spawn(
+            transport.spawn(
                 specs[name],
-                websocket_url,
                 settings.battle_format,
                 settings.decision_timeout,
                 settings.max_failures,
@@ -55,27 +59,48 @@ async def play_slots(
     settings: PlaySettings,
     on_record: Callable[[Slot, GameRecord], Awaitable[None]],
     stop: asyncio.Event | None = None,
+    *,
+    transport,
 ) -> None:
     """Plays the slots in order, `concurrency` at a time, until done or `stop` is set.
 
     A worker takes its next slot only once `on_record` has kept the last one's record.
     """
     queue = iter(slots)
+    again: list[Slot] = []  # slots whose host died mid-game
+    replays: dict[tuple, int] = {}
 
     async def worker() -> None:
-        for slot in queue:
-            if stop is not None and stop.is_set():
+        while not (stop is not None and stop.is_set()):
+            slot = again.pop() if again else next(queue, None)
+            if slot is None:
                 return
-            (challenger, team_c), (accepter, team_a) = slot.seating()
-            record = await play_game(
-                Entrant(challenger, players[challenger], team_c),
-                Entrant(accepter, players[accepter], team_a),
-                settings.battle_format,
-                slot.pair_index,
-                settings.battle_time_limit,
-            )
+            try:
+                record = await _play(slot, players, settings, transport)
+            except HostDied as error:
+                replays[slot.key] = replays.get(slot.key, 0) + 1
+                if replays[slot.key] > REPLAYS:
+                    raise GameStartError(
+                        f"{slot.pairing}, pair {slot.pair_index} game {slot.game}: {error} "
+                        f"({REPLAYS} replays)"
+                    ) from None
+                again.append(slot)
+                continue
             await on_record(slot, record)
 
     async with asyncio.TaskGroup() as group:
         for _ in range(settings.concurrency):
             group.create_task(worker())
+
+
+async def _play(slot: Slot, players, settings: PlaySettings, transport) -> GameRecord:
+    (challenger, team_c), (accepter, team_a) = slot.seating()
+    return await play_game(
+        Entrant(challenger, players[challenger], team_c),
+        Entrant(accepter, players[accepter], team_a),
+        settings.battle_format,
+        transport,
+        slot.pair_index,
+        settings.battle_time_limit,
+        None if settings.seed is None else slot.battle_seed(settings.seed),
+    )

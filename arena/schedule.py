@@ -6,6 +6,7 @@ Pair k of every pairing uses the same two teams (like a shared opening book), an
 order interleaves pairings pair by pair, so a stopped tournament has balanced results.
 """
 
+import hashlib
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -29,6 +30,12 @@ class Slot:
     @property
     def key(self) -> tuple[str, int, int]:
         return self.pairing, self.pair_index, self.game
+
+    def battle_seed(self, run_seed: int) -> str:
+        """The simulator's seed for this game: the run's seed and the slot, nothing else,
+        so the same tournament replays the same battles (Showdown's `sodium` PRNG form)."""
+        text = f"{run_seed}|{self.pairing}|{self.pair_index}|{self.game}"
+        return "sodium," + hashlib.sha256(text.encode()).hexdigest()
 
     def seating(self) -> tuple[tuple[str, Team | None], tuple[str, Team | None]]:
         """(challenger, its team), (accepter, its team): the first team goes to the

@@ -93,6 +93,7 @@ class Battle(SQLModel, table=True):
     username: str | None = None  # a ladder game: the account arena's agent played under
     rating_before: float | None = None  # a ladder game: the rating the server announced
     rating_after: float | None = None  # for arena's agent before and after it
+    seed: str | None = None  # the simulator's seed, when arena chose it (direct transport)
     finished_at: datetime = Field(default_factory=_now)
 
 
@@ -330,6 +331,7 @@ class Store:
             "username": username,
             "rating_before": rating[0],
             "rating_after": rating[1],
+            "seed": record.seed,
         }
         for prefix, seat in (("p1_", p1), ("p2_", p2)):
             row |= {

@@ -7,6 +7,7 @@ Up to `concurrency` workers take the next unplayed slot, play it, commit it to t
 """
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,12 +17,12 @@ from arena.game import GameRecord
 from arena.ratings import LiveRatings
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
-from arena.showdown import server_url
 from arena.stats import Outcome
-from arena.store import Store
+from arena.store import KIND_TOURNAMENT, Store, Tournament
+from arena.transport import opened
 from arena.workers import Job, play_in_workers
 from arena.writer import StoreWriter
-from models.registry import AgentSpec
+from models.registry import AgentSpec, resolve
 
 SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
 
@@ -45,6 +46,7 @@ class TournamentConfig:
     device: str = "cpu"
     temperature: float = 0.0
     workers: int = 1
+    transport: str = "direct"
 
     SCHEDULE_FIELDS = ("agents", "format", "teams", "games_per_pair", "mode", "candidate", "seed")
 
@@ -58,6 +60,41 @@ class TournamentConfig:
     def schedule_differs(self, other: "TournamentConfig") -> list[str]:
         mine, theirs = self.to_json(), other.to_json()
         return [f for f in self.SCHEDULE_FIELDS if mine[f] != theirs[f]]
+
+
+def field_specs(config: TournamentConfig) -> dict[str, AgentSpec]:
+    """Each agent of the config, resolved and checked, by its name."""
+    specs = {}
+    for entry in config.agents:
+        spec = resolve(entry, config.device, config.temperature)
+        if spec.name in specs:
+            raise ArenaError(f"agent {spec.name!r} is named twice")
+        specs[spec.name] = spec
+    return specs
+
+
+def check_kind(existing: Tournament) -> None:
+    if existing.kind != KIND_TOURNAMENT:
+        raise ArenaError(
+            f"{existing.name!r} is a stored {existing.kind} run: rerun its own command to "
+            "resume it, or use a new --name"
+        )
+
+
+def stored_id(store: Store, config: TournamentConfig) -> int:
+    """The tournament's id, creating it, or checking a rerun asks for the same games."""
+    existing = store.tournament(config.name)
+    if existing is None:
+        return store.create_tournament(config.name, config.to_json()).id
+    check_kind(existing)
+    stored = TournamentConfig.from_json(json.loads(existing.config))
+    differs = config.schedule_differs(stored)
+    if differs:
+        raise ArenaError(
+            f"tournament {config.name!r} exists with other {', '.join(differs)}: "
+            f"use `--resume {config.name}` or a new --name"
+        )
+    return existing.id
 
 
 def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:
@@ -126,13 +163,16 @@ class TournamentRun:
         self.writer: StoreWriter | None = None
 
     async def play(self, websocket_url: str | None) -> None:
-        """Plays what is pending, on the given server or on ones started for the run."""
+        """Plays what is pending: on the given server, else on the config's transport
+        (simulator hosts, or servers started for the run)."""
+        kind = "server" if websocket_url else self.config.transport
         settings = PlaySettings(
             self.config.format,
             self.config.concurrency,
             self.config.decision_timeout,
             self.config.max_failures,
             self.config.battle_time_limit,
+            self.config.seed,
         )
         self.progress.started = time.perf_counter()
         self.writer = StoreWriter()
@@ -145,14 +185,20 @@ class TournamentRun:
                     settings,
                     tuple(self.pending),
                     websocket_url,
+                    transport=kind,
                 )
                 await play_in_workers(job, self.config.workers, self._record, self.stop)
                 return
             names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
             specs = {name: self.specs[name] for name in names}
-            async with server_url(websocket_url) as url, field(specs, url, settings) as players:
+            async with (
+                opened(kind, websocket_url) as transport,
+                field(specs, transport, settings) as players,
+            ):
                 self.progress.started = time.perf_counter()
-                await play_slots(self.pending, players, settings, self._record, self.stop)
+                await play_slots(
+                    self.pending, players, settings, self._record, self.stop, transport=transport
+                )
         finally:
             self.writer.close()  # every finished game is stored before the final snapshot
             self._store_snapshot(*self._snapshot_now())

@@ -1,7 +1,8 @@
 """Worker processes: several event loops for machines where one Python process is the
 bottleneck (poke-env runs all of a process's players on one thread).
 
-Each worker resolves the same agents, runs its own Showdown server unless one is given,
+Each worker resolves the same agents, opens its own transport (its own simulator hosts,
+or its own Showdown server unless one is given),
 takes slot numbers from a shared queue until the queue or `stop` says enough, plays them
 with the ordinary runner and sends each record back. The parent keeps the schedule, the
 store and the ratings, so resuming and reports do not change.
@@ -19,8 +20,9 @@ from arena import aio, logs
 from arena.game import GameRecord
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
-from arena.showdown import server_url
+from arena.showdown.host import default_hosts
 from arena.showdown.server import die_with_parent
+from arena.transport import opened
 from models.registry import resolve
 
 POLL = 0.2  # seconds between checks of the result queue
@@ -39,6 +41,8 @@ class Job:
     slots: tuple[Slot, ...]
     websocket_url: str | None
     log: tuple[int, str | None] = dataclasses.field(default_factory=logs.settings)
+    transport: str = "direct"
+    hosts: int | None = None  # simulator hosts per worker
 
 
 def _slots_from(tasks, slots: tuple[Slot, ...], halt) -> Iterator[Slot]:
@@ -56,8 +60,12 @@ async def _work(job: Job, worker: int, tasks, results, halt) -> None:
     async def send(slot: Slot, record: GameRecord) -> None:
         results.put(("record", worker, (slot.key, record)))
 
-    async with server_url(job.websocket_url) as url, field(specs, url, job.settings) as players:
-        await play_slots(_slots_from(tasks, job.slots, halt), players, job.settings, send)
+    async with (
+        opened(job.transport, job.websocket_url, job.hosts) as transport,
+        field(specs, transport, job.settings) as players,
+    ):
+        slots = _slots_from(tasks, job.slots, halt)
+        await play_slots(slots, players, job.settings, send, transport=transport)
 
 
 def _main(job: Job, worker: int, tasks, results, halt) -> None:
@@ -93,7 +101,7 @@ async def play_in_workers(
     for _ in range(workers):
         tasks.put(None)
     share = replace(job.settings, concurrency=max(1, job.settings.concurrency // workers))
-    job = replace(job, settings=share)
+    job = replace(job, settings=share, hosts=max(1, default_hosts() // workers))
     processes = [
         context.Process(target=_main, args=(job, k, tasks, results, halt), daemon=True)
         for k in range(workers)

@@ -2,8 +2,10 @@
 
 A checkpoint carries what it takes to trust and reproduce it: the model config, the
 feature and action versions it was trained on, its parent (path and sha256), the
-reward function, the epoch and training metrics. Loading never runs code from the file:
-`torch.load(..., weights_only=True)` refuses anything but tensors and plain containers.
+reward function, the training algorithm, the sha256 of its data manifest, the epoch
+and training metrics (`algorithm` and `data` are absent from older files: None).
+Loading never runs code from the file: `torch.load(..., weights_only=True)` refuses
+anything but tensors and plain containers.
 
 Paths name checkpoints three ways: a file; a directory of `policy_epoch_N.pt` files,
 meaning its latest epoch; `DIR@N`, epoch N of that directory. An agent's name comes
@@ -86,6 +88,8 @@ class Checkpoint:
     reward: str | None = None
     epoch: int = 0
     metrics: dict | None = None
+    algorithm: str | None = None
+    data: str | None = None  # sha256 of the training data's manifests
 
     def policy(self, device: str | torch.device = "cpu") -> Policy:
         model = Policy(self.config)
@@ -105,6 +109,8 @@ class Checkpoint:
             "reward": self.reward,
             "epoch": self.epoch,
             "metrics": self.metrics or {},
+            "algorithm": self.algorithm,
+            "data": self.data,
             "state_dict": self.state_dict,
         }
         partial = path.with_name(f".{path.name}.partial")
@@ -144,6 +150,8 @@ def load(path: Path) -> Checkpoint:
         reward=data["reward"],
         epoch=data["epoch"],
         metrics=data["metrics"],
+        algorithm=data.get("algorithm"),
+        data=data.get("data"),
     )
     try:
         checkpoint.policy()

@@ -77,8 +77,13 @@ class Policy(nn.Module):
         self.switch_head = nn.Sequential(nn.Linear(2 * d, d), nn.GELU(), nn.Linear(d, 1))
         self.value_head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
 
-    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logits over the 9 actions (unmasked) and the state value, per batch row."""
+    def slots(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """What each action slot's score reads, (B, 9, 2d), and the global token, (B, d).
+
+        Move slots pair each own move's token with the active Pokémon's; switch slots pair
+        each bench Pokémon's token with the global one. Heads over slots (the actor's, or
+        a trainer's Q heads) all read these.
+        """
         move_tokens = self.move_in(
             torch.cat(
                 [
@@ -98,14 +103,22 @@ class Policy(nn.Module):
         encoded = self.encoder(tokens)  # (B, 13, d)
         active, bench, context = encoded[:, 0], encoded[:, 1 : 1 + N_SWITCHES], encoded[:, -1]
         own_moves = move_tokens[:, 0]  # (B, 4, d)
-        move_logits = self.move_head(
-            torch.cat([own_moves, active.unsqueeze(1).expand(-1, N_MOVES, -1)], -1)
-        )
-        switch_logits = self.switch_head(
-            torch.cat([bench, context.unsqueeze(1).expand(-1, N_SWITCHES, -1)], -1)
-        )
-        logits = torch.cat([move_logits, switch_logits], dim=1).squeeze(-1)
+        move_inputs = torch.cat([own_moves, active.unsqueeze(1).expand(-1, N_MOVES, -1)], -1)
+        switch_inputs = torch.cat([bench, context.unsqueeze(1).expand(-1, N_SWITCHES, -1)], -1)
+        return torch.cat([move_inputs, switch_inputs], dim=1), context
+
+    def heads(
+        self, slots: torch.Tensor, context: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits over the 9 actions (unmasked) and the state value from `slots`' output."""
+        logits = torch.cat(
+            [self.move_head(slots[:, :N_MOVES]), self.switch_head(slots[:, N_MOVES:])], dim=1
+        ).squeeze(-1)
         return logits, self.value_head(context).squeeze(-1)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits over the 9 actions (unmasked) and the state value, per batch row."""
+        return self.heads(*self.slots(batch))
 
 
 def choose(

@@ -1,4 +1,5 @@
-"""Agents by name: the shipped bots, a checkpoint, or a poke-env `Player` by import path.
+"""Agents by name: shipped bots, the base model (`base`), a checkpoint, or a poke-env
+`Player` by import path.
 
 Shipped bots are themselves import paths, so a user's `pkg.module:Class` and a
 registry name resolve through the same checks. A checkpoint (a `.pt` file, a run
@@ -9,7 +10,7 @@ import hashlib
 import importlib
 import inspect
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from poke_env.player import Player
@@ -21,6 +22,8 @@ BUILTINS = {
     "grunt": "models.grunt:GruntPlayer",
     "gym-leader": "models.gym_leader:GymLeaderPlayer",
 }
+BASE = "base"  # the shipped base model, built by scripts/build_base_model.py
+BASE_CHECKPOINT = Path(__file__).resolve().parent / "base" / "gen1ou.pt"
 HEURISTICS = ("random", "max-power", "simple-heuristic", "grunt", "gym-leader")
 
 
@@ -101,6 +104,10 @@ def resolve_checkpoint(spec: str, device: str = "cpu", temperature: float = 0.0)
 
 def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSpec:
     """The agent a user named, checked to be a playable poke-env Player."""
+    if spec == BASE:
+        if not BASE_CHECKPOINT.is_file():
+            raise UnknownAgent("the base model is not built: run scripts/build_base_model.py")
+        return replace(resolve_checkpoint(str(BASE_CHECKPOINT), device, temperature), name=BASE)
     if spec in BUILTINS:
         name, kind, path = spec, "builtin", BUILTINS[spec]
     elif _is_checkpoint(spec):
@@ -108,7 +115,7 @@ def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSp
     elif ":" in spec:
         name, kind, path = spec, "import", spec
     else:
-        known = ", ".join(BUILTINS)
+        known = ", ".join([*BUILTINS, BASE])
         raise UnknownAgent(
             f"unknown agent {spec!r}: use one of {known}, a checkpoint or a pkg.module:Class path"
         )

@@ -17,6 +17,7 @@ from arena import aio
 from arena.match import play_match
 from arena.player import close, username_for
 from arena.showdown import running_server
+from arena.transport import ServerTransport
 from models.registry import resolve
 
 
@@ -48,7 +49,7 @@ async def arena_rate(url: str, fmt: str, games: int, concurrency: int) -> float:
     result = await play_match(
         agent,
         agent,
-        websocket_url=url,
+        transport=ServerTransport(url),
         battle_format=fmt,
         pool=None,
         games=games,

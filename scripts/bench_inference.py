@@ -21,6 +21,7 @@ from arena import aio
 from arena.match import play_match
 from arena.showdown import running_server
 from arena.teams import load_pool
+from arena.transport import ServerTransport
 from models.actions import actions
 from models.checkpoint import initialise, load
 from models.features import encode
@@ -45,7 +46,7 @@ async def record_states(url: str, pool, count: int) -> list:
         await play_match(
             recorder,
             resolve("max-power"),
-            websocket_url=url,
+            transport=ServerTransport(url),
             battle_format="gen1ou",
             pool=pool,
             games=10,
@@ -109,7 +110,7 @@ async def main(args) -> None:
                 result = await play_match(
                     with_batch(spec, max_batch),
                     resolve("random"),
-                    websocket_url=server.websocket_url,
+                    transport=ServerTransport(server.websocket_url),
                     battle_format="gen1ou",
                     pool=pool,
                     games=args.games,

@@ -78,7 +78,16 @@ async def cross_evaluate_rate(url, fmt, pool, games_per_pair, per_player) -> flo
 
 
 def arena_run(
-    store, name, agents, fmt, pool, games_per_pair, concurrency, workers=1, threads=False
+    store,
+    name,
+    agents,
+    fmt,
+    pool,
+    games_per_pair,
+    concurrency,
+    workers=1,
+    threads=False,
+    transport="server",
 ):
     config = TournamentConfig(
         name=name,
@@ -94,6 +103,7 @@ def arena_run(
         max_failures=5,
         battle_time_limit=900,
         workers=workers,
+        transport=transport,
     )
     tournament = store.create_tournament(name, config.to_json())
     slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)

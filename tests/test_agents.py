@@ -4,6 +4,7 @@ import pytest
 
 from arena.match import play_match
 from arena.teams import load_pool
+from arena.transport import ServerTransport
 from models.registry import HEURISTICS, resolve
 from tests.conftest import run_arena
 
@@ -20,7 +21,7 @@ async def _match(server, agent, pool, games, seed=7):
     return await play_match(
         resolve(agent),
         resolve("random"),
-        websocket_url=server.websocket_url,
+        transport=ServerTransport(server.websocket_url),
         battle_format="gen1ou",
         pool=pool,
         games=games,

@@ -17,7 +17,7 @@ def _tournament(server, db: str, name: str, agents: str = HEURISTICS, games: int
     result = run_arena(
         "tournament",
         "--server",
-        f"127.0.0.1:{server.port}",
+        server.websocket_url,
         "--db",
         db,
         "--agents",

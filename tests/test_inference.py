@@ -13,7 +13,7 @@ HEURISTICS = "random,max-power,simple-heuristic,grunt,gym-leader"
 def test_inference_names_the_recorded_action_when_the_protocol_reveals_it(server, tmp_path):
     db = f"sqlite:///{tmp_path / 'arena.db'}"
     args = ["--agents", HEURISTICS, "--games-per-pair", "2", "--db", db, "--seed", "7"]
-    result = run_arena("tournament", "--server", f"127.0.0.1:{server.port}", *args)
+    result = run_arena("tournament", "--server", server.websocket_url, *args)
     assert result.returncode == 0, result.stderr
     revealed, differing = 0, []
     with Store.open(db).session() as session:

@@ -11,6 +11,7 @@ import torch
 
 from arena.match import play_match
 from arena.teams import load_pool
+from arena.transport import ServerTransport
 from models.actions import N_ACTIONS, actions
 from models.checkpoint import Checkpoint, CheckpointError, initialise, load
 from models.features import (
@@ -48,7 +49,7 @@ async def probed(server, gen1ou_pool):
     await play_match(
         resolve("tests.user_bots:MaskProbePlayer"),
         resolve("max-power"),
-        websocket_url=server.websocket_url,
+        transport=ServerTransport(server.websocket_url),
         battle_format="gen1ou",
         pool=gen1ou_pool,
         games=6,
@@ -75,7 +76,7 @@ async def test_fresh_checkpoint_plays_clean_games(server, gen1ou_pool, tiny_chec
     result = await play_match(
         resolve(str(tiny_checkpoint)),
         resolve("random"),
-        websocket_url=server.websocket_url,
+        transport=ServerTransport(server.websocket_url),
         battle_format="gen1ou",
         pool=gen1ou_pool,
         games=20,

@@ -12,6 +12,7 @@ from arena.cli import (  # noqa: F401  (each module registers its commands)
     server,
     setup,
     tournament,
+    train,
     web,
 )
 from arena.cli.common import app

@@ -16,17 +16,19 @@ from arena.cli.common import (
     ServerOption,
     TeamsOption,
     TemperatureOption,
+    TransportOption,
     app,
     check_device,
     clean_errors,
     console,
+    play_on,
     server_option,
-    showdown,
 )
 from arena.config import defaults
 from arena.match import MatchResult, play_match
 from arena.schedule import check_even
 from arena.teams import load_pool
+from arena.transport import check_transport
 from models.registry import resolve
 
 BATTLE = defaults()["battle"]
@@ -47,18 +49,21 @@ def battle(
     server: ServerOption = None,
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
+    transport: TransportOption = None,
 ):
     """Play GAMES games between two agents and print the score."""
     check_device(device)
     specs = resolve(agent_a, device, temperature), resolve(agent_b, device, temperature)
     check_even(games, "--games")
+    check_transport(transport, server)
     _, pool = load_pool(battle_format, teams)
     entry = server_option(server)
-    result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, entry))
+    where = (transport, entry)
+    result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, where))
     _print_match(result)
 
 
-async def _battle(specs, battle_format, pool, games, concurrency, seed, server) -> MatchResult:
+async def _battle(specs, battle_format, pool, games, concurrency, seed, where) -> MatchResult:
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -80,10 +85,10 @@ async def _battle(specs, battle_format, pool, games, concurrency, seed, server) 
                 rate=progress.tasks[0].completed / (time.perf_counter() - clock),
             )
 
-        async def play(url: str) -> MatchResult:
+        async def play(transport) -> MatchResult:
             return await play_match(
                 *specs,
-                websocket_url=url,
+                transport=transport,
                 battle_format=battle_format,
                 pool=pool,
                 games=games,
@@ -92,8 +97,8 @@ async def _battle(specs, battle_format, pool, games, concurrency, seed, server) 
                 on_game=on_game,
             )
 
-        async with showdown(server) as url:
-            return await play(url)
+        async with play_on(*where) as transport:
+            return await play(transport)
 
 
 def _print_match(result: MatchResult) -> None:

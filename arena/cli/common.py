@@ -1,7 +1,6 @@
 """What every arena command shares: the app, its options, the consoles, clean errors."""
 
 import asyncio
-import contextlib
 import functools
 import signal
 import sys
@@ -17,9 +16,9 @@ from arena import logs
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.servers import SERVER_FORMS, Server, resolve_server
-from arena.showdown import server_url
 from arena.store import Store
 from arena.tournament import TournamentRun
+from arena.transport import check_transport, opened
 from models.registry import UnknownAgent
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -48,6 +47,13 @@ DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./ar
 DeviceOption = Annotated[str, typer.Option(help="Where checkpoints run: cpu, cuda or cuda:N.")]
 TemperatureOption = Annotated[
     float, typer.Option(min=0.0, help="Checkpoints sample at this temperature (0: greedy).")
+]
+TransportOption = Annotated[
+    str | None,
+    typer.Option(
+        help="direct: arena's own simulator hosts (default); server: a Showdown server "
+        "(always the one named by --server)."
+    ),
 ]
 
 app = typer.Typer(
@@ -97,13 +103,15 @@ def open_store(db: str | None) -> Store:
 
 
 def server_option(value: str | None) -> Server | None:
-    """`--server` resolved before anything starts; None: start a server for the command."""
+    """`--server` resolved before anything starts; None: no server named."""
     return resolve_server(value) if value else None
 
 
-def showdown(server: Server | None) -> contextlib.AbstractAsyncContextManager[str]:
-    """The websocket URL of the given server, or of one started for the command."""
-    return server_url(
+def play_on(kind: str | None, server: Server | None):
+    """The transport a command plays on (see `check_transport`), opened for its duration."""
+    kind = check_transport(kind, server.websocket if server else None)
+    return opened(
+        kind,
         server.websocket if server else None,
         startup_timeout=defaults()["server"]["startup_timeout"],
     )

@@ -6,12 +6,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from arena import aio
 from arena.cli.common import app, clean_errors, console
 from arena.errors import ArenaError
 from arena.export import markdown, write_csv, write_json
 from arena.leaderboard import COLUMNS, LADDER_COLUMNS, ladder_standings, standings
 from arena.matrix import MATRIX_COLUMNS, matrix_rows
 from arena.narration import narrate
+from arena.rerun import rerun as rerun_battle
 from arena.store import KIND_TOURNAMENT, Store, decompress_log
 
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
@@ -219,8 +221,15 @@ def replay(
     ] = None,
     raw: Annotated[bool, typer.Option("--raw", help="The protocol log as received.")] = False,
     db: DbOption = None,
+    rerun: Annotated[
+        bool, typer.Option("--rerun", help="Play it again (same seed, teams, agents) and compare.")
+    ] = False,
 ):
     """Tell one battle turn by turn: moves, damage, switches, status, faints, winner."""
+    if rerun:
+        result = aio.run(rerun_battle(Store.open(db), battle_id))
+        typer.echo(result.summary())
+        raise typer.Exit(0 if result.matches else 1)
     if side not in (None, "p1", "p2"):
         raise ArenaError(f"--side must be p1 or p2, got {side!r}")
     battle = Store.open(db).battle(battle_id)

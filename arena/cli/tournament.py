@@ -1,6 +1,7 @@
 """`arena tournament`: a field of agents, a schedule of paired games, a leaderboard."""
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,7 @@ from arena.cli.common import (
     ServerOption,
     TeamsOption,
     TemperatureOption,
+    TransportOption,
     app,
     check_device,
     clean_errors,
@@ -37,50 +39,30 @@ from arena.game import GameStartError
 from arena.ratings import LiveRatings
 from arena.schedule import build, check_even, pairings
 from arena.servers import Server
-from arena.store import KIND_TOURNAMENT, Store, Tournament
+from arena.store import Store
 from arena.teams import load_pool
-from arena.tournament import TournamentConfig, TournamentRun
+from arena.tournament import (
+    TournamentConfig,
+    TournamentRun,
+    check_kind,
+    field_specs,
+    stored_id,
+)
+from arena.transport import check_transport
 from arena.workers import WorkerFailed
-from models.registry import HEURISTICS, AgentSpec, resolve
+from models.registry import BASE, HEURISTICS, resolve
 
 DEFAULTS = defaults()["tournament"]
 
 
 def _field(models: list[str], agents: str | None, base: bool) -> tuple[str, ...]:
     """The agents' specs in the order given; the shipped heuristics when none are."""
-    if base:
-        raise ArenaError("--base: arena ships no base model yet")
     for spec in models:
         if not Path(spec.partition("@")[0]).exists():
             raise ArenaError(f"--models: no such checkpoint: {spec}")
     named = [a.strip() for a in (agents or "").split(",") if a.strip()]
-    return tuple(models) + tuple(named) or HEURISTICS
-
-
-def _specs(config: TournamentConfig) -> dict[str, AgentSpec]:
-    specs = {}
-    for entry in config.agents:
-        spec = resolve(entry, config.device, config.temperature)
-        if spec.name in specs:
-            raise ArenaError(f"agent {spec.name!r} is named twice")
-        specs[spec.name] = spec
-    return specs
-
-
-def _stored_config(store: Store, config: TournamentConfig) -> int:
-    """The tournament's id, creating it, or checking a rerun asks for the same games."""
-    existing = store.tournament(config.name)
-    if existing is None:
-        return store.create_tournament(config.name, config.to_json()).id
-    _check_kind(existing)
-    stored = TournamentConfig.from_json(json.loads(existing.config))
-    differs = config.schedule_differs(stored)
-    if differs:
-        raise ArenaError(
-            f"tournament {config.name!r} exists with other {', '.join(differs)}: "
-            f"use `--resume {config.name}` or a new --name"
-        )
-    return existing.id
+    chosen = tuple(models) + tuple(named) or HEURISTICS
+    return (*chosen, BASE) if base and BASE not in chosen else chosen
 
 
 @app.command()
@@ -132,6 +114,7 @@ def tournament(
     csv: Annotated[
         Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
     ] = None,
+    transport: TransportOption = None,
 ):
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
@@ -157,14 +140,16 @@ def tournament(
         )
         store = None
     check_device(config.device)
-    specs = _specs(config)
+    if transport or server:
+        config = replace(config, transport=check_transport(transport, server))
+    specs = field_specs(config)
     check_even(config.games_per_pair, "--games-per-pair")
     candidate_name = resolve(config.candidate).name if config.candidate else None
     matchups = pairings(list(specs), config.mode, candidate_name)
     _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
     entry = server_option(server)
     store = store or open_store(db)
-    tournament_id = _stored_config(store, config)
+    tournament_id = stored_id(store, config)
     slots = build(matchups, config.games_per_pair, pool, config.seed)
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
     code = play_to_end(run, entry)
@@ -190,16 +175,8 @@ def _resumed_config(store: Store, name: str) -> TournamentConfig:
     existing = store.tournament(name)
     if existing is None:
         raise ArenaError(f"no stored tournament named {name!r}")
-    _check_kind(existing)
+    check_kind(existing)
     return TournamentConfig.from_json(json.loads(existing.config))
-
-
-def _check_kind(existing: Tournament) -> None:
-    if existing.kind != KIND_TOURNAMENT:
-        raise ArenaError(
-            f"{existing.name!r} is a stored {existing.kind} run: rerun its own command to "
-            "resume it, or use a new --name"
-        )
 
 
 async def _play(run: TournamentRun, server: Server | None) -> tuple[str, int]:

@@ -1,0 +1,194 @@
+"""Simulator hosts: node processes running battles with Showdown's own simulator (host.js).
+
+Battles are spread over several processes (the simulator is single-threaded), each
+spoken to over its stdin and stdout, one JSON object per line. A process that dies takes
+only its own battles with it: they are failed with `HostDied`, so their slots can be
+played again, and the process is started afresh for the battles that follow.
+"""
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from arena.errors import ArenaError
+from arena.showdown.install import install_dir, node_executable, require_install
+from arena.showdown.server import die_with_parent
+
+_SCRIPT = Path(__file__).with_name("host.js")
+MAX_RESTARTS = 20  # hosts that die more often than this in one run stop it
+LINE_LIMIT = 2**20  # bytes in one line from a host (only headers and small JSON)
+
+
+class HostDied(RuntimeError):
+    """The simulator host running a battle stopped before the battle ended."""
+
+
+def default_hosts() -> int:
+    """One host per core but one, which the Python side needs for the players; at least
+    two, because the simulator is the larger share of a battle's CPU and one host on a
+    two-core machine would leave Python's core idle while it waits for the simulator."""
+    return max(2, (os.cpu_count() or 2) - 1)
+
+
+@dataclass
+class HostedBattle:
+    """A battle on a host: where its players' messages go, and how it ends."""
+
+    deliver: Callable[[str, str], None]  # (side, message)
+    over: asyncio.Future
+    host: "Host | None" = None
+
+
+@dataclass
+class Host:
+    process: asyncio.subprocess.Process
+    battles: dict[int, HostedBattle] = field(default_factory=dict)
+    reader: asyncio.Task | None = None
+    stats: asyncio.Future | None = None
+
+    def send(self, message: dict) -> None:
+        self.process.stdin.write(orjson.dumps(message) + b"\n")
+
+
+class HostPool:
+    """Several simulator hosts; a battle goes to the one with the fewest battles."""
+
+    def __init__(self, size: int | None = None):
+        self.size = size or default_hosts()
+        self.hosts: list[Host] = []
+        self.restarts = 0
+        self._next_id = 0
+        self._closing = False
+        self._changed = asyncio.Event()  # set when a host is replaced or given up
+
+    async def __aenter__(self) -> "HostPool":
+        require_install()
+        self._node = node_executable()
+        self.hosts = [await self._start_host() for _ in range(self.size)]
+        return self
+
+    async def __aexit__(self, *_exc) -> None:
+        self._closing = True
+        hosts = list(self.hosts)
+        for host in hosts:
+            with contextlib.suppress(ProcessLookupError, OSError):
+                host.process.stdin.close()
+        for host in hosts:
+            try:
+                await asyncio.wait_for(host.process.wait(), 5)
+            except TimeoutError:
+                host.process.kill()
+                await host.process.wait()
+            if host.reader is not None:
+                host.reader.cancel()
+
+    async def _start_host(self) -> Host:
+        process = await asyncio.create_subprocess_exec(
+            self._node,
+            "--max-semi-space-size=32",  # fewer young-generation collections (MiB)
+            str(_SCRIPT),
+            str(install_dir()),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=LINE_LIMIT,
+            preexec_fn=die_with_parent,
+        )
+        host = Host(process)
+        host.reader = asyncio.create_task(self._read(host))
+        return host
+
+    def pids(self) -> list[int]:
+        return [host.process.pid for host in self.hosts]
+
+    async def start(
+        self,
+        battle_format: str,
+        seed: str,
+        players: tuple[tuple[str, str | None], tuple[str, str | None]],
+        deliver: Callable[[str, str], None],
+    ) -> tuple[int, HostedBattle]:
+        """Starts a battle; its messages go to `deliver` and `over` resolves at its end."""
+        while not self.hosts:  # every host is being restarted
+            if self.restarts > MAX_RESTARTS:
+                raise ArenaError(f"simulator hosts died {self.restarts} times: giving up", 1)
+            self._changed.clear()
+            await self._changed.wait()
+        self._next_id += 1
+        battle = HostedBattle(deliver, asyncio.get_running_loop().create_future())
+        host = min(self.hosts, key=lambda h: len(h.battles))
+        battle.host = host
+        host.battles[self._next_id] = battle
+        host.send(
+            {"start": self._next_id, "format": battle_format, "seed": seed, "players": players}
+        )
+        return self._next_id, battle
+
+    def choose(self, battle_id: int, battle: HostedBattle, side: str, choice: str) -> None:
+        if battle.host.battles.get(battle_id) is battle:
+            battle.host.send({"choose": battle_id, "side": side, "choice": choice})
+
+    def forfeit(self, battle_id: int, battle: HostedBattle, side: str) -> None:
+        if battle.host.battles.get(battle_id) is battle:
+            battle.host.send({"forfeit": battle_id, "side": side})
+
+    def drop(self, battle_id: int, battle: HostedBattle) -> None:
+        """Forgets a battle, ended or not (a battle over its time limit is dropped)."""
+        if battle.host.battles.pop(battle_id, None) is battle:
+            battle.host.send({"drop": battle_id})
+
+    async def cpu_split(self) -> tuple[float, float]:
+        """CPU seconds the live hosts have spent in all, and in their line protocol."""
+        waits = []
+        for host in self.hosts:
+            host.stats = asyncio.get_running_loop().create_future()
+            host.send({"stats": True})
+            waits.append(host.stats)
+        replies = await asyncio.gather(*waits)
+        return sum(r["cpu"] for r in replies) / 1e6, sum(r["io"] for r in replies) / 1e6
+
+    async def _read(self, host: Host) -> None:
+        stream = host.process.stdout
+        while line := await stream.readline():
+            if not line.startswith(b"{"):  # "ID SIDE BYTES", then the message itself
+                battle_id, side, size = line.split()
+                try:
+                    data = (await stream.readexactly(int(size))).decode()
+                except asyncio.IncompleteReadError:
+                    break  # the host died mid-message
+                battle = host.battles.get(int(battle_id))
+                if battle is not None:
+                    battle.deliver(side.decode(), data)
+                continue
+            message = orjson.loads(line)
+            battle = host.battles.get(message.get("id"))
+            if "over" in message:
+                if battle is not None and not battle.over.done():
+                    battle.over.set_result(None)
+            elif "crashed" in message:
+                if battle is not None and not battle.over.done():
+                    failure = HostDied(f"the simulator failed: {message['crashed']}")
+                    battle.over.set_exception(failure)
+            elif "stats" in message and host.stats is not None:
+                host.stats.set_result(message["stats"])
+        await self._lost(host)
+
+    async def _lost(self, host: Host) -> None:
+        """A host's output ended: its battles fail, and unless arena is closing it restarts."""
+        if host in self.hosts:
+            self.hosts.remove(host)  # at once: no new battle may go to it
+        code = await host.process.wait()
+        for battle in host.battles.values():
+            if not battle.over.done():
+                battle.over.set_exception(HostDied(f"simulator host exited with status {code}"))
+        host.battles.clear()
+        if self._closing:
+            return
+        self.restarts += 1
+        if self.restarts <= MAX_RESTARTS:
+            self.hosts.append(await self._start_host())
+        self._changed.set()
