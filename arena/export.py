@@ -41,12 +41,17 @@ def write_csv(path: Path, rows: Sequence, columns: list[str]) -> None:
     _atomic_write(path, csv_text(rows, columns))
 
 
-def write_json(path: Path, rows: Sequence) -> None:
+def json_rows(rows: Sequence) -> list[dict]:
+    """Rows as JSON objects; a number that is not finite (no games yet) becomes null."""
+
     def clean(value):
         return None if isinstance(value, float) and not math.isfinite(value) else value
 
-    data = [{k: clean(v) for k, v in asdict(row).items()} for row in rows]
-    _atomic_write(path, json.dumps(data, indent=2) + "\n")
+    return [{k: clean(v) for k, v in asdict(row).items()} for row in rows]
+
+
+def write_json(path: Path, rows: Sequence) -> None:
+    _atomic_write(path, json.dumps(json_rows(rows), indent=2) + "\n")
 
 
 def markdown(rows: Sequence, columns: list[str], digits: int = 3) -> str:

@@ -32,6 +32,7 @@ class _Battle:
     players: dict[str, str] = field(default_factory=dict)  # "p1" → username
     hp: dict[str, float] = field(default_factory=dict)  # "p1: Snorlax" → share of max HP
     lines: list[str] = field(default_factory=list)
+    hp_before_turns: list[dict[str, float]] = field(default_factory=list)  # at each `turn`
 
 
 def _who(ident: str) -> str:
@@ -108,7 +109,8 @@ def _line(state: _Battle, kind: str, parts: list[str]) -> None:
         say(f"  {_who(parts[0])}: {parts[1].removeprefix('move: ')} ends")
     elif kind == "-mustrecharge":
         say(f"  {_who(parts[0])} must recharge")
-    elif kind == "faint":
+    elif kind == "faint":  # also after a move with no damage line (Explosion's user)
+        state.hp[_key(parts[0])] = 0.0
         say(f"  {_who(parts[0])} faints")
     elif kind == "win":
         say(f"{parts[0]} wins")
@@ -118,15 +120,28 @@ def _line(state: _Battle, kind: str, parts: list[str]) -> None:
 
 def narrate(log: str) -> list[str]:
     """The battle in `log` (one side's protocol, as stored) as lines of plain English."""
+    return _read(log).lines
+
+
+def hp_by_turn(log: str) -> list[dict[str, float]]:
+    """Each Pokémon seen so far (`p1: Snorlax`) and its share of max HP, as it stood when
+    each turn began, then at the end: what a replay draws as HP bars."""
+    state = _read(log)
+    return [*state.hp_before_turns, dict(state.hp)]
+
+
+def _read(log: str) -> _Battle:
     state = _Battle()
     for raw in log.splitlines():
         if not raw.startswith("|") or raw.startswith("|request|"):
             continue
         kind, *parts = raw[1:].split("|")
+        if kind == "turn":
+            state.hp_before_turns.append(dict(state.hp))
         try:
             _line(state, kind, parts)
         except (IndexError, ValueError):  # a malformed line: the raw log keeps it
             continue
         if kind == "start" and len(state.players) == 2:
             state.lines.append(f"{state.players['p1']} (p1) against {state.players['p2']} (p2)")
-    return state.lines
+    return state

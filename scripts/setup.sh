@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up arena in this clone: a virtual environment in .venv with arena installed
 # (editable), and the pinned Showdown server installed from the lockfile by `arena setup`
-# (in the per-user data directory, or $ARENA_HOME).
+# and the dashboard's charting library (in the per-user data directory, or $ARENA_HOME).
 # Usage: bash scripts/setup.sh [--dev]     (--dev adds the test tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,12 @@ if [[ -n "$extras" ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
   # the tests run the store against a real PostgreSQL server they start themselves
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
     || echo "PostgreSQL could not be installed: its store tests will be skipped" >&2
+fi
+
+if [[ -n "$extras" ]] && ! [[ -x /usr/bin/chromium ]] && (( EUID == 0 )) && command -v apt-get >/dev/null; then
+  # the dashboard's tests drive Debian's Chromium with Playwright (no browser downloads)
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    || echo "Chromium could not be installed: the dashboard's browser tests will be skipped" >&2
 fi
 
 .venv/bin/arena setup

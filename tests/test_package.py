@@ -75,6 +75,10 @@ def test_wheel_installs_sets_up_and_plays(tmp_path):
     setup = run("setup")
     assert setup.returncode == 0, setup.stderr
     assert (tmp_path / "home" / "showdown" / "node_modules" / "pokemon-showdown").is_dir()
+    assert (tmp_path / "home" / "web" / "node_modules" / "uplot" / "dist").is_dir()
+    web_files = target / site.split(str(target) + "/")[1] / "arena" / "web"
+    assert (web_files / "templates" / "tournament.html").is_file()
+    assert (web_files / "static" / "arena.js").is_file()
     assert run("--help").returncode == 0
     for transport in ("direct", "server"):  # the packaged simulator host, then a server
         battle = run("battle", "random", "max-power", "--games", "2", "--transport", transport)

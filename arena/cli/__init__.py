@@ -14,6 +14,7 @@ from arena.cli import (  # noqa: F401  (each module registers its commands)
     setup,
     tournament,
     train,
+    web,
 )
 from arena.cli.common import app
 

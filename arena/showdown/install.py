@@ -33,10 +33,8 @@ def install_dir() -> Path:
 
 def installed() -> bool:
     """Whether the shipped lockfile is the one installed."""
-    target = paths.showdown_dir()
-    return (install_dir() / "pokemon-showdown").is_file() and all(
-        (target / name).is_file() and (target / name).read_bytes() == _shipped(name).read_bytes()
-        for name in NPM_FILES
+    return (install_dir() / "pokemon-showdown").is_file() and lockfile_installed(
+        "arena.showdown", paths.showdown_dir()
     )
 
 
@@ -45,13 +43,29 @@ def install() -> Path:
     target = paths.showdown_dir()
     if installed():
         return target
+    node_executable()
+    npm_ci("arena.showdown", target)
+    return target
+
+
+def lockfile_installed(package: str, target: Path) -> bool:
+    """Whether the npm project shipped in `package` is the one installed in `target`."""
+    return all(
+        (target / name).is_file()
+        and (target / name).read_bytes() == _shipped(package, name).read_bytes()
+        for name in NPM_FILES
+    )
+
+
+def npm_ci(package: str, target: Path) -> None:
+    """Installs the npm project shipped in `package` (its package.json and lockfile) in
+    `target` with `npm ci`: an installed wheel never writes into its own package."""
     npm = shutil.which("npm")
     if npm is None:
-        raise ArenaError("npm is required to install Showdown but is not on PATH", exit_code=1)
-    node_executable()
+        raise ArenaError(f"npm is required to install {target} but is not on PATH", exit_code=1)
     target.mkdir(parents=True, exist_ok=True)
     for name in NPM_FILES:
-        shutil.copyfile(_shipped(name), target / name)
+        shutil.copyfile(_shipped(package, name), target / name)
     result = subprocess.run(
         [npm, "ci", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"]
         + ["--loglevel=error"],
@@ -63,11 +77,10 @@ def install() -> Path:
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise ArenaError(f"npm ci failed in {target}: {last}", exit_code=1)
-    return target
 
 
-def _shipped(name: str) -> Path:
-    return Path(str(resources.files("arena.showdown") / name))
+def _shipped(package: str, name: str) -> Path:
+    return Path(str(resources.files(package) / name))
 
 
 def node_executable() -> str:

@@ -1,0 +1,31 @@
+"""`arena web`: the read-only dashboard over the store."""
+
+from typing import Annotated
+
+import typer
+
+from arena.cli.common import DbOption, app, clean_errors
+from arena.web.serve import exposed, open_store, serve
+
+
+@app.command()
+@clean_errors
+def web(
+    db: DbOption = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback unless you say otherwise).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the dashboard in a browser.")
+    ] = False,
+):
+    """Serve a read-only dashboard of tournaments, battles, agents, ladder and evaluations."""
+    store = open_store(db)
+    if exposed(host):
+        typer.echo(
+            f"arena web: warning: listening on {host}, reachable from other machines; "
+            "the dashboard has no login",
+            err=True,
+        )
+    serve(store, host, port, open_browser, typer.echo)

@@ -1,0 +1,1 @@
+"""`arena web`: a read-only dashboard over the store (aiohttp, Jinja templates, uPlot)."""

@@ -1,0 +1,298 @@
+"""The dashboard's HTTP side: routes, their HTML pages and JSON twins, CSV downloads.
+
+Read-only: every route is a GET and the store is only queried, so the dashboard can run
+beside tournaments, training and ladder play writing to the same store. Store reads run
+in a thread (`asyncio.to_thread`) so one slow page never stalls the others. Every string
+from outside (agent and account names, logs, team names) reaches the page through
+Jinja's autoescape, and data for the charts through `tojson`, which escapes `<`, `>`
+and `&`, inside a `<script type="application/json">` block.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from arena.export import csv_text, json_rows
+from arena.leaderboard import COLUMNS
+from arena.matrix import MATRIX_COLUMNS
+from arena.store import Store
+from arena.web import assets, views
+from arena.web.views import BadQuery, BattleFilter
+
+STORE = web.AppKey("store", Store)
+CACHE = web.AppKey("cache", views.RatingsCache)
+LIVE_POLL_MS = 3000  # how often a running tournament's page refreshes its live section
+
+
+def _package_dir(name: str) -> Path:
+    return Path(str(resources.files("arena.web") / name))
+
+
+def make_app(store: Store) -> web.Application:
+    app = web.Application(middlewares=[_errors])
+    app[STORE] = store
+    app[CACHE] = views.RatingsCache()
+    app.on_startup.append(_warm)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(_package_dir("templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env = aiohttp_jinja2.get_env(app)
+    env.globals["live_poll_ms"] = LIVE_POLL_MS
+    env.globals["charts"] = assets.installed()
+    env.filters["pct"] = lambda v: "—" if v is None else f"{v:.1%}"
+    env.filters["num"] = lambda v, digits=0: "—" if v is None else f"{v:.{digits}f}"
+    app.router.add_static("/static/", _package_dir("static"))
+    if assets.installed():
+        app.router.add_static("/vendor/", assets.vendor_dir())
+    routes = [
+        ("/", tournaments_page),
+        ("/api/tournaments", tournaments_api),
+        ("/tournaments/{id}", tournament_page),
+        ("/api/tournaments/{id}", tournament_api),
+        ("/tournaments/{id}/leaderboard.csv", leaderboard_csv),
+        ("/tournaments/{id}/matrix.csv", matrix_csv),
+        ("/tournaments/{id}/battles.csv", battles_csv),
+        ("/api/tournaments/{id}/battles", battles_api),
+        ("/battles/{id}", battle_page),
+        ("/api/battles/{id}", battle_api),
+        ("/battles/{id}/log/{side}", battle_log),
+        ("/agents", agents_page),
+        ("/api/agents", agents_api),
+        ("/agents.csv", agents_csv),
+        ("/agents/{id}", agent_page),
+        ("/ladder", ladder_page),
+        ("/api/ladder", ladder_api),
+        ("/evaluations", evaluations_page),
+        ("/api/evaluations", evaluations_api),
+        ("/evaluations/{id}", evaluation_page),
+        ("/api/evaluations/{id}", evaluation_api),
+    ]
+    for path, handler in routes:
+        app.router.add_get(path, handler)
+    return app
+
+
+async def _warm(app: web.Application) -> None:
+    app[CACHE].warm(app[STORE])
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Callable[[web.Request], Awaitable]):
+    """Unknown ids and paths get a 404 page, bad query parameters a 400 page (JSON under
+    /api/), each saying what was wrong."""
+    try:
+        return await handler(request)
+    except BadQuery as error:
+        return _error(request, 400, str(error))
+    except web.HTTPNotFound as error:
+        return _error(request, 404, error.text if error.text != "404: Not Found" else "")
+
+
+def _error(request: web.Request, status: int, message: str) -> web.Response:
+    message = message or f"nothing at {request.path}"
+    if request.path.startswith("/api/"):
+        return web.json_response({"error": message}, status=status)
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {"status": status, "message": message}, status=status
+    )
+
+
+def _id(request: web.Request) -> int:
+    value = request.match_info["id"]
+    if not value.isdigit():
+        raise web.HTTPNotFound(text=f"no such id {value!r}: ids are whole numbers")
+    return int(value)
+
+
+async def _read(request: web.Request, function, *args):
+    """A store read, off the event loop."""
+    return await asyncio.to_thread(function, request.app[STORE], *args)
+
+
+def _csv(rows, columns: list[str], filename: str) -> web.Response:
+    return web.Response(
+        text=csv_text(rows, columns),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# -- tournaments -------------------------------------------------------------------------
+
+
+async def tournaments_page(request: web.Request) -> web.Response:
+    rows = await _read(request, views.tournaments)
+    return aiohttp_jinja2.render_template("tournaments.html", request, {"tournaments": rows})
+
+
+async def tournaments_api(request: web.Request) -> web.Response:
+    return web.json_response(json_rows(await _read(request, views.tournaments)))
+
+
+async def _tournament(request: web.Request) -> tuple[views.TournamentSummary, dict]:
+    tournament_id = _id(request)
+    summary = await _read(request, views.tournament_summary, tournament_id)
+    if summary is None:
+        raise web.HTTPNotFound(text=f"no tournament with id {tournament_id}")
+    cache = request.app[CACHE]
+    ratings = await asyncio.to_thread(cache.ratings, request.app[STORE], tournament_id)
+    return summary, ratings
+
+
+async def _battles(request: web.Request, summary, ratings, paged: bool = True):
+    chosen = BattleFilter.parse(request.query, ratings["agents"])
+    rows, total = await _read(request, views.battle_rows, summary.id, chosen, paged)
+    return chosen, rows, total
+
+
+async def tournament_page(request: web.Request) -> web.Response:
+    summary, ratings = await _tournament(request)
+    chosen, rows, total = await _battles(request, summary, ratings)
+    low, high = views.elo_scale(ratings["leaderboard"])
+    context = {
+        "t": summary,
+        "ratings": ratings,
+        "cells": {(c["agent"], c["opponent"]): c for c in ratings["matrix"]},
+        "elo_low": low,
+        "elo_high": high,
+        "filter": chosen,
+        "battles": rows,
+        "total": total,
+        "pages": max(1, -(-total // views.PAGE_SIZE)),
+        "results": views.RESULTS,
+        "ends": views.ENDS,
+    }
+    return aiohttp_jinja2.render_template("tournament.html", request, context)
+
+
+async def tournament_api(request: web.Request) -> web.Response:
+    summary, ratings = await _tournament(request)
+    public = {key: value for key, value in ratings.items() if key != "rows"}
+    return web.json_response({"tournament": json_rows([summary])[0], **public})
+
+
+async def leaderboard_csv(request: web.Request) -> web.Response:
+    summary, ratings = await _tournament(request)
+    rows = ratings["rows"]["leaderboard"]
+    return _csv(rows, COLUMNS, f"leaderboard-{summary.id}.csv")
+
+
+async def matrix_csv(request: web.Request) -> web.Response:
+    summary, ratings = await _tournament(request)
+    return _csv(ratings["rows"]["matrix"], MATRIX_COLUMNS, f"matrix-{summary.id}.csv")
+
+
+async def battles_csv(request: web.Request) -> web.Response:
+    summary, ratings = await _tournament(request)
+    _, rows, _ = await _battles(request, summary, ratings, paged=False)
+    return _csv(rows, views.BATTLE_COLUMNS, f"battles-{summary.id}.csv")
+
+
+async def battles_api(request: web.Request) -> web.Response:
+    summary, ratings = await _tournament(request)
+    chosen, rows, total = await _battles(request, summary, ratings)
+    page = {"total": total, "page": chosen.page, "page_size": views.PAGE_SIZE}
+    return web.json_response(page | {"battles": json_rows(rows)})
+
+
+# -- battles -----------------------------------------------------------------------------
+
+
+async def _battle(request: web.Request) -> dict:
+    battle_id = _id(request)
+    found = await _read(request, views.battle, battle_id, request.query.get("side"))
+    if found is None:
+        raise web.HTTPNotFound(text=f"no battle with id {battle_id}")
+    return found
+
+
+async def battle_page(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template("battle.html", request, {"b": await _battle(request)})
+
+
+async def battle_api(request: web.Request) -> web.Response:
+    return web.json_response(await _battle(request))
+
+
+async def battle_log(request: web.Request) -> web.Response:
+    battle_id, side = _id(request), request.match_info["side"]
+    log = await _read(request, views.raw_log, battle_id, side)
+    if log is None:
+        raise web.HTTPNotFound(text=f"no battle with id {battle_id}")
+    return web.Response(
+        text=log,
+        content_type="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="battle-{battle_id}-{side}.log"'},
+    )
+
+
+# -- agents, ladder, evaluations ---------------------------------------------------------
+
+
+async def agents_page(request: web.Request) -> web.Response:
+    rows = await _read(request, views.agents)
+    return aiohttp_jinja2.render_template("agents.html", request, {"agents": rows})
+
+
+async def agents_api(request: web.Request) -> web.Response:
+    return web.json_response(json_rows(await _read(request, views.agents)))
+
+
+async def agents_csv(request: web.Request) -> web.Response:
+    return _csv(await _read(request, views.agents), views.AGENT_COLUMNS, "agents.csv")
+
+
+async def agent_page(request: web.Request) -> web.Response:
+    agent_id = _id(request)
+    rows = {row.id: row for row in await _read(request, views.agents)}
+    if agent_id not in rows:
+        raise web.HTTPNotFound(text=f"no agent with id {agent_id}")
+    results = await _read(request, views.agent_results, agent_id)
+    return aiohttp_jinja2.render_template(
+        "agent.html", request, {"a": rows[agent_id], "results": results}
+    )
+
+
+async def ladder_page(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        "ladder.html", request, {"ladder": await _read(request, views.ladder)}
+    )
+
+
+async def ladder_api(request: web.Request) -> web.Response:
+    return web.json_response(await _read(request, views.ladder))
+
+
+async def evaluations_page(request: web.Request) -> web.Response:
+    rows = await _read(request, views.evaluations)
+    return aiohttp_jinja2.render_template("evaluations.html", request, {"evaluations": rows})
+
+
+async def evaluations_api(request: web.Request) -> web.Response:
+    return web.json_response(await _read(request, views.evaluations))
+
+
+async def _evaluation(request: web.Request) -> dict:
+    evaluation_id = _id(request)
+    found = await _read(request, views.evaluation, evaluation_id)
+    if found is None:
+        raise web.HTTPNotFound(text=f"no evaluation with id {evaluation_id}")
+    return found
+
+
+async def evaluation_page(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        "evaluation.html", request, {"e": await _evaluation(request)}
+    )
+
+
+async def evaluation_api(request: web.Request) -> web.Response:
+    return web.json_response(await _evaluation(request))

@@ -1,0 +1,526 @@
+"""What each dashboard page shows, read from the store as plain data.
+
+Every function here is synchronous and only reads: the web app runs them in a thread so
+the event loop keeps answering while a large store is read. Numbers come from the same
+functions the CLI reports use (`standings`, `matrix_rows`, `ladder_standings`), so a page
+and `arena leaderboard --json` cannot disagree. A tournament's ratings are cached by its
+battle count and last battle id (`RatingsCache`): a finished tournament is rated once, a
+running one again in the background when a game has landed.
+"""
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from datetime import datetime
+from urllib.parse import urlencode
+
+from sqlalchemy import case, func, or_
+from sqlmodel import select
+
+from arena.export import json_rows
+from arena.leaderboard import ladder_standings, standings
+from arena.matrix import matrix_rows
+from arena.narration import hp_by_turn, narrate
+from arena.schedule import pairings
+from arena.sprt import bounds
+from arena.store import Agent, Battle, Evaluation, Store, Tournament, decompress_log
+
+PAGE_SIZE = 100  # battles per page of a tournament's battle list
+CACHED_TOURNAMENTS = 8  # rated tournaments kept in memory, least recently used dropped
+RESULTS = ("win", "loss", "tie")  # a battle list's result filter, seen from its agent
+ENDS = ("normal", "forfeit", "time limit", "tie", "abandoned")  # end reasons, by prefix
+
+
+class BadQuery(ValueError):
+    """A query parameter the page cannot use: the app answers 400 with this message."""
+
+
+@dataclass
+class TournamentSummary:
+    id: int
+    name: str
+    kind: str
+    status: str
+    battles: int
+    expected: int | None  # scheduled games, when the config tells
+    progress: float | None
+    battles_per_second: float | None
+    eta_seconds: float | None
+    created_at: str
+    last_battle_at: str | None
+
+
+@dataclass
+class BattleRow:
+    id: int
+    pairing: str
+    pair_index: int
+    game: int
+    p1: str
+    p2: str
+    winner: str | None
+    turns: int
+    end_reason: str
+    finished_at: str
+
+
+BATTLE_COLUMNS = [f.name for f in fields(BattleRow)]
+
+
+def _expected(config: str) -> int | None:
+    """Scheduled games of a tournament config (an evaluation's config has no schedule)."""
+    try:
+        data = json.loads(config)
+        return len(pairings(list(data["agents"]), data["mode"], data.get("candidate"))) * int(
+            data["games_per_pair"]
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _seconds(start: datetime, end: datetime) -> float:
+    return (end.replace(tzinfo=None) - start.replace(tzinfo=None)).total_seconds()
+
+
+def _summary(t: Tournament, count: int, last: datetime | None) -> TournamentSummary:
+    expected = _expected(t.config)
+    elapsed = _seconds(t.created_at, last) if last else 0.0
+    rate = count / elapsed if count and elapsed > 0 else None
+    remaining = max(expected - count, 0) if expected is not None else None
+    eta = remaining / rate if rate and remaining is not None and t.status == "running" else None
+    return TournamentSummary(
+        id=t.id,
+        name=t.name,
+        kind=t.kind,
+        status=t.status,
+        battles=count,
+        expected=expected,
+        progress=min(count / expected, 1.0) if expected else None,
+        battles_per_second=rate,
+        eta_seconds=eta,
+        created_at=t.created_at.isoformat(timespec="seconds"),
+        last_battle_at=last.isoformat(timespec="seconds") if last else None,
+    )
+
+
+def tournaments(store: Store) -> list[TournamentSummary]:
+    """Every tournament, newest first, with its progress through its schedule."""
+    with store.session() as session:
+        counts = {
+            row[0]: (row[1], row[2])
+            for row in session.exec(
+                select(Battle.tournament_id, func.count(), func.max(Battle.finished_at)).group_by(
+                    Battle.tournament_id
+                )
+            )
+        }
+        rows = list(session.exec(select(Tournament).order_by(Tournament.id.desc())))
+    return [_summary(t, *counts.get(t.id, (0, None))) for t in rows]
+
+
+def tournament_summary(store: Store, tournament_id: int) -> TournamentSummary | None:
+    with store.session() as session:
+        t = session.get(Tournament, tournament_id)
+        if t is None:
+            return None
+        count, last = session.exec(
+            select(func.count(), func.max(Battle.finished_at)).where(
+                Battle.tournament_id == tournament_id
+            )
+        ).one()
+    return _summary(t, count, last)
+
+
+class RatingsCache:
+    """Standings and matrices per tournament, keyed by what changes when a game lands.
+
+    Rating a large tournament takes seconds (TrueSkill game by game, the bootstrap), so a
+    page never waits for it twice: once a tournament has been rated, a newer battle gets
+    the last ratings served at once (marked with how many battles they cover) while one
+    background thread rates it again. Only a tournament never rated is rated in the
+    request, and a per-tournament lock keeps two requests from doing that work twice.
+    """
+
+    def __init__(self, size: int = CACHED_TOURNAMENTS):
+        self.size = size
+        self.entries: OrderedDict[int, tuple[tuple, dict]] = OrderedDict()
+        self.guard = threading.Lock()
+        self.locks: dict[int, threading.Lock] = {}
+        self.refreshing: set[int] = set()
+
+    def ratings(self, store: Store, tournament_id: int) -> dict:
+        version = _version(store, tournament_id)
+        with self.guard:
+            cached = self.entries.get(tournament_id)
+        if cached is None:
+            return self._rate(store, tournament_id, version)
+        if cached[0] != version:
+            self._refresh(store, tournament_id, version)
+        return cached[1]
+
+    def warm(self, store: Store) -> None:
+        """Rates the newest tournaments in a background thread, so their first page is quick."""
+
+        def rate_all() -> None:
+            newest = [t.id for t in store.tournaments()][-self.size :]
+            for tournament_id in reversed(newest):
+                self._rate(store, tournament_id, _version(store, tournament_id))
+
+        threading.Thread(target=rate_all, name="arena-web-warm", daemon=True).start()
+
+    def _refresh(self, store: Store, tournament_id: int, version: tuple) -> None:
+        with self.guard:
+            if tournament_id in self.refreshing:
+                return
+            self.refreshing.add(tournament_id)
+
+        def rate() -> None:
+            try:
+                self._rate(store, tournament_id, version)
+            finally:
+                with self.guard:
+                    self.refreshing.discard(tournament_id)
+
+        threading.Thread(target=rate, name="arena-web-rate", daemon=True).start()
+
+    def _rate(self, store: Store, tournament_id: int, version: tuple) -> dict:
+        with self.guard:
+            lock = self.locks.setdefault(tournament_id, threading.Lock())
+        with lock:
+            with self.guard:
+                cached = self.entries.get(tournament_id)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            value = _ratings(store, tournament_id) | {"rated_battles": version[0]}
+            with self.guard:
+                self.entries[tournament_id] = (version, value)
+                self.entries.move_to_end(tournament_id)
+                while len(self.entries) > self.size:
+                    self.entries.popitem(last=False)
+            return value
+
+
+def _version(store: Store, tournament_id: int) -> tuple:
+    with store.session() as session:
+        return tuple(
+            session.exec(
+                select(func.count(), func.max(Battle.id)).where(
+                    Battle.tournament_id == tournament_id, Battle.ladder.is_(None)
+                )
+            ).one()
+        )
+
+
+def _ratings(store: Store, tournament_id: int) -> dict:
+    battles = store.battles([tournament_id])
+    names = store.agent_names()
+    board = standings(battles, names)
+    cells = matrix_rows(battles, names)
+    return {
+        "leaderboard": json_rows(board),
+        "matrix": json_rows(cells),
+        "agents": [row.agent for row in board],
+        "ends": _end_counts(battles),
+        "rows": {"leaderboard": board, "matrix": cells},  # for CSV, written as the CLI does
+    }
+
+
+def _end_counts(battles: list[Battle]) -> dict[str, int]:
+    counts = dict.fromkeys(ENDS, 0)
+    for b in battles:
+        for end in ENDS:
+            if b.end_reason.startswith(end):
+                counts[end] += 1
+                break
+    return counts
+
+
+def elo_scale(leaderboard: list[dict]) -> tuple[float, float]:
+    """The Elo range the interval bars are drawn on: every rated interval fits."""
+    values = [
+        v for row in leaderboard for v in (row["bt_elo_low"], row["bt_elo_high"]) if v is not None
+    ]
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    return (low, high) if high > low else (low - 1, high + 1)
+
+
+@dataclass(frozen=True)
+class BattleFilter:
+    """A battle list's filters, checked: an unknown value is a 400, never an empty list."""
+
+    agent: str | None = None
+    result: str | None = None
+    end: str | None = None
+    page: int = 1
+
+    @classmethod
+    def parse(cls, query, agents: list[str]) -> "BattleFilter":
+        agent = query.get("agent") or None
+        result = query.get("result") or None
+        end = query.get("end") or None
+        if agent is not None and agent not in agents:
+            raise BadQuery(f"agent {agent!r} did not play in this tournament")
+        if result is not None and result not in RESULTS:
+            raise BadQuery(f"result must be one of {', '.join(RESULTS)}, got {result!r}")
+        if result in ("win", "loss") and agent is None:
+            raise BadQuery("result=win or result=loss needs agent=NAME (whose win)")
+        if end is not None and end not in ENDS:
+            raise BadQuery(f"end must be one of {', '.join(ENDS)}, got {end!r}")
+        try:
+            page = int(query.get("page", "1"))
+        except ValueError:
+            raise BadQuery(f"page must be a whole number, got {query.get('page')!r}") from None
+        if page < 1:
+            raise BadQuery(f"page must be 1 or more, got {page}")
+        return cls(agent, result, end, page)
+
+    def query_string(self, **change) -> str:
+        values = {"agent": self.agent, "result": self.result, "end": self.end} | change
+        return urlencode({k: v for k, v in values.items() if v is not None})
+
+
+def battle_rows(
+    store: Store, tournament_id: int, chosen: BattleFilter, paged: bool = True
+) -> tuple[list[BattleRow], int]:
+    """The tournament's battles that pass the filter, in the order they finished, and
+    how many pass in all."""
+    names = store.agent_names()
+    query = select(
+        Battle.id,
+        Battle.pairing,
+        Battle.pair_index,
+        Battle.game,
+        Battle.p1_agent_id,
+        Battle.p2_agent_id,
+        Battle.winner,
+        Battle.turns,
+        Battle.end_reason,
+        Battle.finished_at,
+    ).where(Battle.tournament_id == tournament_id)
+    conditions = []
+    if chosen.agent is not None:
+        ids = [i for i, name in names.items() if name == chosen.agent]
+        p1, p2 = Battle.p1_agent_id.in_(ids), Battle.p2_agent_id.in_(ids)
+        conditions.append(or_(p1, p2))
+        if chosen.result in ("win", "loss"):
+            mine = 0 if chosen.result == "win" else 1
+            conditions.append(or_(p1 & (Battle.winner == mine), p2 & (Battle.winner == 1 - mine)))
+    if chosen.result == "tie":
+        conditions.append(Battle.end_reason == "tie")
+    if chosen.end is not None:
+        conditions.append(Battle.end_reason.startswith(chosen.end))
+    query = query.where(*conditions)
+    with store.session() as session:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        query = query.order_by(Battle.finished_at, Battle.id)
+        if paged:
+            query = query.offset((chosen.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        rows = list(session.exec(query))
+    return [_battle_row(row, names) for row in rows], total
+
+
+def _battle_row(row, names: dict[int, str]) -> BattleRow:
+    p1, p2 = names[row.p1_agent_id], names[row.p2_agent_id]
+    return BattleRow(
+        id=row.id,
+        pairing=row.pairing,
+        pair_index=row.pair_index,
+        game=row.game,
+        p1=p1,
+        p2=p2,
+        winner=None if row.winner is None else (p1, p2)[row.winner],
+        turns=row.turns,
+        end_reason=row.end_reason,
+        finished_at=row.finished_at.isoformat(timespec="seconds"),
+    )
+
+
+def battle(store: Store, battle_id: int, side: str | None) -> dict | None:
+    """One battle told turn by turn from one side's recorded log (default: the first side
+    with a log), and its identity; None when there is no such battle."""
+    if side not in (None, "p1", "p2"):
+        raise BadQuery(f"side must be p1 or p2, got {side!r}")
+    b = store.battle(battle_id)
+    if b is None:
+        return None
+    names = store.agent_names()
+    logs = {"p1": decompress_log(b.p1_log), "p2": decompress_log(b.p2_log)}
+    recorded = [name for name, log in logs.items() if log.strip()]
+    side = side or (recorded[0] if recorded else "p1")
+    if recorded and side not in recorded:
+        raise BadQuery(f"battle {battle_id} has no {side} log: only {recorded[0]}'s was recorded")
+    p1, p2 = names[b.p1_agent_id], names[b.p2_agent_id]
+    return {
+        "id": b.id,
+        "tournament_id": b.tournament_id,
+        "format": b.format,
+        "battle_tag": b.battle_tag,
+        "p1": p1,
+        "p2": p2,
+        "p1_team": b.p1_team,
+        "p2_team": b.p2_team,
+        "winner": None if b.winner is None else (p1, p2)[b.winner],
+        "turns": b.turns,
+        "end_reason": b.end_reason,
+        "duration": b.duration,
+        "ladder": b.ladder,
+        "side": side,
+        "recorded": recorded,
+        "narration": turns(narrate(logs[side]), hp_by_turn(logs[side])),
+    }
+
+
+def raw_log(store: Store, battle_id: int, side: str) -> str | None:
+    if side not in ("p1", "p2"):
+        raise BadQuery(f"side must be p1 or p2, got {side!r}")
+    b = store.battle(battle_id)
+    return None if b is None else decompress_log(b.p1_log if side == "p1" else b.p2_log)
+
+
+def turns(lines: list[str], hp: list[dict[str, float]]) -> list[dict]:
+    """Narrated lines split at each `Turn N` header (what happened before turn 1 is turn
+    0, the winner's line closes the last turn), each with both teams' HP as it ended."""
+    result = [{"turn": 0, "lines": []}]
+    for line in lines:
+        if line.startswith("Turn ") and line[5:].isdigit():
+            result.append({"turn": int(line[5:]), "lines": []})
+        else:
+            result[-1]["lines"].append(line)
+    for index, turn in enumerate(result):
+        standing = hp[min(index, len(hp) - 1)] if hp else {}
+        turn["teams"] = {
+            side: [
+                {"name": key.partition(": ")[2], "hp": share}
+                for key, share in standing.items()
+                if key.startswith(side)
+            ]
+            for side in ("p1", "p2")
+        }
+    return result
+
+
+@dataclass
+class AgentRow:
+    id: int
+    label: str
+    name: str
+    kind: str
+    spec: str
+    checkpoint_sha256: str | None
+    settings: str
+    identity: str
+    games: int
+    wins: int
+
+
+AGENT_COLUMNS = [f.name for f in fields(AgentRow)]
+
+
+def agents(store: Store) -> list[AgentRow]:
+    """Every agent's identity and its games and wins across all tournaments."""
+    names = store.agent_names()
+    games: dict[int, list[int]] = {}
+    with store.session() as session:
+        for side in (0, 1):
+            column = Battle.p1_agent_id if side == 0 else Battle.p2_agent_id
+            won = func.sum(case((Battle.winner == side, 1), else_=0))
+            for agent_id, count, wins in session.exec(
+                select(column, func.count(), won).group_by(column)
+            ):
+                tally = games.setdefault(agent_id, [0, 0])
+                tally[0] += count
+                tally[1] += wins or 0
+        rows = list(session.exec(select(Agent).order_by(Agent.id)))
+    return [
+        AgentRow(
+            a.id,
+            names[a.id],
+            a.name,
+            a.kind,
+            a.spec,
+            a.checkpoint_sha256,
+            a.settings,
+            a.identity,
+            *games.get(a.id, (0, 0)),
+        )
+        for a in rows
+    ]
+
+
+def agent_results(store: Store, agent_id: int) -> list[dict]:
+    """An agent's games and wins per tournament (ladder games under their server)."""
+    results: dict[tuple, list[int]] = {}
+    with store.session() as session:
+        for side in (0, 1):
+            column = Battle.p1_agent_id if side == 0 else Battle.p2_agent_id
+            won = func.sum(case((Battle.winner == side, 1), else_=0))
+            query = (
+                select(Battle.tournament_id, Battle.ladder, func.count(), won)
+                .where(column == agent_id)
+                .group_by(Battle.tournament_id, Battle.ladder)
+            )
+            for tournament_id, ladder, count, wins in session.exec(query):
+                tally = results.setdefault((tournament_id, ladder), [0, 0])
+                tally[0] += count
+                tally[1] += wins or 0
+        titles = {t.id: t.name for t in session.exec(select(Tournament))}
+    return [
+        {
+            "tournament_id": tournament_id,
+            "tournament": titles.get(tournament_id),
+            "ladder": ladder,
+            "games": count,
+            "wins": wins,
+        }
+        for (tournament_id, ladder), (count, wins) in sorted(
+            results.items(), key=lambda item: (item[0][0] or 0, item[0][1] or "")
+        )
+    ]
+
+
+def ladder(store: Store) -> dict:
+    """Per server and account: record and rating trajectory; the latest games."""
+    names = store.agent_names()
+    kinds = {agent.id: (names[agent.id], agent.kind) for agent in store.agents()}
+    battles = store.ladder_battles()
+    recent = [
+        {**json_rows([_battle_row(b, names)])[0], "server": b.ladder} for b in battles[-50:][::-1]
+    ]
+    return {"standings": json_rows(ladder_standings(battles, kinds)), "recent": recent}
+
+
+def evaluations(store: Store) -> list[dict]:
+    with store.session() as session:
+        rows = list(session.exec(select(Evaluation).order_by(Evaluation.id.desc())))
+    return [_evaluation(e) for e in rows]
+
+
+def evaluation(store: Store, evaluation_id: int) -> dict | None:
+    with store.session() as session:
+        e = session.get(Evaluation, evaluation_id)
+    return None if e is None else _evaluation(e)
+
+
+def _evaluation(e: Evaluation) -> dict:
+    config = json.loads(e.config)
+    lower, upper = bounds(config["alpha"], config["beta"])
+    return {
+        "id": e.id,
+        "name": e.name,
+        "tournament_id": e.tournament_id,
+        "status": e.status,
+        "verdict": e.verdict,
+        "pairs": e.pairs,
+        "llr": e.llr,
+        "lower": lower,
+        "upper": upper,
+        "elo0": config.get("elo0"),
+        "elo1": config.get("elo1"),
+        "pentanomial": json.loads(e.pentanomial),
+        "trajectory": json.loads(e.trajectory),
+        "report": json.loads(e.report) if e.report else None,
+        "updated_at": e.updated_at.isoformat(timespec="seconds"),
+    }

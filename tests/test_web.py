@@ -1,0 +1,396 @@
+"""`arena web` over a real small tournament played on a real server, in a real browser.
+
+One module-scoped store: a three-agent tournament played on the session's Showdown
+server, plus an agent whose name is an HTML payload and a battle whose log, team and
+player names carry a `<script>`. The dashboard runs as the `arena web` command does;
+Debian's Chromium (never a downloaded browser) loads its pages through Playwright.
+"""
+
+import importlib.util
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from poke_env.player import Player
+from sqlalchemy import insert
+
+from arena.showdown.server import free_port
+from arena.store import Battle, Store, compress_log
+from arena.web.serve import exposed
+from models.registry import AgentSpec
+from tests.conftest import REPO, run_arena, start_arena
+
+CHROMIUM = Path("/usr/bin/chromium")
+XSS_AGENT = "<img src=x onerror=alert(1)>"
+XSS_TEAM = "<script>alert(2)</script>"
+XSS_PLAYER = "<script>alert(3)</script>"
+XSS_ACCOUNT = "</script><script>alert(5)</script>"  # aimed at JSON inside a <script> block
+TOURNAMENT = "web"
+EVALUATION = "gate"
+
+
+def _play(server, db: str, name: str, agents: str, games: int) -> list[str]:
+    return [
+        "tournament",
+        "--server",
+        server.websocket_url,
+        "--db",
+        db,
+        "--agents",
+        agents,
+        "--games-per-pair",
+        str(games),
+        "--name",
+        name,
+    ]
+
+
+def _add_hostile_battle(db: str) -> int:
+    """An agent named like an HTML payload, in a battle of the tournament whose log,
+    team and player names carry scripts: what a ladder opponent could choose."""
+    store = Store.open(db)
+    spec = AgentSpec(XSS_AGENT, "user", "tests.user_bots:Hostile", Player)
+    hostile = store.agent_id(spec)
+    first = store.battle(1)
+    log = [
+        "|init|battle",
+        f"|player|p1|{XSS_PLAYER}|",
+        "|player|p2|opponent|",
+        "|start",
+        "|switch|p1a: Tauros|Tauros|100/100",
+        "|switch|p2a: Snorlax|Snorlax|100/100",
+        "|turn|1",
+        f"|chat|{XSS_PLAYER}|<script>alert(4)</script>",
+        "|move|p1a: Tauros|Body Slam|p2a: Snorlax",
+        "|-damage|p2a: Snorlax|0 fnt",
+        "|faint|p2a: Snorlax",
+        f"|win|{XSS_PLAYER}",
+    ]
+    row = {
+        column.name: getattr(first, column.name)
+        for column in Battle.__table__.columns
+        if column.name != "id"
+    }
+    row |= {
+        "pairing": f"{XSS_AGENT} vs opponent",
+        "pair_index": 0,
+        "game": 0,
+        "p1_agent_id": hostile,
+        "p1_team": XSS_TEAM,
+        "winner": 0,
+        "end_reason": "normal",
+        "p1_log": compress_log(log),
+    }
+    ladder = row | {
+        "tournament_id": None,
+        "ladder": XSS_PLAYER,
+        "username": XSS_ACCOUNT,
+        "p2_agent_id": store.ladder_opponent_id(XSS_PLAYER, XSS_AGENT),
+        "rating_before": 1000.0,
+        "rating_after": 1016.0,
+    }
+    with store.engine.begin() as connection:
+        connection.execute(insert(Battle), ladder)
+        return connection.execute(insert(Battle).returning(Battle.id), row).scalar_one()
+
+
+def _wait_for_serving(process, port: int) -> str:
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"arena web exited: {process.stderr.read()}")
+        try:
+            urllib.request.urlopen(url + "/api/tournaments", timeout=2).read()
+            return url
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("arena web did not answer within 30 s")
+
+
+@pytest.fixture(scope="module")
+def site(server, tmp_path_factory):
+    """The store's URL, the dashboard's base URL and the hostile battle's id."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('web') / 'arena.db'}"
+    played = run_arena(*_play(server, db, TOURNAMENT, "random,grunt,gym-leader", 2))
+    assert played.returncode == 0, played.stderr
+    evaluated = run_arena(
+        "evaluate", "gym-leader", "--incumbent", "random", "--opponents", "grunt",
+        "--max-pairs", "3", "--elo1", "150", "--name", EVALUATION,
+        "--server", server.websocket_url, "--db", db,
+    )  # fmt: skip
+    assert evaluated.returncode in (0, 11), evaluated.stderr  # PROMOTE or INCONCLUSIVE
+    hostile = _add_hostile_battle(db)
+    port = free_port()
+    process = start_arena("web", "--db", db, "--port", str(port))
+    try:
+        yield db, _wait_for_serving(process, port), hostile
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _cli_leaderboard(db: str, tmp_path) -> list[dict]:
+    out = tmp_path / "board.json"
+    result = run_arena("leaderboard", "--tournament", TOURNAMENT, "--json", str(out), "--db", db)
+    assert result.returncode == 0, result.stderr
+    return json.loads(out.read_text())
+
+
+def _tournament_id(url: str) -> int:
+    _, body = _get(url + "/api/tournaments")
+    return next(t["id"] for t in json.loads(body) if t["name"] == TOURNAMENT)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.skip("Debian's chromium is not installed (scripts/setup.sh --dev installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records every dialog and page error instead of letting them pass."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.dialogs, page.errors = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+# -- the API and the CLI agree ------------------------------------------------------------
+
+
+def test_api_leaderboard_is_the_cli_export(site, tmp_path):
+    db, url, _ = site
+    _, body = _get(f"{url}/api/tournaments/{_tournament_id(url)}")
+    assert json.loads(body)["leaderboard"] == _cli_leaderboard(db, tmp_path)
+
+
+def test_csv_downloads_are_the_cli_exports(site, tmp_path):
+    db, url, _ = site
+    tournament = _tournament_id(url)
+    for command, path in (("leaderboard", "leaderboard.csv"), ("matrix", "matrix.csv")):
+        out = tmp_path / path
+        result = run_arena(command, "--tournament", TOURNAMENT, "--csv", str(out), "--db", db)
+        assert result.returncode == 0, result.stderr
+        status, body = _get(f"{url}/tournaments/{tournament}/{path}")
+        assert status == 200
+        assert body == out.read_text()
+
+
+def test_tournament_list_shows_progress_through_the_schedule(site):
+    _, url, _ = site
+    _, body = _get(url + "/api/tournaments")
+    (row,) = [t for t in json.loads(body) if t["name"] == TOURNAMENT]
+    assert (row["battles"], row["expected"], row["status"]) == (7, 6, "finished")
+    (gate,) = [t for t in json.loads(body) if t["name"] == f"evaluation:{EVALUATION}"]
+    assert gate["expected"] is None and gate["battles"] > 0
+
+
+def test_unknown_ids_are_404_and_bad_parameters_400(site):
+    _, url, _ = site
+    tournament = _tournament_id(url)
+    for path in ("/tournaments/999", "/battles/999", "/agents/999", "/evaluations/999", "/x"):
+        assert _get(url + path)[0] == 404, path
+        assert _get(url + "/api" + path)[0] == 404, path
+    for query in ("result=won", "end=later", "page=0", "page=two", "result=win", "agent=nobody"):
+        status, body = _get(f"{url}/api/tournaments/{tournament}/battles?{query}")
+        assert status == 400 and json.loads(body)["error"], query
+    assert _get(url + "/battles/1?side=p3")[0] == 400
+
+
+def test_a_missing_store_is_one_clear_line(tmp_path):
+    result = run_arena("web", "--db", f"sqlite:///{tmp_path / 'none.db'}")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"arena: no store at {tmp_path / 'none.db'}: pass --db with an existing store"
+    ]
+    assert not (tmp_path / "none.db").exists()
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench_web", REPO / "scripts" / "bench_web.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pages_over_postgresql_agree_with_the_cli(postgres_url, tmp_path):
+    """The same pages over a PostgreSQL store (synthetic battles, as the benchmark makes)."""
+    tournament = _bench_module().build_store(postgres_url, 120, 4, seed=1)
+    port = free_port()
+    process = start_arena("web", "--db", postgres_url, "--port", str(port))
+    try:
+        url = _wait_for_serving(process, port)
+        for path in ("/", f"/tournaments/{tournament}", "/agents", "/ladder", "/evaluations"):
+            assert _get(url + path)[0] == 200, path
+        _, body = _get(f"{url}/api/tournaments/{tournament}")
+        out = tmp_path / "board.json"
+        result = run_arena(
+            "leaderboard", "--tournament", "bench", "--json", str(out), "--db", postgres_url
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(body)["leaderboard"] == json.loads(out.read_text())
+        _, battles = _get(f"{url}/api/tournaments/{tournament}/battles?agent=agent-0&result=win")
+        wins = next(r["wins"] for r in json.loads(out.read_text()) if r["agent"] == "agent-0")
+        assert json.loads(battles)["total"] == wins
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_only_loopback_addresses_count_as_private():
+    assert not exposed("127.0.0.1") and not exposed("::1") and not exposed("localhost")
+    assert exposed("0.0.0.0") and exposed("192.168.1.5")
+
+
+# -- in the browser ------------------------------------------------------------------------
+
+
+def test_leaderboard_page_shows_the_cli_numbers(site, page, tmp_path):
+    db, url, _ = site
+    page.goto(f"{url}/tournaments/{_tournament_id(url)}")
+    rows = page.locator("#leaderboard tbody tr")
+    expected = _cli_leaderboard(db, tmp_path)
+    assert rows.count() == len(expected)
+    for index, want in enumerate(expected):
+        cells = rows.nth(index)
+        assert cells.locator(".agent").inner_text() == want["agent"]
+        assert cells.locator(".games").inner_text() == str(want["games"])
+        assert (
+            cells.locator(".wlt").inner_text() == f"{want['wins']}-{want['losses']}-{want['ties']}"
+        )
+        assert cells.locator(".elo").inner_text() == (
+            f"{want['bt_elo']:.0f} ({want['bt_elo_low']:.0f}–{want['bt_elo_high']:.0f})"
+        )
+        assert cells.locator(".win-rate").inner_text().startswith(f"{want['win_rate']:.1%}")
+    assert page.locator("#matrix td.cell").count() > 0
+    assert page.errors == []
+
+
+def test_battle_filter_finds_each_agents_wins(site, page, tmp_path):
+    db, url, _ = site
+    page.goto(f"{url}/tournaments/{_tournament_id(url)}")
+    board = {row["agent"]: row for row in _cli_leaderboard(db, tmp_path)}
+    for agent in ("grunt", "gym-leader"):
+        page.select_option("select[name=agent]", agent)
+        page.select_option("select[name=result]", "win")
+        page.click("#battle-filter button")
+        page.wait_for_load_state()
+        winners = page.locator("#battles tbody tr td:nth-child(7)").all_inner_texts()
+        assert winners == [agent] * board[agent]["wins"]
+
+
+def test_replay_steps_through_a_battle_to_its_winner(site, page):
+    _, url, _ = site
+    page.goto(f"{url}/battles/1")
+    winner = page.locator("#winner").inner_text()
+    _, body = _get(f"{url}/api/battles/1")
+    assert winner == json.loads(body)["winner"]
+    turns = int(page.locator("#replay").get_attribute("data-turns"))
+    page.click("#first")
+    assert page.locator("#turn-label").inner_text() == "Start"
+    for _ in range(turns - 1):
+        page.click("#next")
+    visible = page.locator("#replay .turn:visible")
+    assert visible.count() == 1
+    assert visible.locator("h3").inner_text() == f"Turn {turns - 1}"
+    assert " wins" in visible.locator("pre").inner_text()
+    battle = json.loads(body)
+    if battle["end_reason"] == "normal":  # every Pokémon of the loser was sent out and fainted
+        loser_side = "p2" if battle["winner"] == battle["p1"] else "p1"
+        loser = visible.locator(f".team-{loser_side} .hp-text").all_inner_texts()
+        assert loser and set(loser) == {"0%"}
+    page.click("#previous")
+    assert page.locator("#turn-label").inner_text() == f"Turn {turns - 2}"
+
+
+def test_no_page_runs_a_script_from_the_store(site, page):
+    _, url, hostile = site
+    tournament = _tournament_id(url)
+    _, agents = _get(url + "/api/agents")
+    hostile_agent = next(a["id"] for a in json.loads(agents) if a["name"] == XSS_AGENT)
+    paths = [
+        "/",
+        f"/tournaments/{tournament}",
+        f"/battles/{hostile}",
+        f"/battles/{hostile}?side=p1",
+        "/agents",
+        f"/agents/{hostile_agent}",
+        "/ladder",
+        "/evaluations",
+        "/nothing/here",
+        f"/tournaments/{tournament}?result=none",
+    ]
+    for path in paths:
+        page.goto(url + path)
+        page.wait_for_load_state("networkidle")
+    assert page.dialogs == [] and page.errors == []
+    page.goto(f"{url}/tournaments/{tournament}")
+    assert XSS_AGENT in page.locator("#leaderboard").inner_text()  # shown, as text
+    page.goto(f"{url}/battles/{hostile}")
+    assert XSS_TEAM in page.locator("main").inner_text()
+    assert f"{XSS_PLAYER} wins" in page.locator("#replay").inner_text()
+    assert page.locator("img[src=x]").count() == 0 and page.dialogs == []
+    page.goto(f"{url}/ladder")
+    assert XSS_ACCOUNT in page.locator("#ladder").inner_text()
+    assert XSS_ACCOUNT in page.locator("#ladder-chart").inner_text()  # the chart's legend
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_evaluation_page_shows_the_stored_sprt(site, page):
+    db, url, _ = site
+    row = Store.open(db).evaluation(EVALUATION)
+    page.goto(f"{url}/evaluations")
+    page.click(f"text={EVALUATION}")
+    counts = page.locator("#pentanomial td").all_inner_texts()
+    assert [int(n) for n in counts] == json.loads(row.pentanomial)
+    assert f"after {row.pairs} pairs" in page.locator("#verdict").inner_text()
+    assert f"LLR {row.llr:.3f}" in page.locator("#verdict").inner_text()
+    assert (row.verdict or "none yet") in page.locator("#verdict").inner_text()
+    assert page.locator("#llr-chart canvas").count() == 1  # uPlot, served by arena
+    assert page.errors == []
+
+
+def test_a_running_tournament_updates_without_a_reload(site, server, page):
+    db, url, _ = site
+    background = start_arena(*_play(server, db, "live", "random,grunt", 6), "--concurrency", "1")
+    try:
+        deadline = time.monotonic() + 60
+        live = None
+        while live is None and time.monotonic() < deadline:
+            _, body = _get(url + "/api/tournaments")
+            live = next((t for t in json.loads(body) if t["name"] == "live"), None)
+            time.sleep(0.2)
+        assert live is not None, "the background tournament never appeared"
+        page.goto(f"{url}/tournaments/{live['id']}")
+        shown = int(page.locator("#battle-count").inner_text())
+        assert shown < 6, "the tournament finished before the page could watch it"
+        page.wait_for_function(
+            f"Number(document.getElementById('battle-count').textContent) > {shown}",
+            timeout=90_000,
+        )
+        assert page.errors == []
+    finally:
+        background.wait(timeout=120)
+    assert background.returncode == 0
