@@ -153,7 +153,7 @@ async def test_killed_host_loses_no_slot_and_records_none_twice():
         specs = {name: resolve(name) for name in agents}
         pool = transport.pool
 
-        def on_record(slot, record) -> None:
+        async def on_record(slot, record) -> None:
             assert record.end_reason in ("normal", "tie") and record.seed == slot.battle_seed(3)
             recorded[slot.key] += 1
             if sum(recorded.values()) == 6 and not killed:
@@ -178,6 +178,10 @@ async def test_gen1ou_match_on_hosts_matches_a_second_run():
 
     async def once() -> dict:
         results = {}
+
+        async def keep(slot, record) -> None:
+            results[slot.key] = (record.winner, record.turns)
+
         async with opened("direct", hosts=2) as transport:
             specs = {name: resolve(name) for name in agents}
             async with field(specs, transport, settings) as players:
@@ -185,7 +189,7 @@ async def test_gen1ou_match_on_hosts_matches_a_second_run():
                     slots,
                     players,
                     settings,
-                    lambda slot, r: results.__setitem__(slot.key, (r.winner, r.turns)),
+                    keep,
                     transport=transport,
                 )
         return results

@@ -12,6 +12,7 @@ from arena import aio
 from arena.errors import ArenaError
 from arena.runner import PlaySettings, field
 from arena.showdown import ShowdownServer, list_servers
+from arena.transport import ServerTransport
 from models.registry import HEURISTICS, resolve
 from tests.conftest import run_arena, showdown_pids
 
@@ -79,7 +80,7 @@ async def _log_in_all(url: str, count: int) -> list[bool]:
     """`count` players logging in at once, as a tournament's field does."""
     specs = {f"{name}-{k}": resolve(name) for k in range(2) for name in HEURISTICS}
     specs = dict(list(specs.items())[:count])
-    async with field(specs, url, PlaySettings("gen1randombattle", 1)) as players:
+    async with field(specs, ServerTransport(url), PlaySettings("gen1randombattle", 1)) as players:
         return [player.ps_client.logged_in.is_set() for player in players.values()]
 
 
