@@ -25,10 +25,12 @@ INSTALL_FILES = ("node_modules", "package.json", "package-lock.json")
 
 
 def link_install(home: Path) -> Path:
-    """`home` as an arena home that uses the current home's Showdown install."""
+    """`home` as an arena home that uses the current home's Showdown and chart installs."""
     (home / "showdown").mkdir(parents=True)
     for name in INSTALL_FILES:
         (home / "showdown" / name).symlink_to(paths.showdown_dir() / name)
+    if (paths.home() / "web").is_dir():
+        (home / "web").symlink_to(paths.home() / "web")
     return home
 
 

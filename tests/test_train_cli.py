@@ -132,11 +132,13 @@ def test_a_killed_run_resumes_and_every_checkpoint_plays_without_invalid_choices
 def test_behaviour_cloning_on_real_battles_beats_the_uniform_baseline(server, tmp_path):
     db = f"sqlite:///{tmp_path / 'arena.db'}"
     played = run_arena(
-        "tournament", "--agents", "gym-leader,max-power", "--games-per-pair", "12",
+        "tournament", "--agents", "gym-leader,max-power", "--games-per-pair", "20",
         "--server", server.websocket_url, "--db", db, "--name", "real",
     )  # fmt: skip
     assert played.returncode == 0, played.stderr
-    built = run_arena("data", "build", "--out", str(tmp_path / "data"), "--db", db)
+    built = run_arena(
+        "data", "build", "--out", str(tmp_path / "data"), "--agents", "gym-leader", "--db", db
+    )  # gym-leader decides by rule from what it sees: a policy a small model can learn
     assert built.returncode == 0, built.stderr
     result = _train(
         "--data", str(tmp_path / "data"), "--out", str(tmp_path / "bc"), "--algo", "bc",
