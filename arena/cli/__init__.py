@@ -8,6 +8,7 @@ from arena.cli import (  # noqa: F401  (each module registers its commands)
     evaluate,
     ladder,
     model,
+    promote,
     reports,
     selfplay,
     server,

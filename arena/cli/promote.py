@@ -1,0 +1,128 @@
+"""`arena promote`: a training run's best epoch through the SPRT gate against the champion."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from arena.cli.common import (
+    BattleTimeLimitOption,
+    ConcurrencyOption,
+    DbOption,
+    DecisionTimeoutOption,
+    DeviceOption,
+    FormatOption,
+    MaxFailuresOption,
+    SeedOption,
+    ServerOption,
+    TeamsOption,
+    TemperatureOption,
+    app,
+    check_device,
+    clean_errors,
+    console,
+    server_option,
+)
+from arena.cli.evaluate import (
+    DEFAULTS,
+    TOURNAMENT,
+    AlphaOption,
+    BetaOption,
+    Elo0Option,
+    Elo1Option,
+    MaxPairsOption,
+    opponent_list,
+    print_report,
+)
+from arena.evaluation import EvaluationConfig
+
+GamesPerPairOption = Annotated[
+    int, typer.Option(help="Games per pairing in the epochs' round robin; even.")
+]
+LineageOption = Annotated[
+    str | None,
+    typer.Option(help="The lineage whose champion the incumbent is; PROMOTE makes a new one."),
+]
+
+
+@app.command("promote")
+@clean_errors
+def promote_command(
+    run: Annotated[Path, typer.Argument(help="A training run's directory (runs/NAME).")],
+    incumbent: Annotated[str, typer.Option(help="The champion the candidate would replace.")],
+    games_per_pair: GamesPerPairOption = 4,
+    lineage: LineageOption = None,
+    opponents: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated gauntlet opponents (default: the heuristics)."),
+    ] = None,
+    elo0: Elo0Option = DEFAULTS["elo0"],
+    elo1: Elo1Option = DEFAULTS["elo1"],
+    alpha: AlphaOption = DEFAULTS["alpha"],
+    beta: BetaOption = DEFAULTS["beta"],
+    max_pairs: MaxPairsOption = DEFAULTS["max_pairs"],
+    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
+    teams: TeamsOption = None,
+    name: Annotated[
+        str | None, typer.Option(help="Name to store it under (default promote:RUN); resumes.")
+    ] = None,
+    db: DbOption = None,
+    battle_format: FormatOption = TOURNAMENT["format"],
+    seed: SeedOption = TOURNAMENT["seed"],
+    decision_timeout: DecisionTimeoutOption = TOURNAMENT["decision_timeout"],
+    max_failures: MaxFailuresOption = TOURNAMENT["max_failures"],
+    battle_time_limit: BattleTimeLimitOption = TOURNAMENT["battle_time_limit"],
+    server: ServerOption = None,
+    device: DeviceOption = "cpu",
+    temperature: TemperatureOption = 0.0,
+):
+    """Rank RUN's epochs, test the best against the incumbent: exit 0 PROMOTE, 10 REJECT,
+    11 INCONCLUSIVE."""
+    from training.promotion import PromotionConfig, promote
+
+    config = PromotionConfig(
+        run=str(run),
+        games_per_pair=games_per_pair,
+        lineage=lineage,
+        evaluation=EvaluationConfig(
+            name=name or f"promote:{run.resolve().name}",
+            candidate=str(run),
+            incumbent=incumbent,
+            opponents=opponent_list(opponents),
+            elo0=elo0,
+            elo1=elo1,
+            alpha=alpha,
+            beta=beta,
+            max_pairs=max_pairs,
+            format=battle_format,
+            teams=str(teams.resolve()) if teams else None,
+            concurrency=concurrency,
+            seed=seed,
+            decision_timeout=decision_timeout,
+            max_failures=max_failures,
+            battle_time_limit=battle_time_limit,
+            device=check_device(device),
+            temperature=temperature,
+        ),
+    )
+    entry = server_option(server)
+    with console.status(f"{config.name}: ranking the epochs of {run}, then the SPRT"):
+        report = promote(config, db, entry.websocket if entry else None)
+    table = Table(
+        "epoch", "agent", "BT Elo", "95% interval", title="epochs (best lower bound first)"
+    )
+    for row in report.ranking:
+        table.add_row(
+            str(row.epoch), row.agent, f"{row.elo:.0f}", f"[{row.low:.0f}, {row.high:.0f}]"
+        )
+    console.print(table)
+    console.print(
+        f"candidate: epoch {report.epoch} ({report.candidate}, sha256 "
+        f"{report.candidate_sha256[:12]})",
+        highlight=False,
+    )
+    print_report(report.evaluation)
+    if report.champion is not None:
+        console.print(f"champion of lineage {lineage!r}: {report.champion}", highlight=False)
+    raise typer.Exit(report.evaluation.exit_code)
