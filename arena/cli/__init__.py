@@ -7,6 +7,8 @@ from arena.cli import (  # noqa: F401  (each module registers its commands)
     db,
     evaluate,
     ladder,
+    lineage,
+    loop,
     model,
     promote,
     reports,
