@@ -7,7 +7,9 @@ import shutil
 import sqlite3
 
 import pytest
+import typer.main
 
+from arena.cli import app
 from arena.leaderboard import outcomes
 from arena.ratings import bradley_terry
 from arena.store import Store
@@ -127,3 +129,19 @@ def test_bad_input_is_one_line_and_stores_nothing(tmp_path, run_dir, make, extra
     result = run_arena("promote", str(run), *incumbent, *extra, "--db", f"sqlite:///{db_path}")
     _one_line_error(result, fragment)
     assert not db_path.exists()
+
+
+def test_gate_options_are_explained_and_mean_what_evaluate_means():
+    commands = {c.name: c for c in typer.main.get_command(app).commands.values()}
+    options = {
+        name: {p.name: p for p in commands[name].params if p.param_type_name == "option"}
+        for name in ("evaluate", "promote", "loop", "lineage")
+    }
+    for name in ("promote", "loop", "lineage"):
+        assert [o for o, option in options[name].items() if not option.help] == [], name
+    shared = set(options["evaluate"]) & set(options["promote"])
+    assert {"elo0", "elo1", "alpha", "beta", "max_pairs", "opponents", "server"} <= shared
+    for option in shared - {"name"}:  # promote's name has a default of its own
+        assert options["evaluate"][option].help == options["promote"][option].help, option
+    for option in ("elo0", "elo1", "alpha", "beta", "max_pairs", "games_per_pair"):
+        assert options["loop"][option].help == options["promote"][option].help, option

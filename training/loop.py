@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from arena import aio
 from arena.errors import ArenaError
 from arena.evaluation import EvaluationConfig, check_config
 from arena.schedule import check_even
@@ -29,7 +28,14 @@ from models.registry import BASE, AgentSpec, resolve
 from training import rewards
 from training.build import Query, build
 from training.evaluation import DEFAULT_OPPONENTS, EvalSettings
-from training.promotion import ROUND_ROBIN_GAMES, PromotionConfig, promote
+from training.promotion import (
+    ROUND_ROBIN_GAMES,
+    Play,
+    PromotionConfig,
+    interrupted,
+    play_quietly,
+    promote,
+)
 from training.run import RUN_FILE, RunOptions, open_run, train
 from training.trainer import ALGORITHMS, TrainConfig
 
@@ -156,13 +162,10 @@ class Loop:
         db: str | None,
         websocket_url: str | None,
         on_stage: Callable[[Generation, str], None] = lambda generation, stage: None,
+        play: Play = play_quietly,
     ):
-        self.config, self.db, self.websocket_url, self.on_stage = (
-            config,
-            db,
-            websocket_url,
-            on_stage,
-        )
+        self.config, self.db, self.websocket_url = config, db, websocket_url
+        self.on_stage, self.play = on_stage, play
         init = check(config)
         self.store = Store.open(db)
         self.lineage = _lineage(self.store, config, init)
@@ -226,8 +229,9 @@ class Loop:
             temperature=c.temperature,
         )
         run = prepare_selfplay(config, self.db)
-        if run.pending:
-            aio.run(run.play(self.websocket_url))
+        if run.pending and self.play(run, lambda: run.play(self.websocket_url)):
+            run.store.set_status(run.tournament_id, "interrupted")
+            raise interrupted(config.name)
         run.store.set_status(run.tournament_id, "finished")
 
     def _data(self, generation: Generation) -> None:
@@ -264,4 +268,4 @@ class Loop:
             games_per_pair=self.config.games_per_pair,
             lineage=self.config.name,
         )
-        promote(config, self.db, self.websocket_url)
+        promote(config, self.db, self.websocket_url, self.play)

@@ -10,6 +10,7 @@ Everything a user can get wrong is checked before the store is touched.
 """
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -20,10 +21,11 @@ from arena.evaluation import (
     EvaluationConfig,
     EvaluationReport,
     check_config,
-    evaluate,
+    prepare,
     resolve_lineup,
 )
 from arena.leaderboard import outcomes
+from arena.player import check_websocket_url
 from arena.ratings import LiveRatings, bradley_terry
 from arena.schedule import build, check_even, pairings
 from arena.store import Generation, Promotion, Store
@@ -33,6 +35,20 @@ from models.checkpoint import EPOCH_FILE, agent_name, sha256
 from models.registry import resolve
 
 ROUND_ROBIN_GAMES = 4  # games per pairing of epochs: two side-swapped pairs
+
+# How a stored run's games are played: given the run and what starts its play, it plays
+# and says whether it was interrupted (a command passes one with a live view that drains
+# the games in flight on Ctrl-C; everything finished is stored either way).
+Play = Callable[[TournamentRun, Callable[[], Awaitable[None]]], bool]
+
+
+def play_quietly(run: TournamentRun, start: Callable[[], Awaitable[None]]) -> bool:
+    aio.run(start())
+    return False
+
+
+def interrupted(what: str) -> ArenaError:
+    return ArenaError(f"{what} interrupted; rerun the same command to resume", 130)
 
 
 @dataclass(frozen=True)
@@ -59,11 +75,13 @@ class PromotionConfig:
 
 @dataclass(frozen=True)
 class EpochRating:
+    """An epoch's Bradley–Terry Elo and 95% interval (None: a lone epoch, not rated)."""
+
     epoch: int
     agent: str
-    elo: float
-    low: float
-    high: float
+    elo: float | None
+    low: float | None
+    high: float | None
 
 
 @dataclass
@@ -176,13 +194,17 @@ def _generation(store: Store, checked: Checked) -> Generation | None:
 
 
 def rank_epochs(
-    checked: Checked, store: Store, promotion: Promotion, websocket_url: str | None
+    checked: Checked,
+    store: Store,
+    promotion: Promotion,
+    websocket_url: str | None,
+    play: Play = play_quietly,
 ) -> list[EpochRating]:
     """The epochs' round robin played (or resumed) and rated, best lower bound first."""
     epochs, evaluation = checked.epochs, checked.config.evaluation
     if len(epochs) == 1:
         ((epoch, path),) = epochs.items()
-        return [EpochRating(epoch, agent_name(path), 0.0, 0.0, 0.0)]
+        return [EpochRating(epoch, agent_name(path), None, None, None)]
     config = TournamentConfig(
         name=f"promotion:{checked.config.name}:epochs",
         agents=tuple(str(p) for p in epochs.values()),
@@ -211,8 +233,9 @@ def rank_epochs(
         pairings(list(specs), "round-robin", None), config.games_per_pair, pool, config.seed
     )
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
-    if run.pending:
-        aio.run(run.play(websocket_url))
+    if run.pending and play(run, lambda: run.play(websocket_url)):
+        store.set_status(tournament_id, "interrupted")
+        raise interrupted(config.name)
     store.set_status(tournament_id, "finished")
     names = {agent_id: name for name, agent_id in run.agent_ids.items()}
     ratings = bradley_terry(outcomes(store.battles([tournament_id]), names), anchor=None)
@@ -224,22 +247,31 @@ def rank_epochs(
 
 
 def promote(
-    config: PromotionConfig, store_url: str | None, websocket_url: str | None = None
+    config: PromotionConfig,
+    store_url: str | None,
+    websocket_url: str | None = None,
+    play: Play = play_quietly,
 ) -> PromotionReport:
     """Ranks the run's epochs, tests the best against the incumbent, records the verdict
     and, on PROMOTE within a lineage, its new champion. A rerun under the same name
     resumes whichever part was interrupted."""
+    if websocket_url is not None:
+        check_websocket_url(websocket_url)
     checked = check(config)
     store = Store.open(store_url)
     _check_lineage(store, checked)
     promotion = _stored(store, checked)
     generation = _generation(store, checked)
-    ranking = rank_epochs(checked, store, promotion, websocket_url)
+    ranking = rank_epochs(checked, store, promotion, websocket_url, play)
     chosen = ranking[0].epoch
     path = checked.epochs[chosen]
     digest = sha256(path)
     store.save_promotion(promotion.id, epoch=chosen, candidate=str(path), candidate_sha256=digest)
-    report = evaluate(replace(config.evaluation, candidate=str(path)), store_url, websocket_url)
+    evaluation = prepare(replace(config.evaluation, candidate=str(path)), store_url)
+    stopped = play(evaluation.run, lambda: evaluation.play(websocket_url))
+    report = evaluation.finish(stopped)
+    if report.verdict is None:
+        raise interrupted(f"evaluation {config.name!r}")
     promoted = report.verdict == PROMOTE
     champion = (str(path), digest) if promoted and generation is not None else None
     evaluation_id = store.evaluation(config.name).id

@@ -43,19 +43,21 @@ Elo1Option = Annotated[float, typer.Option(help="H1: at least this much stronger
 AlphaOption = Annotated[float, typer.Option(help="Chance of promoting at elo0.")]
 BetaOption = Annotated[float, typer.Option(help="Chance of rejecting at elo1.")]
 MaxPairsOption = Annotated[int, typer.Option(help="Head-to-head pairs before INCONCLUSIVE.")]
+IncumbentOption = Annotated[
+    str, typer.Option(help="The agent it would replace (e.g. the current champion).")
+]
+OpponentsOption = Annotated[
+    str | None,
+    typer.Option(help="Comma-separated gauntlet opponents (default: the heuristics)."),
+]
 
 
 @app.command("evaluate")
 @clean_errors
 def evaluate_command(
     candidate: Annotated[str, typer.Argument(help="The agent that would be promoted.")],
-    incumbent: Annotated[
-        str, typer.Option(help="The agent it would replace (e.g. the current champion).")
-    ],
-    opponents: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated gauntlet opponents (default: the heuristics)."),
-    ] = None,
+    incumbent: IncumbentOption,
+    opponents: OpponentsOption = None,
     elo0: Elo0Option = DEFAULTS["elo0"],
     elo1: Elo1Option = DEFAULTS["elo1"],
     alpha: AlphaOption = DEFAULTS["alpha"],

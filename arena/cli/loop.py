@@ -15,6 +15,7 @@ from arena.cli.common import (
     check_device,
     clean_errors,
     console,
+    resumable,
     server_option,
 )
 from arena.cli.evaluate import (
@@ -28,7 +29,7 @@ from arena.cli.evaluate import (
     opponent_list,
 )
 from arena.cli.lineage import lineage_table
-from arena.cli.promote import GamesPerPairOption
+from arena.cli.promote import GamesPerPairOption, play_live
 from arena.config import defaults
 
 
@@ -53,9 +54,9 @@ def loop_command(
         str, typer.Option(help="default, aggressive, binary or pkg.module:function.")
     ] = "default",
     algo: Annotated[str, typer.Option(help="bc or offline-ac.")] = "offline-ac",
-    epochs: Annotated[int, typer.Option(min=1)] = 5,
-    steps_per_epoch: Annotated[int, typer.Option(min=1)] = 1000,
-    batch: Annotated[int, typer.Option(min=1)] = 128,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs per generation.")] = 5,
+    steps_per_epoch: Annotated[int, typer.Option(min=1, help="Gradient steps per epoch.")] = 1000,
+    batch: Annotated[int, typer.Option(min=1, help="Decisions per gradient step.")] = 128,
     games_per_pair: GamesPerPairOption = 4,
     elo0: Elo0Option = DEFAULTS["elo0"],
     elo1: Elo1Option = DEFAULTS["elo1"],
@@ -108,6 +109,7 @@ def loop_command(
     def on_stage(generation, stage: str) -> None:
         console.print(f"{name} generation {generation.number}: {stage}", highlight=False)
 
-    loop = Loop(config, db, entry.websocket if entry else None, on_stage)
-    loop.run()
+    loop = Loop(config, db, entry.websocket if entry else None, on_stage, play_live)
+    with resumable("arena loop"):
+        loop.run()
     console.print(lineage_table(lineage_rows(loop.store, name)))

@@ -1,11 +1,14 @@
 """`arena promote`: a training run's best epoch through the SPRT gate against the champion."""
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
+from arena import aio
 from arena.cli.common import (
     BattleTimeLimitOption,
     ConcurrencyOption,
@@ -22,6 +25,8 @@ from arena.cli.common import (
     check_device,
     clean_errors,
     console,
+    live_play,
+    resumable,
     server_option,
 )
 from arena.cli.evaluate import (
@@ -31,11 +36,14 @@ from arena.cli.evaluate import (
     BetaOption,
     Elo0Option,
     Elo1Option,
+    IncumbentOption,
     MaxPairsOption,
+    OpponentsOption,
     opponent_list,
     print_report,
 )
 from arena.evaluation import EvaluationConfig
+from arena.tournament import TournamentRun
 
 GamesPerPairOption = Annotated[
     int, typer.Option(help="Games per pairing in the epochs' round robin; even.")
@@ -46,17 +54,27 @@ LineageOption = Annotated[
 ]
 
 
+def play_live(run: TournamentRun, start: Callable[[], Awaitable[None]]) -> bool:
+    """Plays a stage's games under a live progress line; Ctrl-C drains the games in
+    flight (a second aborts). True when stopped by a signal."""
+
+    def render() -> Text:
+        progress = run.progress
+        return Text(
+            f"{run.config.name}: games {progress.done}/{progress.total}, faults {progress.failures}"
+        )
+
+    return aio.run(live_play(run, render, start)) is not None
+
+
 @app.command("promote")
 @clean_errors
 def promote_command(
     run: Annotated[Path, typer.Argument(help="A training run's directory (runs/NAME).")],
-    incumbent: Annotated[str, typer.Option(help="The champion the candidate would replace.")],
+    incumbent: IncumbentOption,
     games_per_pair: GamesPerPairOption = 4,
     lineage: LineageOption = None,
-    opponents: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated gauntlet opponents (default: the heuristics)."),
-    ] = None,
+    opponents: OpponentsOption = None,
     elo0: Elo0Option = DEFAULTS["elo0"],
     elo1: Elo1Option = DEFAULTS["elo1"],
     alpha: AlphaOption = DEFAULTS["alpha"],
@@ -107,15 +125,16 @@ def promote_command(
         ),
     )
     entry = server_option(server)
-    with console.status(f"{config.name}: ranking the epochs of {run}, then the SPRT"):
-        report = promote(config, db, entry.websocket if entry else None)
+    with resumable("arena promote"):
+        report = promote(config, db, entry.websocket if entry else None, play_live)
     table = Table(
         "epoch", "agent", "BT Elo", "95% interval", title="epochs (best lower bound first)"
     )
     for row in report.ranking:
-        table.add_row(
-            str(row.epoch), row.agent, f"{row.elo:.0f}", f"[{row.low:.0f}, {row.high:.0f}]"
-        )
+        rated = row.elo is not None
+        elo = f"{row.elo:.0f}" if rated else "- (one epoch)"
+        interval = f"[{row.low:.0f}, {row.high:.0f}]" if rated else "-"
+        table.add_row(str(row.epoch), row.agent, elo, interval)
     console.print(table)
     console.print(
         f"candidate: epoch {report.epoch} ({report.candidate}, sha256 "
