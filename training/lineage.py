@@ -9,6 +9,7 @@ A run directory since moved away leaves those fields empty rather than failing.
 """
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -150,4 +151,9 @@ def opponents(rows: list[GenerationRow]) -> list[str]:
 
 
 def as_json(rows: list[GenerationRow]) -> list[dict]:
-    return [asdict(row) for row in rows]
+    """The rows as JSON objects; a number that is not finite becomes null."""
+
+    def clean(value):
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+
+    return [{key: clean(value) for key, value in asdict(row).items()} for row in rows]
