@@ -29,11 +29,12 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def csv_text(rows: Sequence, columns: list[str]) -> str:
+    """Rows (dataclasses, or dicts where the columns depend on the data) as CSV."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(asdict(row))
+        writer.writerow(row if isinstance(row, dict) else asdict(row))
     return buffer.getvalue()
 
 

@@ -1,4 +1,5 @@
-"""The store: every agent, tournament, battle, rating snapshot and evaluation arena records.
+"""The store: every agent, tournament, battle, rating snapshot, evaluation, promotion and
+lineage arena records.
 
 SQLModel over SQLite (WAL) at `./arena.db` by default, or any SQLAlchemy URL (`--db`,
 `ARENA_DB_URL`), PostgreSQL included. A battle is committed the moment it finishes, with
@@ -127,6 +128,60 @@ class Evaluation(SQLModel, table=True):
     pentanomial: str = "[0, 0, 0, 0, 0]"  # JSON: head-to-head pairs scoring 0, 1/2 .. 2
     trajectory: str = "[]"  # JSON: the LLR after each complete head-to-head pair
     report: str | None = None  # JSON: Elo, gauntlet and alarms behind the verdict
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Promotion(SQLModel, table=True):
+    """A training run's epochs ranked in a round robin, and its best one (the candidate)
+    tested against an incumbent by an evaluation of the same name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    run: str  # the run directory
+    config: str  # JSON: the run, the incumbent, the round robin and the evaluation's test
+    incumbent: str
+    incumbent_sha256: str | None = None
+    tournament_id: int | None = Field(default=None, foreign_key="tournament.id")  # epochs'
+    epoch: int | None = None  # the candidate's epoch, once chosen
+    candidate: str | None = None  # its checkpoint file
+    candidate_sha256: str | None = None
+    evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id")
+    status: str = "running"  # running, finished
+    verdict: str | None = None  # PROMOTE, REJECT or INCONCLUSIVE once decided
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Lineage(SQLModel, table=True):
+    """A line of champions: each promoted checkpoint replaces the one it was tested
+    against. Agents are named by spec and told apart by their file's sha256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    config: str = "{}"  # JSON: the generation loop's settings ({} for promotions alone)
+    champion: str  # the champion's spec (`base` or a checkpoint file)
+    champion_sha256: str | None = None
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Generation(SQLModel, table=True):
+    """One step of a lineage: data played by the champion, a run trained from it, and
+    its promotion; `stage` is where a killed loop picks up again."""
+
+    __table_args__ = (UniqueConstraint("lineage_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lineage_id: int = Field(foreign_key="lineage.id", index=True)
+    number: int  # 1, 2, ...: generation N is trained from the champion of N - 1
+    stage: str  # selfplay, data, train, promote, done
+    parent: str  # the champion it starts from (spec)
+    parent_sha256: str | None = None
+    selfplay: str | None = None  # the self-play tournament's name
+    data: str | None = None  # the dataset directory its games were added to
+    run: str | None = None  # the training run's directory
+    promotion_id: int | None = Field(default=None, foreign_key="promotion.id")
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
 
@@ -296,13 +351,96 @@ class Store:
             return evaluation
 
     def save_evaluation(self, evaluation_id: int, **values) -> None:
+        self._update(Evaluation, evaluation_id, values)
+
+    def _update(self, table: type[SQLModel], row_id: int, values: dict) -> None:
+        """Sets `values` on one row (and its `updated_at`) in one transaction."""
         with self.session() as session:
-            evaluation = session.get(Evaluation, evaluation_id)
+            row = session.get(table, row_id)
             for key, value in values.items():
-                setattr(evaluation, key, value)
-            evaluation.updated_at = _now()
-            session.add(evaluation)
+                setattr(row, key, value)
+            row.updated_at = _now()
+            session.add(row)
             session.commit()
+
+    # -- promotions and lineages ------------------------------------------------------
+
+    def promotion(self, name: str) -> Promotion | None:
+        with self.session() as session:
+            return session.exec(select(Promotion).where(Promotion.name == name)).first()
+
+    def promotion_by_id(self, promotion_id: int) -> Promotion | None:
+        with self.session() as session:
+            return session.get(Promotion, promotion_id)
+
+    def evaluation_by_id(self, evaluation_id: int) -> Evaluation | None:
+        with self.session() as session:
+            return session.get(Evaluation, evaluation_id)
+
+    def create_promotion(self, **values) -> Promotion:
+        return self._insert(Promotion(**values))
+
+    def save_promotion(self, promotion_id: int, **values) -> None:
+        self._update(Promotion, promotion_id, values)
+
+    def lineage(self, name: str) -> Lineage | None:
+        with self.session() as session:
+            return session.exec(select(Lineage).where(Lineage.name == name)).first()
+
+    def lineages(self) -> list[Lineage]:
+        with self.session() as session:
+            return list(session.exec(select(Lineage).order_by(Lineage.id)))
+
+    def create_lineage(self, **values) -> Lineage:
+        return self._insert(Lineage(**values))
+
+    def generations(self, lineage_id: int) -> list[Generation]:
+        with self.session() as session:
+            query = select(Generation).where(Generation.lineage_id == lineage_id)
+            return list(session.exec(query.order_by(Generation.number)))
+
+    def create_generation(self, **values) -> Generation:
+        return self._insert(Generation(**values))
+
+    def save_generation(self, generation_id: int, **values) -> None:
+        self._update(Generation, generation_id, values)
+
+    def finish_promotion(
+        self,
+        promotion_id: int,
+        verdict: str,
+        evaluation_id: int,
+        generation_id: int | None,
+        champion: tuple[str, str] | None,
+    ) -> None:
+        """The verdict, the generation it ends and the lineage's new champion (spec and
+        sha256; None: the champion stays) in one transaction, so a kill cannot leave a
+        verdict without its champion."""
+        with self.session() as session:
+            promotion = session.get(Promotion, promotion_id)
+            promotion.verdict, promotion.status = verdict, "finished"
+            promotion.evaluation_id, promotion.updated_at = evaluation_id, _now()
+            session.add(promotion)
+            if generation_id is not None:
+                generation = session.get(Generation, generation_id)
+                generation.stage, generation.promotion_id = "done", promotion_id
+                generation.updated_at = _now()
+                session.add(generation)
+                if champion is not None:
+                    lineage = session.get(Lineage, generation.lineage_id)
+                    lineage.champion, lineage.champion_sha256 = champion
+                    lineage.updated_at = _now()
+                    session.add(lineage)
+            session.commit()
+
+    def _insert(self, row: SQLModel):
+        with self.session() as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                raise ArenaError(f"{type(row).__name__.lower()} already stored") from None
+            return row
 
     # -- battles ----------------------------------------------------------------------
 

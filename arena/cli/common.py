@@ -5,6 +5,7 @@ import functools
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -81,6 +82,17 @@ def clean_errors(command):
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+@contextmanager
+def resumable(command: str):
+    """A long command stopped with Ctrl-C: one line saying how to resume, exit 130.
+    Whatever finished is stored, and every stage resumes by name."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo(f"arena: {command} interrupted; rerun the same command to resume", err=True)
+        raise typer.Exit(130) from None
 
 
 @app.callback()

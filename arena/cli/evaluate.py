@@ -37,29 +37,32 @@ from arena.sprt import bounds
 DEFAULTS = defaults()["evaluate"]
 TOURNAMENT = defaults()["tournament"]
 
+# The test's hypotheses, declared once for every command that runs the SPRT gate.
+Elo0Option = Annotated[float, typer.Option(help="H0: no stronger than this (Elo).")]
+Elo1Option = Annotated[float, typer.Option(help="H1: at least this much stronger.")]
+AlphaOption = Annotated[float, typer.Option(help="Chance of promoting at elo0.")]
+BetaOption = Annotated[float, typer.Option(help="Chance of rejecting at elo1.")]
+MaxPairsOption = Annotated[int, typer.Option(help="Head-to-head pairs before INCONCLUSIVE.")]
+IncumbentOption = Annotated[
+    str, typer.Option(help="The agent it would replace (e.g. the current champion).")
+]
+OpponentsOption = Annotated[
+    str | None,
+    typer.Option(help="Comma-separated gauntlet opponents (default: the heuristics)."),
+]
+
 
 @app.command("evaluate")
 @clean_errors
 def evaluate_command(
     candidate: Annotated[str, typer.Argument(help="The agent that would be promoted.")],
-    incumbent: Annotated[
-        str, typer.Option(help="The agent it would replace (e.g. the current champion).")
-    ],
-    opponents: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated gauntlet opponents (default: the heuristics)."),
-    ] = None,
-    elo0: Annotated[float, typer.Option(help="H0: no stronger than this (Elo).")] = DEFAULTS[
-        "elo0"
-    ],
-    elo1: Annotated[float, typer.Option(help="H1: at least this much stronger.")] = DEFAULTS[
-        "elo1"
-    ],
-    alpha: Annotated[float, typer.Option(help="Chance of promoting at elo0.")] = DEFAULTS["alpha"],
-    beta: Annotated[float, typer.Option(help="Chance of rejecting at elo1.")] = DEFAULTS["beta"],
-    max_pairs: Annotated[
-        int, typer.Option(help="Head-to-head pairs before INCONCLUSIVE.")
-    ] = DEFAULTS["max_pairs"],
+    incumbent: IncumbentOption,
+    opponents: OpponentsOption = None,
+    elo0: Elo0Option = DEFAULTS["elo0"],
+    elo1: Elo1Option = DEFAULTS["elo1"],
+    alpha: AlphaOption = DEFAULTS["alpha"],
+    beta: BetaOption = DEFAULTS["beta"],
+    max_pairs: MaxPairsOption = DEFAULTS["max_pairs"],
     concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
     teams: TeamsOption = None,
     name: Annotated[
@@ -80,7 +83,7 @@ def evaluate_command(
         name=name or f"evaluate-{datetime.now():%Y%m%d-%H%M%S}",
         candidate=candidate,
         incumbent=incumbent,
-        opponents=_opponents(opponents),
+        opponents=opponent_list(opponents),
         elo0=elo0,
         elo1=elo1,
         alpha=alpha,
@@ -109,7 +112,7 @@ def evaluate_command(
     raise typer.Exit(report.exit_code)
 
 
-def _opponents(value: str | None) -> tuple[str, ...] | None:
+def opponent_list(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(a.strip() for a in value.split(",") if a.strip())
