@@ -129,6 +129,22 @@ def test_a_killed_run_resumes_and_every_checkpoint_plays_without_invalid_choices
         # machine) is the runner's doing; an invalid choice would be the policy's
 
 
+def test_a_gauntlet_finds_its_candidate_among_agents_of_the_same_name(server, tmp_path):
+    """The same checkpoint sampled at temperature 1 in another tournament of the store
+    gets a label of its own; the greedy gauntlet still reports its candidate's games."""
+    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    checkpoint = tmp_path / "run" / "policy_epoch_0.pt"
+    initialise(PolicyConfig.sized("tiny"), seed=0).save(checkpoint)
+    sampled = run_arena(
+        "tournament", "--models", str(checkpoint), "--agents", "random", "--db", db,
+        "--temperature", "1", "--games-per-pair", "2", "--server", server.websocket_url,
+    )  # fmt: skip
+    assert sampled.returncode == 0, sampled.stderr
+    settings = evaluation.EvalSettings(games=2, db=db, server=server.websocket_url)
+    played = evaluation.gauntlet("greedy", 0, checkpoint, ["random"], settings)
+    assert played["random"]["games"] == 2
+
+
 def test_behaviour_cloning_on_real_battles_beats_the_uniform_baseline(server, tmp_path):
     db = f"sqlite:///{tmp_path / 'arena.db'}"
     played = run_arena(

@@ -92,6 +92,9 @@ def gauntlet(run: str, epoch: int, candidate: Path, opponents: list[str], settin
 def results(store: Store, tournament_id: int, me: str) -> list[OpponentResult]:
     battles = store.battles([tournament_id])
     names = store.agent_names()
+    # The store tells apart agents of one name (the same checkpoint sampled at another
+    # temperature elsewhere): the candidate is this tournament's agent of that name.
+    me = next((names[a.id] for a in store.tournament_agents(tournament_id) if a.name == me), me)
     cells = win_rate_matrix(outcomes(battles, names))
     rows = []
     for (agent, opponent), cell in sorted(cells.items()):
