@@ -28,9 +28,7 @@ import os
 import random
 import resource
 import tempfile
-import threading
 import time
-from collections import defaultdict
 from pathlib import Path
 
 from poke_env.player import cross_evaluate
@@ -190,60 +188,10 @@ async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None
     print(f"ratio checkpoint/gym-leader = {ratio:.2f}x  (by arena CPU per battle: {cost:.2f}x)")
 
 
-class TreeCPU:
-    """CPU seconds of this process and every process under it while the block runs.
-
-    /proc is polled: a process that exits between two polls loses at most `every`
-    seconds of its CPU. Ray's services, actors and simulator hosts are all under it when
-    this process started Ray.
-    """
-
-    TICK = os.sysconf("SC_CLK_TCK")
-
-    def __init__(self, every: float = 0.25):
-        self.every, self.seconds = every, 0.0
-        self._done = threading.Event()
-
-    def _tree(self) -> dict[int, float]:
-        children: dict[int, list[int]] = defaultdict(list)
-        times: dict[int, float] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            children[int(fields[1])].append(int(entry))
-            times[int(entry)] = (int(fields[11]) + int(fields[12])) / self.TICK
-        tree, stack = {}, [os.getpid()]
-        while stack:
-            pid = stack.pop()
-            stack.extend(children.get(pid, []))
-            if pid in times:
-                tree[pid] = times[pid]
-        return tree
-
-    def _poll(self) -> None:
-        while not self._done.wait(self.every):
-            self.last.update(self._tree())
-
-    def __enter__(self) -> "TreeCPU":
-        self.start, self.last = self._tree(), {}
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._done.set()
-        self._thread.join()
-        self.last.update(self._tree())
-        self.seconds = sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
-
-
 async def ray_against_processes(store, pool, games_per_pair, concurrency, workers) -> None:
     """One process, worker processes and Ray actors: battles/s and CPU per battle."""
     import ray  # the `ray` extra
+    from bench_transport import TreeCPU  # the script beside this one, which imports this
 
     battles = len(pairings(AGENTS, "round-robin", None)) * games_per_pair
     results = {}
