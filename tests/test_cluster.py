@@ -189,3 +189,19 @@ def test_without_ray_the_flag_says_how_to_install_it(tmp_path):
         "arena: --ray needs Ray, which is not installed: pip install 'arena[ray]'"
     ]
     assert not (tmp_path / "arena.db").exists()
+
+
+def test_selfplay_and_evaluate_play_on_actors(cluster, tmp_path):
+    db = f"sqlite:///{tmp_path / 'both.db'}"
+    on_ray = ("--db", db, "--format", "gen1randombattle", "--ray", cluster, "--ray-actors", "2")
+    selfplay = run_arena("selfplay", "random", "--games", "2", "--name", "sp", *on_ray)
+    assert selfplay.returncode == 0, selfplay.stderr
+    assert "sp: 2 of 2 games stored (2 against itself)" in selfplay.stdout
+    evaluation = run_arena(
+        "evaluate",
+        *("grunt", "--incumbent", "random", "--opponents", "max-power", "--max-pairs", "1"),
+        *("--name", "ev", *on_ray),
+    )
+    assert evaluation.returncode in (0, 10, 11), evaluation.stderr
+    assert "after 1 of at most 1 pairs" in evaluation.stdout
+    assert len(_battles(db, "evaluation:ev")) == 6
