@@ -141,9 +141,7 @@ class SlotPlayer:
         node = socket.gethostname()
         try:
             specs = {agent.name: await self._build(agent) for agent in self.job.agents}
-        except UnknownAgent as error:
-            return node, f"{error} (a bot must be importable on every Ray worker)"
-        except ArenaError as error:
+        except (UnknownAgent, ArenaError) as error:
             return node, str(error)
         job = self.job
         self.transport = await self.stack.enter_async_context(
@@ -156,7 +154,12 @@ class SlotPlayer:
 
     async def _build(self, agent: ShippedAgent) -> AgentSpec:
         if agent.content is None:
-            return replace(resolve(agent.entry), name=agent.name)
+            try:
+                return replace(resolve(agent.entry), name=agent.name)
+            except UnknownAgent as error:
+                raise ArenaError(
+                    f"{error} (a bot must be importable on every Ray worker)"
+                ) from None
         data = await agent.content
         found = hashlib.sha256(data).hexdigest()
         if found != agent.sha256:

@@ -231,7 +231,7 @@ async def ray_against_processes(store, pool, games_per_pair, concurrency, worker
     finally:
         ray.shutdown()
     base_rate, base_cpu = results["one process"]
-    for label, (rate, cpu) in results.items():
+    for label, (rate, cpu) in list(results.items())[1:]:
         print(
             f"ratio {label}/one process: {rate / base_rate:.2f}x battles/s, "
             f"{cpu / base_cpu:.2f}x CPU per battle ({1000 * (cpu - base_cpu):+.0f} ms)"
