@@ -60,6 +60,8 @@ class ShippedAgent:
 
 @dataclass(frozen=True)
 class ActorJob:
+    """What every actor is sent: the agents, where to play and how."""
+
     agents: tuple[ShippedAgent, ...]
     device: str
     settings: PlaySettings
