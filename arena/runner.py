@@ -67,30 +67,32 @@ async def play_slots(
     A worker takes its next slot only once `on_record` has kept the last one's record.
     """
     queue = iter(slots)
-    again: list[Slot] = []  # slots whose host died mid-game
-    replays: dict[tuple, int] = {}
 
     async def worker() -> None:
         while not (stop is not None and stop.is_set()):
-            slot = again.pop() if again else next(queue, None)
+            slot = next(queue, None)
             if slot is None:
                 return
-            try:
-                record = await _play(slot, players, settings, transport)
-            except HostDied as error:
-                replays[slot.key] = replays.get(slot.key, 0) + 1
-                if replays[slot.key] > REPLAYS:
-                    raise GameStartError(
-                        f"{slot.pairing}, pair {slot.pair_index} game {slot.game}: {error} "
-                        f"({REPLAYS} replays)"
-                    ) from None
-                again.append(slot)
-                continue
-            await on_record(slot, record)
+            await on_record(slot, await play_slot(slot, players, settings, transport))
 
     async with asyncio.TaskGroup() as group:
         for _ in range(settings.concurrency):
             group.create_task(worker())
+
+
+async def play_slot(slot: Slot, players, settings: PlaySettings, transport) -> GameRecord:
+    """One slot's game, played again (up to `REPLAYS` times) when its host dies mid-game."""
+    replays = 0
+    while True:
+        try:
+            return await _play(slot, players, settings, transport)
+        except HostDied as error:
+            replays += 1
+            if replays > REPLAYS:
+                raise GameStartError(
+                    f"{slot.pairing}, pair {slot.pair_index} game {slot.game}: {error} "
+                    f"({REPLAYS} replays)"
+                ) from None
 
 
 async def _play(slot: Slot, players, settings: PlaySettings, transport) -> GameRecord:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from arena.cluster import RayOptions, play_on_ray
 from arena.errors import ArenaError
 from arena.game import GameRecord
 from arena.ratings import LiveRatings
@@ -161,10 +162,12 @@ class TournamentRun:
         self.outcomes: list[Outcome] = []  # rated results of this run, as they finished
         self.stop = asyncio.Event()
         self.writer: StoreWriter | None = None
+        self.cluster: RayOptions | None = None  # set: the games are played on Ray actors
 
     async def play(self, websocket_url: str | None) -> None:
         """Plays what is pending: on the given server, else on the config's transport
-        (simulator hosts, or servers started for the run)."""
+        (simulator hosts, or servers started for the run); here, in worker processes, or
+        on Ray actors."""
         kind = "server" if websocket_url else self.config.transport
         settings = PlaySettings(
             self.config.format,
@@ -176,7 +179,22 @@ class TournamentRun:
         )
         self.progress.started = time.perf_counter()
         self.writer = StoreWriter()
+        names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
+        specs = {name: self.specs[name] for name in names}
         try:
+            if self.cluster is not None:
+                await play_on_ray(
+                    self.cluster,
+                    specs,
+                    self.pending,
+                    settings,
+                    self._record,
+                    self.stop,
+                    device=self.config.device,
+                    transport=kind,
+                    websocket_url=websocket_url,
+                )
+                return
             if self.config.workers > 1:
                 job = Job(
                     self.config.agents,
@@ -189,8 +207,6 @@ class TournamentRun:
                 )
                 await play_in_workers(job, self.config.workers, self._record, self.stop)
                 return
-            names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
-            specs = {name: self.specs[name] for name in names}
             async with (
                 opened(kind, websocket_url) as transport,
                 field(specs, transport, settings) as players,

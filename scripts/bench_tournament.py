@@ -10,15 +10,21 @@ user's synchronous bot does, to price the hop they are spared by deciding on the
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
 With --checkpoint-vs-heuristic, instead: a freshly initialised small checkpoint against
 `max-power` next to `gym-leader` against `max-power`, same teams, concurrency and server.
+With --ray, instead: the five agents on simulator hosts in one process, in `--workers`
+processes, and on a local Ray with 1 and 2 actors, in that order (Ray starts after the
+others, so its own services idle through none of them); battles/s and the CPU seconds per
+battle of this process and every process under it (Ray's services, actors and hosts).
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
        [--workers 2 4] [--thread-hop]
        python scripts/bench_tournament.py --checkpoint-vs-heuristic [--games-per-pair 40]
+       python scripts/bench_tournament.py --ray [--games-per-pair 40] [--workers 2]
 """
 
 import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import random
 import resource
 import tempfile
@@ -30,6 +36,7 @@ from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 from poke_env.teambuilder import Teambuilder
 
 from arena import aio
+from arena.cluster import RayOptions
 from arena.match import play_match
 from arena.player import username_for
 from arena.ratings import LiveRatings
@@ -181,10 +188,65 @@ async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None
     print(f"ratio checkpoint/gym-leader = {ratio:.2f}x  (by arena CPU per battle: {cost:.2f}x)")
 
 
+async def ray_against_processes(store, pool, games_per_pair, concurrency, workers) -> None:
+    """One process, worker processes and Ray actors: battles/s and CPU per battle."""
+    import ray  # the `ray` extra
+    from bench_transport import TreeCPU  # the script beside this one, which imports this
+
+    battles = len(pairings(AGENTS, "round-robin", None)) * games_per_pair
+    results = {}
+
+    async def timed(label, workers=1, actors=None):
+        run = arena_run(
+            store,
+            label,
+            AGENTS,
+            "gen1ou",
+            pool,
+            games_per_pair,
+            concurrency,
+            workers,
+            transport="direct",
+        )
+        if actors:
+            run.cluster = RayOptions("auto", actors=actors)
+        clock = time.perf_counter()
+        with TreeCPU() as cpu:
+            await run.play(None)
+        rate = run.progress.done / (time.perf_counter() - clock)
+        results[label] = (rate, cpu.seconds / run.progress.done)
+        print(
+            f"{label:<18} {rate:6.2f} battles/s  {1000 * results[label][1]:6.0f} CPU ms/battle"
+            f"  ({run.progress.done} battles, concurrency {concurrency})",
+            flush=True,
+        )
+
+    print(f"{battles} battles each, {os.cpu_count()} cores; CPU = this process tree")
+    await timed("one process")
+    await timed(f"{workers} workers", workers=workers)
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    try:
+        for actors in (1, 2):
+            await timed(f"ray, {actors} actor{'s' * (actors > 1)}", actors=actors)
+    finally:
+        ray.shutdown()
+    base_rate, base_cpu = results["one process"]
+    for label, (rate, cpu) in list(results.items())[1:]:
+        print(
+            f"ratio {label}/one process: {rate / base_rate:.2f}x battles/s, "
+            f"{cpu / base_cpu:.2f}x CPU per battle ({1000 * (cpu - base_cpu):+.0f} ms)"
+        )
+
+
 async def main(args) -> None:
     _, pool = load_pool("gen1ou", None)
     concurrency = args.per_player * len(AGENTS) // 2
     with tempfile.TemporaryDirectory() as folder:
+        if args.ray:
+            store = Store.open(f"sqlite:///{folder}/bench.db")
+            workers = args.workers[0] if args.workers else 2
+            await ray_against_processes(store, pool, args.games_per_pair, concurrency, workers)
+            return
         if args.checkpoint_vs_heuristic:
             async with running_server() as server:
                 await checkpoint_vs_heuristic(
@@ -246,5 +308,10 @@ if __name__ == "__main__":
         "--checkpoint-vs-heuristic",
         action="store_true",
         help="only time a small checkpoint against gym-leader, both facing max-power",
+    )
+    parser.add_argument(
+        "--ray",
+        action="store_true",
+        help="only time one process, --workers and Ray with 1 and 2 actors (needs arena[ray])",
     )
     aio.run(main(parser.parse_args()))

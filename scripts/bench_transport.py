@@ -11,6 +11,7 @@ Usage: python scripts/bench_transport.py [--games-per-pair 40] [--per-player 8]
 import argparse
 import os
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -76,6 +77,37 @@ def spent(before: dict, after: dict) -> dict[str, float]:
     for pid, (label, cpu) in after.items():
         by_label[label] += cpu - (before[pid][1] if pid in before else 0.0)
     return dict(by_label)
+
+
+class TreeCPU:
+    """CPU seconds of this process and every process under it while the block runs.
+
+    Polled, so processes that end inside the block (worker processes, Ray actors and their
+    hosts) count too; one that exits between two polls loses at most `every` seconds.
+    Ray's services are under this process when it started Ray.
+    """
+
+    def __init__(self, every: float = 0.25):
+        self.every, self.seconds = every, 0.0
+        self._done = threading.Event()
+
+    def _poll(self) -> None:
+        while not self._done.wait(self.every):
+            self.last.update(tree_cpu())
+
+    def __enter__(self) -> "TreeCPU":
+        self.start, self.last = tree_cpu(), {}
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.last.update(tree_cpu())
+        self.seconds = sum(
+            cpu - self.start.get(pid, ("", 0.0))[1] for pid, (_, cpu) in self.last.items()
+        )
 
 
 class Phase:

@@ -14,6 +14,7 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from arena import logs
+from arena.cluster import RayOptions, check_options
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.servers import SERVER_FORMS, Server, resolve_server
@@ -55,6 +56,23 @@ TransportOption = Annotated[
         help="direct: arena's own simulator hosts (default); server: a Showdown server "
         "(always the one named by --server)."
     ),
+]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="auto|ADDRESS",
+        help="Play on a Ray cluster: auto (the cluster this machine is in, else a Ray "
+        "started here) or the cluster's address. Needs pip install 'arena[ray]'.",
+    ),
+]
+RayActorsOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Ray actors playing the games (default: one per two CPUs)."),
+]
+RayGpusOption = Annotated[
+    float | None,
+    typer.Option(help="With --ray and --device cuda: the GPU share each actor asks for (1)."),
 ]
 
 app = typer.Typer(
@@ -129,14 +147,28 @@ def play_on(kind: str | None, server: Server | None):
     )
 
 
-def check_device(device: str) -> str:
+def ray_options(
+    address: str | None, actors: int | None, gpus: float | None, device: str, workers: int = 1
+) -> RayOptions | None:
+    """`--ray` and its companions, checked before anything starts; None: no Ray."""
+    if address is None:
+        if actors is not None or gpus is not None:
+            raise ArenaError("--ray-actors and --ray-gpus-per-actor go with --ray")
+        return None
+    return check_options(RayOptions(address, actors, gpus), device, workers)
+
+
+def check_device(device: str, on_ray: bool = False) -> str:
     """cpu, cuda or cuda:N, checked before anything starts: a device torch cannot use
-    would make every neural decision fail, and its forfeits would be stored as results."""
+    would make every neural decision fail, and its forfeits would be stored as results.
+    On Ray the GPUs are the actors', which Ray gives them: only the spelling is checked."""
     if device == "cpu":
         return device
     kind, colon, index = device.partition(":")
     if kind != "cuda" or (colon and not index.isdigit()):
         raise ArenaError(f"--device {device!r}: use cpu, cuda or cuda:N")
+    if on_ray:
+        return device
     import torch  # loaded only when a GPU is asked for
 
     if not torch.cuda.is_available():

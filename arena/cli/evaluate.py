@@ -17,6 +17,9 @@ from arena.cli.common import (
     DeviceOption,
     FormatOption,
     MaxFailuresOption,
+    RayActorsOption,
+    RayGpusOption,
+    RayOption,
     SeedOption,
     ServerOption,
     TeamsOption,
@@ -26,6 +29,7 @@ from arena.cli.common import (
     clean_errors,
     console,
     live_play,
+    ray_options,
     server_option,
 )
 from arena.config import defaults
@@ -33,6 +37,7 @@ from arena.errors import ArenaError
 from arena.evaluation import EvaluationConfig, EvaluationReport, EvaluationRun, prepare
 from arena.game import GameStartError
 from arena.sprt import bounds
+from arena.workers import WorkerFailed
 
 DEFAULTS = defaults()["evaluate"]
 TOURNAMENT = defaults()["tournament"]
@@ -77,8 +82,12 @@ def evaluate_command(
     server: ServerOption = None,
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
+    ray: RayOption = None,
+    ray_actors: RayActorsOption = None,
+    ray_gpus_per_actor: RayGpusOption = None,
 ):
     """Test a candidate against the incumbent: exit 0 PROMOTE, 10 REJECT, 11 INCONCLUSIVE."""
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, device)
     config = EvaluationConfig(
         name=name or f"evaluate-{datetime.now():%Y%m%d-%H%M%S}",
         candidate=candidate,
@@ -96,16 +105,17 @@ def evaluate_command(
         decision_timeout=decision_timeout,
         max_failures=max_failures,
         battle_time_limit=battle_time_limit,
-        device=check_device(device),
+        device=check_device(device, on_ray=cluster is not None),
         temperature=temperature,
     )
     entry = server_option(server)
     prepared = prepare(config, db)
+    prepared.run.cluster = cluster
     url = entry.websocket if entry else None
     view = _LiveView(prepared)
     try:
         received = aio.run(live_play(prepared.run, view.render, lambda: prepared.play(url)))
-    except* GameStartError as failure:
+    except* (GameStartError, WorkerFailed) as failure:
         raise ArenaError(f"{failure.exceptions[0]}; rerun the same command to resume", 1) from None
     report = prepared.finish(received is not None)
     print_report(report)

@@ -10,6 +10,9 @@ from arena.cli.common import (
     DbOption,
     DeviceOption,
     FormatOption,
+    RayActorsOption,
+    RayGpusOption,
+    RayOption,
     SeedOption,
     ServerOption,
     TeamsOption,
@@ -18,6 +21,7 @@ from arena.cli.common import (
     check_device,
     clean_errors,
     console,
+    ray_options,
     server_option,
 )
 from arena.cli.reports import print_leaderboard
@@ -51,6 +55,9 @@ def selfplay(
     db: DbOption = None,
     server: ServerOption = None,
     device: DeviceOption = "cpu",
+    ray: RayOption = None,
+    ray_actors: RayActorsOption = None,
+    ray_gpus_per_actor: RayGpusOption = None,
 ):
     """Play AGENT against itself and the opponents; every decision is recorded."""
     config = TournamentConfig(
@@ -66,11 +73,14 @@ def selfplay(
         decision_timeout=DEFAULTS["decision_timeout"],
         max_failures=DEFAULTS["max_failures"],
         battle_time_limit=DEFAULTS["battle_time_limit"],
-        device=check_device(device),
+        device=device,
         temperature=temperature,
     )
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, device)
+    check_device(device, on_ray=cluster is not None)
     entry = server_option(server)
     run = prepare(config, db)
+    run.cluster = cluster
     code = play_to_end(run, entry)
     store = run.store
     battles = store.battles([run.tournament_id])

@@ -20,6 +20,9 @@ from arena.cli.common import (
     DeviceOption,
     FormatOption,
     MaxFailuresOption,
+    RayActorsOption,
+    RayGpusOption,
+    RayOption,
     SeedOption,
     ServerOption,
     TeamsOption,
@@ -30,6 +33,7 @@ from arena.cli.common import (
     clean_errors,
     live_play,
     open_store,
+    ray_options,
     server_option,
 )
 from arena.cli.reports import print_leaderboard
@@ -123,6 +127,9 @@ def tournament(
         Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
     ] = None,
     transport: TransportOption = None,
+    ray: RayOption = None,
+    ray_actors: RayActorsOption = None,
+    ray_gpus_per_actor: RayGpusOption = None,
 ):
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
@@ -147,7 +154,8 @@ def tournament(
             workers=workers,
         )
         store = None
-    check_device(config.device)
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, config.device, config.workers)
+    check_device(config.device, on_ray=cluster is not None)
     if transport or server:
         config = replace(config, transport=check_transport(transport, server))
     specs = field_specs(config)
@@ -160,6 +168,7 @@ def tournament(
     tournament_id = stored_id(store, config)
     slots = build(matchups, config.games_per_pair, pool, config.seed)
     run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
+    run.cluster = cluster
     code = play_to_end(run, entry)
     print_leaderboard(store, [tournament_id], csv_path=csv)
     if code:

@@ -28,11 +28,12 @@ class HostDied(RuntimeError):
     """The simulator host running a battle stopped before the battle ended."""
 
 
-def default_hosts() -> int:
-    """One host per core but one, which the Python side needs for the players; at least
-    two, because the simulator is the larger share of a battle's CPU and one host on a
-    two-core machine would leave Python's core idle while it waits for the simulator."""
-    return max(2, (os.cpu_count() or 2) - 1)
+def default_hosts(cores: int | None = None) -> int:
+    """One host per core (of this machine, unless `cores` is given) but one, which the
+    Python side needs for the players; at least two, because the simulator is the larger
+    share of a battle's CPU and one host on a two-core machine would leave Python's core
+    idle while it waits for the simulator."""
+    return max(2, (cores or os.cpu_count() or 2) - 1)
 
 
 @dataclass
