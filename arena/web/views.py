@@ -19,9 +19,10 @@ from sqlalchemy import case, func, or_
 from sqlmodel import select
 
 from arena.export import json_rows
-from arena.leaderboard import ladder_standings, standings
-from arena.matrix import matrix_rows
+from arena.leaderboard import ladder_standings, rank
+from arena.matrix import cells
 from arena.narration import hp_by_turn, narrate
+from arena.results import read
 from arena.schedule import pairings
 from arena.sprt import bounds
 from arena.store import Agent, Battle, Evaluation, Store, Tournament, decompress_log
@@ -213,26 +214,31 @@ def _version(store: Store, tournament_id: int) -> tuple:
 
 
 def _ratings(store: Store, tournament_id: int) -> dict:
-    battles = store.battles([tournament_id])
-    names = store.agent_names()
-    board = standings(battles, names)
-    cells = matrix_rows(battles, names)
+    results = read(store, [tournament_id])
+    board = rank(results)
+    matrix = cells(results)
     return {
         "leaderboard": json_rows(board),
-        "matrix": json_rows(cells),
+        "matrix": json_rows(matrix),
         "agents": [row.agent for row in board],
-        "ends": _end_counts(battles),
-        "rows": {"leaderboard": board, "matrix": cells},  # for CSV, written as the CLI does
+        "ends": _end_counts(store, tournament_id),
+        "rows": {"leaderboard": board, "matrix": matrix},  # for CSV, written as the CLI does
     }
 
 
-def _end_counts(battles: list[Battle]) -> dict[str, int]:
+def _end_counts(store: Store, tournament_id: int) -> dict[str, int]:
+    """Battles per kind of end, counted per distinct end reason by the store."""
     counts = dict.fromkeys(ENDS, 0)
-    for b in battles:
-        for end in ENDS:
-            if b.end_reason.startswith(end):
-                counts[end] += 1
-                break
+    query = (
+        select(Battle.end_reason, func.count())
+        .where(Battle.tournament_id == tournament_id, Battle.ladder.is_(None))
+        .group_by(Battle.end_reason)
+    )
+    with store.session() as session:
+        for reason, count in session.exec(query):
+            end = next((end for end in ENDS if reason.startswith(end)), None)
+            if end is not None:
+                counts[end] += count
     return counts
 
 
