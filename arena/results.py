@@ -1,11 +1,12 @@
 """What a set of tournament battles adds up to: the counts every report is computed from.
 
-Rating a store of 100,000 battles must not mean loading 100,000 rows into Python: each
-count the leaderboard and the win-rate matrix need is a sum (per agent, per ordered pair
-of agents, per kind of side-swapped pair), so `read` has the store's SQL add them up, and
-only TrueSkill, which moves game by game, reads a sequence: two agent ids and a winner
-per rated game. `tally` adds up battles already in memory the same way, so a report over
-either cannot tell them apart.
+Rating a store of 100,000 battles must not mean loading 100,000 battles into Python:
+every count of the leaderboard and the win-rate matrix is a sum per agent or per ordered
+pair of agents, so `read` has the store's SQL add them up in one grouped pass. What
+depends on order (TrueSkill moves game by game; the bootstrap's kinds of side-swapped
+pair are numbered as they first appear) reads one ordered pass of small columns: the
+pair, two agent ids and the winner of each rated game. `tally` adds up battles already
+in memory the same way, so a report over either cannot tell them apart.
 
 A game ended by its wall-clock limit is counted apart (`time_limited`), never rated, and a
 game of an agent against itself (self-play) is left out of everything.
@@ -15,13 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, and_, case, cast, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, select
 
 from arena.store import Battle, Store
 
 TIME_LIMIT = "time limit"  # the end reason's prefix of a game cut by the wall clock
 FORFEIT = "forfeit: "  # followed by the forfeiting agent's name and a space
-_CODE_SPAN = 1 << 24  # agent ids stay below this, so (low, high, score) fits one integer
 Game = tuple[str, str, float]  # agent, opponent, agent's score (1 win, 0.5 tie, 0 loss)
 
 
@@ -75,7 +75,7 @@ def score(winner: int | None) -> float:
 def tally(battles: Iterable[Battle], names: dict[int, str]) -> Results:
     """The results of battles already in memory, in the order they finished."""
     results = Results(tallies=defaultdict(Tally))
-    units: dict[tuple, list[Game]] = defaultdict(list)
+    games = []
     for b in battles:
         if mirror(b):
             continue
@@ -85,21 +85,30 @@ def tally(battles: Iterable[Battle], names: dict[int, str]) -> Results:
             prefix = f"p{side + 1}_"
             t.games += 1
             t.turns += b.turns
-            for counter in ("decisions", "invalid", "timeouts", "errors"):
+            for counter in _SIDE_COUNTERS:
                 setattr(t, counter, getattr(t, counter) + getattr(b, prefix + counter))
             t.forfeits += b.end_reason.startswith(f"{FORFEIT}{name} ")
             count_result(t, b, side)
         if rated(b):
-            game = (*pair, score(b.winner))
-            results.games.append(game)
-            results.add_pair(*game)
-            units[(b.tournament_id, b.pairing, b.pair_index)].append(game)
+            results.add_pair(*pair, score(b.winner))
+            games.append(((b.tournament_id, b.pairing, b.pair_index), *pair, score(b.winner)))
+    _sequence(results, games)
+    results.tallies = dict(results.tallies)
+    return results
+
+
+def _sequence(results: Results, games: Iterable[tuple[tuple, str, str, float]]) -> None:
+    """The rated games in finish order, each with its unit, and the kinds of unit they
+    make (a kind is placed where its first game is)."""
+    units: dict[tuple, list[Game]] = defaultdict(list)
+    for unit, a, b, s in games:
+        game = (a, b, s)
+        results.games.append(game)
+        units[unit].append(game)
     kinds: dict[tuple[Game, ...], int] = defaultdict(int)
     for unit in units.values():
         kinds[_kind(unit)] += 1
     results.units = list(kinds.items())
-    results.tallies = dict(results.tallies)
-    return results
 
 
 def count_result(row, battle: Battle, side: int) -> None:
@@ -134,67 +143,68 @@ def read(store: Store, tournament_ids: list[int] | None) -> Results:
     results = Results()
     with store.session() as session:
         connection = session.connection()
-        for side in (0, 1):
-            _read_tallies(connection, results, names, side, played, timed)
+        _read_counts(connection, results, names, played, timed)
         _read_forfeits(connection, results, names, played)
         query = (
-            select(Battle.p1_agent_id, Battle.p2_agent_id, Battle.winner, func.count())
-            .where(counted)
-            .group_by(Battle.p1_agent_id, Battle.p2_agent_id, Battle.winner)
-        )
-        for p1, p2, winner, count in connection.execute(query):
-            results.add_pair(names[p1], names[p2], score(winner), count)
-        results.units = _read_units(connection, names, counted)
-        query = (
-            select(Battle.p1_agent_id, Battle.p2_agent_id, Battle.winner)
+            select(
+                Battle.tournament_id,
+                Battle.pairing,
+                Battle.pair_index,
+                Battle.p1_agent_id,
+                Battle.p2_agent_id,
+                Battle.winner,
+            )
             .where(counted)
             .order_by(Battle.finished_at, Battle.id)
         )
-        results.games = [
-            (names[p1], names[p2], score(winner)) for p1, p2, winner in connection.execute(query)
-        ]
+        _sequence(
+            results,
+            (
+                ((t, p, i), names[a], names[b], score(w))
+                for t, p, i, a, b, w in connection.execute(query)
+            ),
+        )
     results.tallies = dict(sorted(results.tallies.items()))
     return results
 
 
-def _read_tallies(connection, results: Results, names, side: int, played, timed) -> None:
-    """Adds each agent's games from one side to its tally."""
-    column = (Battle.p1_agent_id, Battle.p2_agent_id)[side]
-    prefix = f"p{side + 1}_"
+_SIDE_COUNTERS = ("decisions", "invalid", "timeouts", "errors")
 
-    def count(condition):
-        return func.sum(case((condition, 1), else_=0))
 
+def _read_counts(connection, results: Results, names, played, timed) -> None:
+    """Each agent's tally and each pair's results, from one pass grouped by the two
+    agents, the winner and whether the wall clock ended the game."""
+    cut = case((timed, 1), else_=0)
     query = (
         select(
-            column,
+            Battle.p1_agent_id,
+            Battle.p2_agent_id,
+            Battle.winner,
+            cut,
             func.count(),
             func.sum(Battle.turns),
-            *(func.sum(getattr(Battle, prefix + c)) for c in ("decisions", "invalid")),
-            *(func.sum(getattr(Battle, prefix + c)) for c in ("timeouts", "errors")),
-            count(timed),
-            count(and_(not_(timed), Battle.winner == side)),
-            count(and_(not_(timed), Battle.winner == 1 - side)),
-            count(and_(not_(timed), Battle.winner.is_(None))),
+            *(func.sum(getattr(Battle, f"{p}_{c}")) for p in ("p1", "p2") for c in _SIDE_COUNTERS),
         )
         .where(played)
-        .group_by(column)
+        .group_by(Battle.p1_agent_id, Battle.p2_agent_id, Battle.winner, cut)
     )
-    for agent_id, *sums in connection.execute(query):
-        t = results.tallies.setdefault(names[agent_id], Tally())
-        games, turns, decisions, invalid, timeouts, errors, timed_out, won, lost, tied = (
-            int(value or 0) for value in sums
-        )
-        t.games += games
-        t.turns += turns
-        t.decisions += decisions
-        t.invalid += invalid
-        t.timeouts += timeouts
-        t.errors += errors
-        t.time_limited += timed_out
-        t.wins += won
-        t.losses += lost
-        t.ties += tied
+    for p1, p2, winner, was_cut, count, turns, *counters in connection.execute(query):
+        for side, agent_id in enumerate((p1, p2)):
+            t = results.tallies.setdefault(names[agent_id], Tally())
+            t.games += count
+            t.turns += int(turns)
+            for name, value in zip(_SIDE_COUNTERS, counters[4 * side : 4 * side + 4], strict=True):
+                setattr(t, name, getattr(t, name) + int(value))
+            if was_cut:
+                t.time_limited += count
+            elif winner is None:
+                t.ties += count
+            elif winner == side:
+                t.wins += count
+            else:
+                t.losses += count
+        if not was_cut:
+            results.add_pair(names[p1], names[p2], score(winner), count)
 
 
 def _read_forfeits(connection, results: Results, names, played) -> None:
@@ -208,50 +218,3 @@ def _read_forfeits(connection, results: Results, names, played) -> None:
         for agent_id in (p1, p2):
             if reason.startswith(f"{FORFEIT}{names[agent_id]} "):
                 results.tallies[names[agent_id]].forfeits += count
-
-
-def _read_units(connection, names, counted) -> list[tuple[tuple[Game, ...], int]]:
-    """Kinds of unit and their counts, added up by SQL: each rated game gets a code (its
-    agents by id, the lower id's score), each unit the least, greatest and sum of its
-    codes (which spell out up to three games), and units are grouped by those."""
-    p1, p2 = Battle.p1_agent_id, Battle.p2_agent_id
-    low, high = case((p1 < p2, p1), else_=p2), case((p1 < p2, p2), else_=p1)
-    lower_won = or_(and_(Battle.winner == 0, p1 < p2), and_(Battle.winner == 1, p2 < p1))
-    halves = case((Battle.winner.is_(None), 1), (lower_won, 2), else_=0)  # lower id's score x2
-    games = select(
-        Battle.tournament_id,
-        Battle.pairing,
-        Battle.pair_index,
-        ((cast(low, BigInteger) * _CODE_SPAN + high) * 3 + halves).label("code"),
-        func.row_number().over(order_by=(Battle.finished_at, Battle.id)).label("position"),
-    ).where(counted)
-    games = games.subquery()
-    units = (
-        select(
-            func.count().label("n"),
-            func.min(games.c.code).label("least"),
-            func.max(games.c.code).label("greatest"),
-            func.sum(games.c.code).label("total"),
-            func.min(games.c.position).label("first"),
-        )
-        .group_by(games.c.tournament_id, games.c.pairing, games.c.pair_index)
-        .subquery()
-    )
-    query = (
-        select(units.c.n, units.c.least, units.c.greatest, units.c.total, func.count())
-        .group_by(units.c.n, units.c.least, units.c.greatest, units.c.total)
-        .order_by(func.min(units.c.first))
-    )
-    kinds = []
-    for n, least, greatest, total, count in connection.execute(query):
-        if n > 3:
-            raise ValueError(f"a side-swapped pair of {n} games: the store is inconsistent")
-        codes = [least, greatest][:n] if n < 3 else [least, int(total) - least - greatest, greatest]
-        kinds.append((_kind(_decode(int(code), names) for code in codes), int(count)))
-    return kinds
-
-
-def _decode(code: int, names: dict[int, str]) -> Game:
-    rest, halves = divmod(code, 3)
-    low, high = divmod(rest, _CODE_SPAN)
-    return names[low], names[high], halves / 2

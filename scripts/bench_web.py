@@ -195,7 +195,7 @@ def main() -> None:
             with _serving(url) as (base, _):
                 cold[label].append(_first_answer(base + path))
     with _serving(url) as (base, server):
-        _fetch(f"{base}/api/tournaments/{tournament}")
+        _first_answer(f"{base}/api/tournaments/{tournament}")
         rss = [_rss_mib(server.pid)]
         answers = {}
         for label, path in (

@@ -2,10 +2,11 @@
 
 Every function here is synchronous and only reads: the web app runs them in a thread so
 the event loop keeps answering while a large store is read. Numbers come from the same
-functions the CLI reports use (`standings`, `matrix_rows`, `ladder_standings`), so a page
-and `arena leaderboard --json` cannot disagree. A tournament's ratings are cached by its
-battle count and last battle id (`RatingsCache`): a finished tournament is rated once, a
-running one again in the background when a game has landed.
+functions the CLI reports use (`rank` and `cells` of the store's `arena.results.read`,
+`ladder_standings`), so a page and `arena leaderboard --json` cannot disagree. A
+tournament's ratings are cached by its battle count and last battle id (`RatingsCache`):
+a finished tournament is rated once, a running one again in the background when a game
+has landed.
 """
 
 import json
@@ -136,8 +137,9 @@ def tournament_summary(store: Store, tournament_id: int) -> TournamentSummary | 
 class RatingsCache:
     """Standings and matrices per tournament, keyed by what changes when a game lands.
 
-    Rating a large tournament takes seconds (TrueSkill game by game, the bootstrap), so a
-    page never waits for it twice: once a tournament has been rated, a newer battle gets
+    Rating a large tournament takes about a second at 100,000 battles (the store adds up
+    the counts, but TrueSkill replays every game and the bootstrap refits), so a page
+    never waits for it twice: once a tournament has been rated, a newer battle gets
     the last ratings served at once (marked with how many battles they cover) while one
     background thread rates it again. Only a tournament never rated is rated in the
     request, and a per-tournament lock keeps two requests from doing that work twice.
@@ -242,14 +244,25 @@ def _end_counts(store: Store, tournament_id: int) -> dict[str, int]:
     return counts
 
 
-def elo_scale(leaderboard: list[dict]) -> tuple[float, float]:
-    """The Elo range the interval bars are drawn on: every rated interval fits."""
-    values = [
-        v for row in leaderboard for v in (row["bt_elo_low"], row["bt_elo_high"]) if v is not None
+def bar_scales(leaderboard: list[dict]) -> dict[str, tuple[float, float]]:
+    """The range each column of interval bars is drawn on, so every interval fits:
+    Bradley–Terry Elo and its bootstrap interval, TrueSkill's μ ± 3σ (the left end is the
+    conservative estimate the live view ranks by), win rate on [0, 1]."""
+    elo = [v for row in leaderboard for v in (row["bt_elo_low"], row["bt_elo_high"])]
+    trueskill = [
+        row["trueskill_mu"] + sign * 3 * row["trueskill_sigma"]
+        for row in leaderboard
+        if row["trueskill_mu"] is not None
+        for sign in (-1, 1)
     ]
-    if not values:
+    return {"elo": _span(elo), "trueskill": _span(trueskill), "win_rate": (0.0, 1.0)}
+
+
+def _span(values: list[float | None]) -> tuple[float, float]:
+    known = [v for v in values if v is not None]
+    if not known:
         return 0.0, 1.0
-    low, high = min(values), max(values)
+    low, high = min(known), max(known)
     return (low, high) if high > low else (low - 1, high + 1)
 
 
