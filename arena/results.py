@@ -23,6 +23,7 @@ from arena.store import Battle, Store
 TIME_LIMIT = "time limit"  # the end reason's prefix of a game cut by the wall clock
 FORFEIT = "forfeit: "  # followed by the forfeiting agent's name and a space
 Game = tuple[str, str, float]  # agent, opponent, agent's score (1 win, 0.5 tie, 0 loss)
+_SIDE_COUNTERS = ("decisions", "invalid", "timeouts", "errors")  # per side of a battle
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Tally:
 
 @dataclass
 class Results:
+    """Everything the leaderboard and the matrix are computed from, by agent label."""
+
     tallies: dict[str, Tally] = field(default_factory=dict)
     # (agent, opponent) -> [wins, losses, ties] over rated games, kept both ways
     pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -164,11 +167,7 @@ def read(store: Store, tournament_ids: list[int] | None) -> Results:
                 for t, p, i, a, b, w in connection.execute(query)
             ),
         )
-    results.tallies = dict(sorted(results.tallies.items()))
     return results
-
-
-_SIDE_COUNTERS = ("decisions", "invalid", "timeouts", "errors")
 
 
 def _read_counts(connection, results: Results, names, played, timed) -> None:

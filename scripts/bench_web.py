@@ -185,6 +185,9 @@ def main() -> None:
         )
         cli.append(time.perf_counter() - started)
     print(f"arena leaderboard --json : {_percentiles(cli)}")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "arena", "--help"], check=True, capture_output=True)
+    print(f"  of which start-up (`arena --help`): {time.perf_counter() - started:.3f} s")
 
     cold = {"JSON": [], "HTML": []}
     for _ in range(args.cold_runs):
