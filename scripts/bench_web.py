@@ -131,6 +131,23 @@ def _fetch(url: str) -> float:
     return time.perf_counter() - start
 
 
+def _rating_work(url: str, tournament: int, runs: int) -> None:
+    """What a cold answer computes (the store's sums, TrueSkill, the bootstrap, the
+    matrix), in this process: wall and CPU time, the CPU time being what a busy machine
+    distorts least."""
+    from arena.web.views import _ratings
+
+    store = Store.open(url)
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, used = time.perf_counter(), time.process_time()
+        _ratings(store, tournament)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
+    print(f"rating the tournament in-process, wall: {_percentiles(wall)}")
+    print(f"rating the tournament in-process, CPU : {_percentiles(cpu)}")
+
+
 @contextlib.contextmanager
 def _serving(url: str):
     """A fresh `arena web` over the store: its base URL and process."""
@@ -189,6 +206,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "arena", "--help"], check=True, capture_output=True)
     print(f"  of which start-up (`arena --help`): {time.perf_counter() - started:.3f} s")
 
+    _rating_work(url, tournament, args.cold_runs)
     cold = {"JSON": [], "HTML": []}
     for _ in range(args.cold_runs):
         for label, path in (
