@@ -53,6 +53,7 @@ class LiveRatings:
         self.env = trueskill.TrueSkill(draw_probability=draw_probability)
         self.draw_margin = trueskill.calc_draw_margin(draw_probability, 2, self.env)
         self.start = (self.env.mu, self.env.sigma)
+        self.tau2, self.beta2 = self.env.tau**2, self.env.beta**2
         self.ratings: dict[str, tuple[float, float]] = {}  # mu, sigma
         self.games: dict[str, int] = {}
 
@@ -74,9 +75,9 @@ class LiveRatings:
         """Both (mu, sigma) after `first` beat (or drew with) `second`."""
         env = self.env
         (mu_first, sigma_first), (mu_second, sigma_second) = first, second
-        var_first = sigma_first**2 + env.tau**2  # the dynamics factor, before the game
-        var_second = sigma_second**2 + env.tau**2
-        c2 = var_first + var_second + 2 * env.beta**2
+        var_first = sigma_first**2 + self.tau2  # the dynamics factor, before the game
+        var_second = sigma_second**2 + self.tau2
+        c2 = var_first + var_second + 2 * self.beta2
         c = math.sqrt(c2)
         t, margin = (mu_first - mu_second) / c, self.draw_margin / c
         v = (env.v_draw if drawn else env.v_win)(t, margin)
