@@ -4,7 +4,7 @@ import importlib.util
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import create_engine, insert, text, update
 
 from arena.leaderboard import standings, stored_standings
 from arena.matrix import matrix_rows, stored_matrix
@@ -24,7 +24,8 @@ def _odd_games(store: Store, tournament: int) -> None:
     """What a real store also holds: a game cut by the time limit, a forfeit, an agent
     against itself, a pair with one game, a ladder game, and battles finishing in an
     order their ids do not follow."""
-    first = store.battle(1)
+    played = sorted(b.id for b in store.battles([tournament]))
+    first = store.battle(played[0])
     row = {c.name: getattr(first, c.name) for c in Battle.__table__.columns if c.name != "id"}
     p1, p2 = first.p1_agent_id, first.p2_agent_id
     name = store.agent_names()[p1]
@@ -39,11 +40,11 @@ def _odd_games(store: Store, tournament: int) -> None:
     with store.engine.begin() as connection:
         connection.execute(insert(Battle), [row | change for change in odd])
         early = datetime(2000, 1, 1, tzinfo=UTC)
-        for battle_id in (7, 3, 11):  # finished long before the ids say
+        for index in (7, 3, 11):  # finished long before the ids say
             connection.execute(
                 update(Battle)
-                .where(Battle.id == battle_id)
-                .values(finished_at=early + timedelta(seconds=battle_id))
+                .where(Battle.id == played[index])
+                .values(finished_at=early + timedelta(seconds=index))
             )
 
 
@@ -81,11 +82,17 @@ def test_stored_reports_are_the_reports_of_the_loaded_battles(store):
 
 
 def test_postgresql_adds_up_the_same(store, postgres_url):
-    sqlite, tournament = store
-    bench = _bench_module()
-    tournament = bench.build_store(postgres_url, 400, 5, seed=2)
-    other = Store.open(postgres_url)
+    """The same battles in a PostgreSQL database of its own (the server is shared)."""
+    sqlite, first = store
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS arena_results"))
+        connection.execute(text("CREATE DATABASE arena_results"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + "/arena_results"
+    tournament = _bench_module().build_store(url, 400, 5, seed=2)
+    other = Store.open(url)
     _odd_games(other, tournament)
     summed = read(other, [tournament])
     assert summed == tally(other.battles([tournament]), other.agent_names())
-    assert summed == read(sqlite, [tournament])
+    assert summed == read(sqlite, [first])
