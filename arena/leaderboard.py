@@ -8,7 +8,8 @@ finished in); TrueSkill's conservative estimate is a column, the live view's ran
 A game ended by its wall-clock limit has no result: every report counts it apart
 (`time_limited`), never as a win, loss or tie, never in a win rate or a rating.
 Games of an agent against itself (self-play mirrors) are left out: they carry no
-rating information.
+rating information. The counts come from `arena.results`, added up by the store's SQL
+for a stored tournament, so a report over 100,000 battles loads none of them.
 """
 
 import math
@@ -16,9 +17,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
 
 from arena.laddertop import STANDING_FIELDS
-from arena.ratings import BTRating, LiveRatings, bradley_terry, glicko
+from arena.ratings import BTRating, LiveRatings, bradley_terry, bradley_terry_units, glicko
+from arena.results import Results, count_result, rated, read, score, tally
 from arena.stats import Outcome, wilson
-from arena.store import LADDER_OPPONENT, Battle
+from arena.store import LADDER_OPPONENT, Battle, Store
 
 
 @dataclass
@@ -49,85 +51,40 @@ class Standing:
 COLUMNS = [f.name for f in fields(Standing)]
 
 
-def mirror(battle: Battle) -> bool:
-    """An agent against itself (self-play): data for training, no evidence of strength."""
-    return battle.p1_agent_id == battle.p2_agent_id
-
-
-def rated(battle: Battle) -> bool:
-    return not battle.end_reason.startswith("time limit") and not mirror(battle)
-
-
 def outcomes(battles: list[Battle], names: dict[int, str]) -> list[Outcome]:
     """Rated results, each game tagged with its side-swapped pair as the unit."""
     result = []
     for b in battles:
         if not rated(b):
             continue
-        score = 0.5 if b.winner is None else 1.0 - b.winner
         unit = (b.tournament_id, b.pairing, b.pair_index)
-        result.append(Outcome(names[b.p1_agent_id], names[b.p2_agent_id], score, unit))
+        result.append(Outcome(names[b.p1_agent_id], names[b.p2_agent_id], score(b.winner), unit))
     return result
-
-
-@dataclass
-class _Tally:
-    games: int = 0
-    wins: int = 0
-    losses: int = 0
-    ties: int = 0
-    time_limited: int = 0
-    turns: int = 0
-    decisions: int = 0
-    invalid: int = 0
-    timeouts: int = 0
-    errors: int = 0
-    forfeits: int = 0
-
-
-def _tallies(battles: list[Battle], names: dict[int, str]) -> dict[str, _Tally]:
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for b in battles:
-        if mirror(b):
-            continue
-        for side, agent_id in ((0, b.p1_agent_id), (1, b.p2_agent_id)):
-            name = names[agent_id]
-            tally = tallies[name]
-            prefix = f"p{side + 1}_"
-            tally.games += 1
-            tally.turns += b.turns
-            for counter in ("decisions", "invalid", "timeouts", "errors"):
-                setattr(tally, counter, getattr(tally, counter) + getattr(b, prefix + counter))
-            tally.forfeits += b.end_reason.startswith(f"forfeit: {name} ")
-            _count_result(tally, b, side)
-    return tallies
-
-
-def _count_result(row, battle: Battle, side: int) -> None:
-    """Adds the battle to `row`'s wins, losses, ties or games without a result, seen
-    from `side`."""
-    if not rated(battle):
-        row.time_limited += 1
-    elif battle.winner is None:
-        row.ties += 1
-    elif battle.winner == side:
-        row.wins += 1
-    else:
-        row.losses += 1
 
 
 def standings(
     battles: list[Battle], names: dict[int, str], bootstrap: int = 1000, seed: int = 0
 ) -> list[Standing]:
+    """The standings of battles already in memory (`rank` of their `tally`)."""
+    return rank(tally(battles, names), bootstrap, seed)
+
+
+def stored_standings(
+    store: Store, tournament_ids: list[int] | None, bootstrap: int = 1000, seed: int = 0
+) -> list[Standing]:
+    """The standings of stored tournaments (every one when None), added up by the store."""
+    return rank(read(store, tournament_ids), bootstrap, seed)
+
+
+def rank(results: Results, bootstrap: int = 1000, seed: int = 0) -> list[Standing]:
     """One row per agent, ranked by Bradley–Terry Elo (agents without a rated game last)."""
-    results = outcomes(battles, names)
     live = LiveRatings()
-    for outcome in results:
-        live.update(outcome)
+    for game in results.games:
+        live.play(*game)
     trueskill = {row.name: row for row in live.table()}
-    elo = bradley_terry(results, bootstrap=bootstrap, seed=seed) if results else {}
+    elo = bradley_terry_units(results.units, bootstrap=bootstrap, seed=seed)
     rows = []
-    for name, t in _tallies(battles, names).items():
+    for name, t in results.tallies.items():
         decided = t.wins + t.losses + t.ties
         low, high = wilson(t.wins + t.ties / 2, decided)
         ts, bt = trueskill.get(name), elo.get(name)
@@ -157,8 +114,8 @@ def standings(
             )
         )
     rows.sort(key=_by_bradley_terry)
-    for rank, row in enumerate(rows, 1):
-        row.rank = rank
+    for number, row in enumerate(rows, 1):
+        row.rank = number
     return rows
 
 
@@ -228,7 +185,7 @@ def ladder_standings(
             key, LadderStanding(b.ladder, b.username, name, 0, 0, 0, 0, 0, None, None, None, "")
         )
         row.games += 1
-        _count_result(row, b, side)
+        count_result(row, b, side)
         if b.rating_after is not None:
             if not ratings[key]:
                 row.rating_first = b.rating_before

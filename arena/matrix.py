@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass, fields
 
-from arena.leaderboard import outcomes
-from arena.stats import win_rate_matrix
-from arena.store import Battle
+from arena.results import Results, read, tally
+from arena.stats import matrix_cells
+from arena.store import Battle, Store
 
 
 @dataclass
@@ -24,8 +24,17 @@ MATRIX_COLUMNS = [f.name for f in fields(MatrixRow)]
 
 
 def matrix_rows(battles: list[Battle], names: dict[int, str]) -> list[MatrixRow]:
-    cells = win_rate_matrix(outcomes(battles, names))
+    """The matrix of battles already in memory."""
+    return cells(tally(battles, names))
+
+
+def stored_matrix(store: Store, tournament_ids: list[int] | None) -> list[MatrixRow]:
+    """The matrix of stored tournaments (every one when None), added up by the store."""
+    return cells(read(store, tournament_ids))
+
+
+def cells(results: Results) -> list[MatrixRow]:
     return [
         MatrixRow(a, b, c.games, c.wins, c.losses, c.ties, c.rate, c.low, c.high)
-        for (a, b), c in sorted(cells.items())
+        for (a, b), c in sorted(matrix_cells(results.pairs).items())
     ]

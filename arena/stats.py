@@ -88,8 +88,13 @@ def win_rate_matrix(outcomes: Iterable[Outcome]) -> dict[tuple[str, str], Cell]:
     for o in outcomes:
         for me, other, score in ((o.a, o.b, o.score), (o.b, o.a, 1 - o.score)):
             tally[me, other][0 if score == 1 else 1 if score == 0 else 2] += 1
+    return matrix_cells(tally)
+
+
+def matrix_cells(counts: dict[tuple[str, str], list[int]]) -> dict[tuple[str, str], Cell]:
+    """Cells from each ordered (agent, opponent)'s [wins, losses, ties]."""
     cells = {}
-    for key, (wins, losses, ties) in tally.items():
+    for key, (wins, losses, ties) in counts.items():
         games = wins + losses + ties
         points = wins + ties / 2
         cells[key] = Cell(wins, losses, ties, games, points / games, *wilson(points, games))

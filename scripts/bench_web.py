@@ -3,14 +3,17 @@
 Builds a SQLite store of synthetic battles (bulk inserted, not played: realistic rows,
 one small log each) in one round-robin tournament, then in the same run times
 `arena leaderboard --json` (the peer: it rates the same battles) and the dashboard's
-tournament page as JSON and as HTML. The dashboard's first answer rates the store (cold);
-later ones are served from its cache until a battle lands, so both are reported, with
-the server's resident memory after every request; then one battle lands, as in a
-running tournament, and the page is timed again while it is re-rated in the background.
+tournament page as JSON and as HTML. A fresh dashboard's first answer rates the store (cold,
+timed over several fresh servers); later ones are served from its cache until a battle
+lands, so both are reported, with the server's resident memory after every request; then
+one battle lands, as in a running tournament, and the page is timed again while it is
+re-rated in the background.
 Usage: python scripts/bench_web.py [--battles 100000] [--agents 8] [--requests 20]
+[--cold-runs 5]
 """
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from itertools import combinations
 from pathlib import Path
@@ -127,12 +131,58 @@ def _fetch(url: str) -> float:
     return time.perf_counter() - start
 
 
+def _rating_work(url: str, tournament: int, runs: int) -> None:
+    """What a cold answer computes (the store's sums, TrueSkill, the bootstrap, the
+    matrix), in this process: wall and CPU time, the CPU time being what a busy machine
+    distorts least."""
+    from arena.web.views import _ratings
+
+    store = Store.open(url)
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, used = time.perf_counter(), time.process_time()
+        _ratings(store, tournament)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
+    print(f"rating the tournament in-process, wall: {_percentiles(wall)}")
+    print(f"rating the tournament in-process, CPU : {_percentiles(cpu)}")
+
+
+@contextlib.contextmanager
+def _serving(url: str):
+    """A fresh `arena web` over the store: its base URL and process."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "arena", "web", "--db", url, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _first_answer(url: str) -> float:
+    """The time of the first request the server accepts (it began rating as it started
+    listening, so this is a cold answer)."""
+    for _ in range(300):
+        try:
+            return _fetch(url)
+        except urllib.error.URLError as error:
+            if not isinstance(error.reason, ConnectionRefusedError):
+                raise
+            time.sleep(0.05)
+    raise RuntimeError(f"arena web did not answer {url}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--battles", type=int, default=100_000)
     parser.add_argument("--agents", type=int, default=8)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--cli-runs", type=int, default=3)
+    parser.add_argument("--cold-runs", type=int, default=5, help="fresh servers per answer kind")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="arena-bench-web-"))
     db = folder / "arena.db"
@@ -152,23 +202,22 @@ def main() -> None:
         )
         cli.append(time.perf_counter() - started)
     print(f"arena leaderboard --json : {_percentiles(cli)}")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "arena", "--help"], check=True, capture_output=True)
+    print(f"  of which start-up (`arena --help`): {time.perf_counter() - started:.3f} s")
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "arena", "web", "--db", url, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                _fetch(base + "/api/tournaments")
-                break
-            except OSError:
-                time.sleep(0.2)
+    _rating_work(url, tournament, args.cold_runs)
+    cold = {"JSON": [], "HTML": []}
+    for _ in range(args.cold_runs):
+        for label, path in (
+            ("JSON", f"/api/tournaments/{tournament}"),
+            ("HTML", f"/tournaments/{tournament}"),
+        ):
+            with _serving(url) as (base, _):
+                cold[label].append(_first_answer(base + path))
+    with _serving(url) as (base, server):
+        _first_answer(f"{base}/api/tournaments/{tournament}")
         rss = [_rss_mib(server.pid)]
-        cold = _fetch(f"{base}/api/tournaments/{tournament}")
-        rss.append(_rss_mib(server.pid))
         answers = {}
         for label, path in (
             ("JSON (cached ratings)", f"/api/tournaments/{tournament}"),
@@ -187,13 +236,16 @@ def main() -> None:
         for _ in range(args.requests):
             answers[label].append(_fetch(f"{base}/tournaments/{tournament}"))
             rss.append(_rss_mib(server.pid))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    print(f"arena web, first answer (rates the store): {cold:.3f} s")
+    for label, times in cold.items():
+        print(
+            f"arena web tournament page {label} (cold: a fresh server rates the store): "
+            f"{_percentiles(times)}"
+        )
     for label, times in answers.items():
         print(f"arena web tournament page {label}: {_percentiles(times)}")
     cli_p50 = statistics.median(cli)
+    for label, times in cold.items():
+        print(f"ratio CLI p50 / web {label} cold p50: {cli_p50 / statistics.median(times):.1f}x")
     for label, times in answers.items():
         print(f"ratio CLI p50 / web {label} p50: {cli_p50 / statistics.median(times):.1f}x")
     print(

@@ -1,5 +1,6 @@
 """TrueSkill and Bradley–Terry on simulated agents of known strength."""
 
+import random
 import time
 
 import numpy as np
@@ -209,3 +210,28 @@ def test_glicko_rates_each_game_from_both_players_ratings_before_it():
     after = glicko([Outcome("a", "b", 1.0, 0)])
     assert after["a"].rating - 1500 == pytest.approx(1500 - after["b"].rating)
     assert after["a"].deviation == after["b"].deviation < 130
+
+
+def test_trueskill_closed_form_is_the_trueskill_packages_factor_graph():
+    """Wins, losses and draws among six players, each game rated by the closed form and
+    by the package's `rate_1vs1`: the ratings agree to rounding after 2,000 games."""
+    import trueskill
+
+    rng = random.Random(3)
+    live = LiveRatings(draw_probability=0.1)
+    env = trueskill.TrueSkill(draw_probability=0.1)
+    reference: dict[str, trueskill.Rating] = {}
+    names = [f"player-{k}" for k in range(6)]
+    for game in range(2000):
+        a, b = rng.sample(names, 2)
+        score = rng.choice([0.0, 1.0, 1.0, 0.5])
+        live.update(Outcome(a, b, score, (game,)))
+        first, second = (reference.get(n, env.create_rating()) for n in (a, b))
+        if score < 0.5:
+            second, first = trueskill.rate_1vs1(second, first, env=env)
+        else:
+            first, second = trueskill.rate_1vs1(first, second, drawn=score == 0.5, env=env)
+        reference[a], reference[b] = first, second
+    for row in live.table():
+        assert row.mu == pytest.approx(reference[row.name].mu, abs=1e-9)
+        assert row.sigma == pytest.approx(reference[row.name].sigma, abs=1e-9)

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from poke_env.player import Player
@@ -21,6 +22,7 @@ from arena.showdown.server import free_port
 from arena.store import Battle, Store, compress_log
 from arena.web.serve import exposed
 from models.registry import AgentSpec
+from tests import synthetic
 from tests.conftest import REPO, run_arena, start_arena
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -111,10 +113,38 @@ def _wait_for_serving(process, port: int) -> str:
     raise AssertionError("arena web did not answer within 30 s")
 
 
+def _add_hostile_run(runs: Path) -> None:
+    """A training run whose directory, verdict, opponent and alarm carry HTML payloads."""
+    folder = runs / XSS_AGENT
+    folder.mkdir(parents=True)
+    lines = [
+        {"epoch": 0, "nll": 1.5, "ess": 1.0, "verdict": f"initial policy {XSS_PLAYER}"},
+        {
+            "epoch": 1,
+            "nll": 1.2,
+            "ess": float("nan"),
+            "verdict": f"learning {XSS_TEAM}",
+            "evaluation": {
+                XSS_ACCOUNT: {
+                    "win_rate": 0.2,
+                    "low": 0.1,
+                    "high": 0.3,
+                    "games": 10,
+                    "regression": True,
+                }
+            },
+        },
+    ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    (folder / "metrics.jsonl").write_text(text + '{"epoch": 2, "nll"')  # epoch 2 half written
+
+
 @pytest.fixture(scope="module")
 def site(server, tmp_path_factory):
-    """The store's URL, the dashboard's base URL and the hostile battle's id."""
-    db = f"sqlite:///{tmp_path_factory.mktemp('web') / 'arena.db'}"
+    """The store's URL, the dashboard's base URL and the hostile battle's id; the
+    dashboard reads training runs from `runs/` beside the store."""
+    folder = tmp_path_factory.mktemp("web")
+    db = f"sqlite:///{folder / 'arena.db'}"
     played = run_arena(*_play(server, db, TOURNAMENT, "random,grunt,gym-leader", 2))
     assert played.returncode == 0, played.stderr
     evaluated = run_arena(
@@ -124,13 +154,37 @@ def site(server, tmp_path_factory):
     )  # fmt: skip
     assert evaluated.returncode in (0, 11), evaluated.stderr  # PROMOTE or INCONCLUSIVE
     hostile = _add_hostile_battle(db)
+    _add_hostile_run(folder / "runs")
     port = free_port()
-    process = start_arena("web", "--db", db, "--port", str(port))
+    process = start_arena("web", "--db", db, "--port", str(port), "--runs", str(folder / "runs"))
     try:
         yield db, _wait_for_serving(process, port), hostile
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+RUN = "gen1"
+
+
+@pytest.fixture(scope="module")
+def trained(site, server, tmp_path_factory):
+    """A real one-epoch training run written where the dashboard reads runs, its
+    gauntlets played on the session's server into the dashboard's store."""
+    db, url, _ = site
+    runs = Path(db.removeprefix("sqlite:///")).parent / "runs"
+    data = synthetic.write(
+        tmp_path_factory.mktemp("train") / "data", synthetic.two_actions(battles=100, seed=0)
+    )
+    result = run_arena(
+        "train", "--size", "tiny", "--data", str(data), "--out", str(runs / RUN),
+        "--epochs", "1", "--steps-per-epoch", "40", "--batch", "32",
+        "--eval-opponents", "random", "--eval-games", "2",
+        "--server", server.websocket_url, "--db", db,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    history = [json.loads(line) for line in (runs / RUN / "metrics.jsonl").read_text().splitlines()]
+    return db, url, history
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -210,7 +264,15 @@ def test_tournament_list_shows_progress_through_the_schedule(site):
 def test_unknown_ids_are_404_and_bad_parameters_400(site):
     _, url, _ = site
     tournament = _tournament_id(url)
-    for path in ("/tournaments/999", "/battles/999", "/agents/999", "/evaluations/999", "/x"):
+    for path in (
+        "/tournaments/999",
+        "/battles/999",
+        "/agents/999",
+        "/evaluations/999",
+        "/runs/nothing",
+        "/runs/..%2F..%2Fetc",
+        "/x",
+    ):
         assert _get(url + path)[0] == 404, path
         assert _get(url + "/api" + path)[0] == 404, path
     for query in ("result=won", "end=later", "page=0", "page=two", "result=win", "agent=nobody"):
@@ -339,6 +401,8 @@ def test_no_page_runs_a_script_from_the_store(site, page):
         f"/agents/{hostile_agent}",
         "/ladder",
         "/evaluations",
+        "/runs",
+        f"/runs/{quote(XSS_AGENT)}",
         "/nothing/here",
         f"/tournaments/{tournament}?result=none",
     ]
@@ -355,6 +419,13 @@ def test_no_page_runs_a_script_from_the_store(site, page):
     page.goto(f"{url}/ladder")
     assert XSS_ACCOUNT in page.locator("#ladder").inner_text()
     assert XSS_ACCOUNT in page.locator("#ladder-chart").inner_text()  # the chart's legend
+    page.goto(f"{url}/runs")
+    assert XSS_AGENT in page.locator("#runs").inner_text()
+    page.goto(f"{url}/runs/{quote(XSS_AGENT)}")
+    assert page.locator("#run-name").inner_text() == XSS_AGENT
+    assert XSS_TEAM in page.locator("#markers").inner_text()
+    assert XSS_ACCOUNT in page.locator("#win-rate-chart").inner_text()  # the chart's legend
+    assert page.locator("img[src=x]").count() == 0
     assert page.dialogs == [] and page.errors == []
 
 
@@ -369,6 +440,12 @@ def test_evaluation_page_shows_the_stored_sprt(site, page):
     assert f"LLR {row.llr:.3f}" in page.locator("#verdict").inner_text()
     assert (row.verdict or "none yet") in page.locator("#verdict").inner_text()
     assert page.locator("#llr-chart canvas").count() == 1  # uPlot, served by arena
+    report = json.loads(row.report)
+    assert f"Elo {report['elo']['elo']:+.1f}" in page.locator("#elo").inner_text()
+    shown = page.locator("#gauntlet tbody tr td:first-child").all_inner_texts()
+    assert shown == [g["opponent"] for g in report["gauntlet"]]
+    alarms = [f"{a['kind']}: {a['message']}" for a in report["alarms"]]
+    assert page.locator("#alarms li").all_inner_texts() == (alarms or ["none"])
     assert page.errors == []
 
 
@@ -394,3 +471,64 @@ def test_a_running_tournament_updates_without_a_reload(site, server, page):
     finally:
         background.wait(timeout=120)
     assert background.returncode == 0
+
+
+# -- training runs ---------------------------------------------------------------------------
+
+
+def _strict_json(body: str):
+    """JSON as a browser's parser reads it: NaN or Infinity is an error."""
+    return json.loads(body, parse_constant=lambda word: pytest.fail(f"{word} in the JSON"))
+
+
+def test_run_api_has_every_epoch_and_its_stored_gauntlets(trained):
+    db, url, history = trained
+    _, listed = _get(url + "/api/runs")
+    (row,) = [r for r in _strict_json(listed) if r["name"] == RUN]
+    assert (row["epochs"], row["verdict"]) == (1, history[-1]["verdict"])
+    run = _strict_json(_get(f"{url}/api/runs/{RUN}")[1])
+    assert run["epochs"] == [0, 1]
+    assert run["charts"]["held-out NLL"]["nll"] == [h["nll"] for h in history]
+    assert run["charts"]["training losses"]["actor_loss"] == [None, history[1]["actor_loss"]]
+    assert [m["verdict"] for m in run["markers"]] == [h["verdict"] for h in history]
+    store = Store.open(db)
+    met = set()
+    for epoch, record in enumerate(history):
+        gauntlet = store.tournament(f"train:{RUN}:epoch-{epoch}")
+        assert run["gauntlets"][str(epoch)] == gauntlet.id
+        for opponent, written in record["evaluation"].items():
+            shown = run["win_rates"][opponent][epoch]
+            assert shown["source"] == "store"
+            assert [shown[k] for k in ("win_rate", "low", "high", "games")] == [
+                written[k] for k in ("win_rate", "low", "high", "games")
+            ]
+            met.add(opponent)
+    assert set(run["win_rates"]) == met and len(met) == 2  # random, then epoch 0 too
+    newcomer = next(name for name in met if name != "random")
+    assert run["win_rates"][newcomer][0] is None  # epoch 0 did not meet itself
+
+
+def test_a_half_written_epoch_and_nan_metrics_leave_the_run_readable(site):
+    _, url, _ = site
+    status, body = _get(f"{url}/api/runs/{quote(XSS_AGENT)}")
+    assert status == 200
+    run = _strict_json(body)
+    assert run["epochs"] == [0, 1]
+    assert run["charts"]["effective sample size"]["ess"] == [1.0, None]
+    assert run["markers"][1]["alarms"] == [f"regression vs {XSS_ACCOUNT}"]
+    assert run["win_rates"][XSS_ACCOUNT][1]["source"] == "metrics"
+
+
+def test_run_page_draws_its_curves_and_marks_verdicts(trained, page):
+    _, url, history = trained
+    page.goto(url + "/runs")
+    page.click(f"#runs a:text-is('{RUN}')")
+    assert page.locator("#run-name").inner_text() == RUN
+    charts = _strict_json(_get(f"{url}/api/runs/{RUN}")[1])["charts"]
+    assert page.locator("#run-charts canvas").count() == len(charts) + 1  # + win rates
+    assert page.locator("#markers .verdict").all_inner_texts() == [h["verdict"] for h in history]
+    first = history[0]["evaluation"]["random"]
+    headers = page.locator("#win-rates thead th").all_inner_texts()
+    cells = page.locator("#win-rates tbody tr").nth(0).locator("td").all_inner_texts()
+    assert cells[headers.index("random")].startswith(f"{first['win_rate']:.1%}")
+    assert page.errors == []

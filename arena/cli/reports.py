@@ -17,9 +17,9 @@ from arena.leaderboard import (
     LADDER_COLUMNS,
     LadderStanding,
     ladder_standings,
-    standings,
+    stored_standings,
 )
-from arena.matrix import MATRIX_COLUMNS, matrix_rows
+from arena.matrix import MATRIX_COLUMNS, stored_matrix
 from arena.narration import narrate
 from arena.rerun import rerun as rerun_battle
 from arena.store import KIND_TOURNAMENT, Store, decompress_log
@@ -48,7 +48,7 @@ def _tournament_ids(store: Store, name: str | None, everything: bool = False) ->
 def print_leaderboard(
     store: Store, tournament_ids: list[int] | None, csv_path: Path | None = None
 ) -> None:
-    rows = standings(store.battles(tournament_ids), store.agent_names())
+    rows = stored_standings(store, tournament_ids)
     table = Table(title="leaderboard, ranked by Bradley–Terry Elo", title_justify="left")
     headers = (
         "#",
@@ -117,7 +117,7 @@ def leaderboard(
     if not (csv or json or as_markdown):
         print_leaderboard(store, ids)
         return
-    rows = standings(store.battles(ids), store.agent_names())
+    rows = stored_standings(store, ids)
     if csv:
         write_csv(csv, rows, COLUMNS)
     if json:
@@ -189,7 +189,7 @@ def matrix(
 ):
     """Pairwise win rates with Wilson 95% intervals (row agent against column agent)."""
     store = Store.open(db)
-    rows = matrix_rows(store.battles(_tournament_ids(store, tournament)), store.agent_names())
+    rows = stored_matrix(store, _tournament_ids(store, tournament))
     if csv:
         write_csv(csv, rows, MATRIX_COLUMNS)
         return

@@ -27,7 +27,7 @@ from arena.cli.common import (
 from arena.cli.reports import print_leaderboard
 from arena.cli.tournament import play_to_end
 from arena.config import defaults
-from arena.leaderboard import mirror
+from arena.results import mirror
 from arena.selfplay import KIND, prepare
 from arena.tournament import TournamentConfig
 

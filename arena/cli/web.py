@@ -1,5 +1,6 @@
 """`arena web`: the read-only dashboard over the store."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,8 +20,12 @@ def web(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the dashboard in a browser.")
     ] = False,
+    runs: Annotated[
+        Path, typer.Option("--runs", help="Folder of training runs (each with metrics.jsonl).")
+    ] = Path("runs"),
 ):
-    """Serve a read-only dashboard of tournaments, battles, agents, ladder and evaluations."""
+    """Serve a read-only dashboard of tournaments, battles, agents, ladder, evaluations and
+    training runs."""
     store = open_store(db)
     if exposed(host):
         typer.echo(
@@ -28,4 +33,4 @@ def web(
             "the dashboard has no login",
             err=True,
         )
-    serve(store, host, port, open_browser, typer.echo)
+    serve(store, runs, host, port, open_browser, typer.echo)

@@ -21,10 +21,11 @@ from arena.export import csv_text, json_rows
 from arena.leaderboard import COLUMNS
 from arena.matrix import MATRIX_COLUMNS
 from arena.store import Store
-from arena.web import assets, views
+from arena.web import assets, runs, views
 from arena.web.views import BadQuery, BattleFilter
 
 STORE = web.AppKey("store", Store)
+RUNS = web.AppKey("runs", Path)  # the folder of training runs
 CACHE = web.AppKey("cache", views.RatingsCache)
 LIVE_POLL_MS = 3000  # how often a running tournament's page refreshes its live section
 
@@ -33,9 +34,10 @@ def _package_dir(name: str) -> Path:
     return Path(str(resources.files("arena.web") / name))
 
 
-def make_app(store: Store) -> web.Application:
+def make_app(store: Store, runs: Path = Path("runs")) -> web.Application:
     app = web.Application(middlewares=[_errors])
     app[STORE] = store
+    app[RUNS] = runs
     app[CACHE] = views.RatingsCache()
     app.on_startup.append(_warm)
     aiohttp_jinja2.setup(
@@ -74,6 +76,10 @@ def make_app(store: Store) -> web.Application:
         ("/api/evaluations", evaluations_api),
         ("/evaluations/{id}", evaluation_page),
         ("/api/evaluations/{id}", evaluation_api),
+        ("/runs", runs_page),
+        ("/api/runs", runs_api),
+        ("/runs/{name:.+}", run_page),
+        ("/api/runs/{name:.+}", run_api),
     ]
     for path, handler in routes:
         app.router.add_get(path, handler)
@@ -156,13 +162,11 @@ async def _battles(request: web.Request, summary, ratings, paged: bool = True):
 async def tournament_page(request: web.Request) -> web.Response:
     summary, ratings = await _tournament(request)
     chosen, rows, total = await _battles(request, summary, ratings)
-    low, high = views.elo_scale(ratings["leaderboard"])
     context = {
         "t": summary,
         "ratings": ratings,
         "cells": {(c["agent"], c["opponent"]): c for c in ratings["matrix"]},
-        "elo_low": low,
-        "elo_high": high,
+        "scales": views.bar_scales(ratings["leaderboard"]),
         "filter": chosen,
         "battles": rows,
         "total": total,
@@ -296,3 +300,32 @@ async def evaluation_page(request: web.Request) -> web.Response:
 
 async def evaluation_api(request: web.Request) -> web.Response:
     return web.json_response(await _evaluation(request))
+
+
+# -- training runs -----------------------------------------------------------------------
+
+
+async def runs_page(request: web.Request) -> web.Response:
+    rows = await asyncio.to_thread(runs.runs, request.app[RUNS])
+    context = {"runs": rows, "folder": str(request.app[RUNS])}
+    return aiohttp_jinja2.render_template("runs.html", request, context)
+
+
+async def runs_api(request: web.Request) -> web.Response:
+    return web.json_response(json_rows(await asyncio.to_thread(runs.runs, request.app[RUNS])))
+
+
+async def _run(request: web.Request) -> dict:
+    name = request.match_info["name"]
+    found = await asyncio.to_thread(runs.run, request.app[RUNS], request.app[STORE], name)
+    if found is None:
+        raise web.HTTPNotFound(text=f"no training run named {name!r} in {request.app[RUNS]}")
+    return found
+
+
+async def run_page(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template("run.html", request, {"r": await _run(request)})
+
+
+async def run_api(request: web.Request) -> web.Response:
+    return web.json_response(await _run(request))

@@ -39,9 +39,16 @@ def exposed(host: str) -> bool:
     return host not in LOOPBACK
 
 
-def serve(store: Store, host: str, port: int, open_browser: bool, say: Callable[[str], None]):
+def serve(
+    store: Store,
+    runs: Path,
+    host: str,
+    port: int,
+    open_browser: bool,
+    say: Callable[[str], None],
+):
     """Serves until interrupted; a port that cannot be bound is one clear line."""
-    app = make_app(store)
+    app = make_app(store, runs)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
 
     async def main() -> None:

@@ -2,10 +2,11 @@
 
 Every function here is synchronous and only reads: the web app runs them in a thread so
 the event loop keeps answering while a large store is read. Numbers come from the same
-functions the CLI reports use (`standings`, `matrix_rows`, `ladder_standings`), so a page
-and `arena leaderboard --json` cannot disagree. A tournament's ratings are cached by its
-battle count and last battle id (`RatingsCache`): a finished tournament is rated once, a
-running one again in the background when a game has landed.
+functions the CLI reports use (`rank` and `cells` of the store's `arena.results.read`,
+`ladder_standings`), so a page and `arena leaderboard --json` cannot disagree. A
+tournament's ratings are cached by its battle count and last battle id (`RatingsCache`):
+a finished tournament is rated once, a running one again in the background when a game
+has landed.
 """
 
 import json
@@ -19,9 +20,10 @@ from sqlalchemy import case, func, or_
 from sqlmodel import select
 
 from arena.export import json_rows
-from arena.leaderboard import ladder_standings, standings
-from arena.matrix import matrix_rows
+from arena.leaderboard import ladder_standings, rank
+from arena.matrix import cells
 from arena.narration import hp_by_turn, narrate
+from arena.results import read
 from arena.schedule import pairings
 from arena.sprt import bounds
 from arena.store import Agent, Battle, Evaluation, Store, Tournament, decompress_log
@@ -135,8 +137,9 @@ def tournament_summary(store: Store, tournament_id: int) -> TournamentSummary | 
 class RatingsCache:
     """Standings and matrices per tournament, keyed by what changes when a game lands.
 
-    Rating a large tournament takes seconds (TrueSkill game by game, the bootstrap), so a
-    page never waits for it twice: once a tournament has been rated, a newer battle gets
+    Rating a large tournament takes about a second at 100,000 battles (the store adds up
+    the counts, but TrueSkill replays every game and the bootstrap refits), so a page
+    never waits for it twice: once a tournament has been rated, a newer battle gets
     the last ratings served at once (marked with how many battles they cover) while one
     background thread rates it again. Only a tournament never rated is rated in the
     request, and a per-tournament lock keeps two requests from doing that work twice.
@@ -213,37 +216,53 @@ def _version(store: Store, tournament_id: int) -> tuple:
 
 
 def _ratings(store: Store, tournament_id: int) -> dict:
-    battles = store.battles([tournament_id])
-    names = store.agent_names()
-    board = standings(battles, names)
-    cells = matrix_rows(battles, names)
+    results = read(store, [tournament_id])
+    board = rank(results)
+    matrix = cells(results)
     return {
         "leaderboard": json_rows(board),
-        "matrix": json_rows(cells),
+        "matrix": json_rows(matrix),
         "agents": [row.agent for row in board],
-        "ends": _end_counts(battles),
-        "rows": {"leaderboard": board, "matrix": cells},  # for CSV, written as the CLI does
+        "ends": _end_counts(store, tournament_id),
+        "rows": {"leaderboard": board, "matrix": matrix},  # for CSV, written as the CLI does
     }
 
 
-def _end_counts(battles: list[Battle]) -> dict[str, int]:
+def _end_counts(store: Store, tournament_id: int) -> dict[str, int]:
+    """Battles per kind of end, counted per distinct end reason by the store."""
     counts = dict.fromkeys(ENDS, 0)
-    for b in battles:
-        for end in ENDS:
-            if b.end_reason.startswith(end):
-                counts[end] += 1
-                break
+    query = (
+        select(Battle.end_reason, func.count())
+        .where(Battle.tournament_id == tournament_id, Battle.ladder.is_(None))
+        .group_by(Battle.end_reason)
+    )
+    with store.session() as session:
+        for reason, count in session.exec(query):
+            end = next((end for end in ENDS if reason.startswith(end)), None)
+            if end is not None:
+                counts[end] += count
     return counts
 
 
-def elo_scale(leaderboard: list[dict]) -> tuple[float, float]:
-    """The Elo range the interval bars are drawn on: every rated interval fits."""
-    values = [
-        v for row in leaderboard for v in (row["bt_elo_low"], row["bt_elo_high"]) if v is not None
+def bar_scales(leaderboard: list[dict]) -> dict[str, tuple[float, float]]:
+    """The range each column of interval bars is drawn on, so every interval fits:
+    Bradley–Terry Elo and its bootstrap interval, TrueSkill's μ ± 3σ (the left end is the
+    conservative estimate the live view ranks by), win rate on [0, 1]."""
+    elo = [v for row in leaderboard for v in (row["bt_elo_low"], row["bt_elo_high"])]
+    trueskill = [
+        row["trueskill_mu"] + sign * 3 * row["trueskill_sigma"]
+        for row in leaderboard
+        if row["trueskill_mu"] is not None
+        for sign in (-1, 1)
     ]
-    if not values:
+    return {"elo": _span(elo), "trueskill": _span(trueskill), "win_rate": (0.0, 1.0)}
+
+
+def _span(values: list[float | None]) -> tuple[float, float]:
+    known = [v for v in values if v is not None]
+    if not known:
         return 0.0, 1.0
-    low, high = min(values), max(values)
+    low, high = min(known), max(known)
     return (low, high) if high > low else (low - 1, high + 1)
 
 

@@ -81,9 +81,75 @@ function ladderChart() {
   document.getElementById("ladder-chart"));
 }
 
+const COLOURS = ["#1565c0", "#2e7d32", "#b71c1c", "#6a1b9a", "#ef6c00", "#00838f"];
+
+// Vertical lines at the epochs where the verdict changed (grey) or an alarm rose (red).
+function markerPlugin(markers) {
+  const state = (verdict) => (verdict || "").split(":")[0];
+  const lines = [];
+  markers.forEach((m, i) => {
+    if (m.alarms.length) lines.push({ epoch: m.epoch, colour: "#c62828" });
+    else if (i > 0 && state(m.verdict) !== state(markers[i - 1].verdict)) lines.push({ epoch: m.epoch, colour: "#90a4ae" });
+  });
+  return {
+    hooks: {
+      draw: (u) => {
+        const ctx = u.ctx;
+        ctx.save();
+        ctx.lineWidth = 2;
+        lines.forEach((line) => {
+          const x = u.valToPos(line.epoch, "x", true);
+          ctx.strokeStyle = line.colour;
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+        });
+        ctx.restore();
+      },
+    },
+  };
+}
+
+function runCharts() {
+  const run = jsonData("run-data");
+  if (!run || typeof uPlot === "undefined") return;
+  const epochAxis = { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }; // whole epochs only
+  const base = {
+    width: 800, height: 240, scales: { x: { time: false } }, axes: [epochAxis, {}],
+    plugins: [markerPlugin(run.markers)],
+  };
+  document.querySelectorAll(".run-chart").forEach((node) => {
+    const series = run.charts[node.dataset.chart];
+    const keys = Object.keys(series);
+    new uPlot({
+      ...base,
+      series: [{ label: "epoch" }, ...keys.map((k, i) => ({ label: k, stroke: COLOURS[i % COLOURS.length], width: 2 }))],
+    }, [run.epochs, ...keys.map((k) => series[k])], node);
+  });
+  const target = document.getElementById("win-rate-chart");
+  if (!target) return;
+  const opponents = Object.keys(run.win_rates);
+  const series = [{ label: "epoch" }];
+  const data = [run.epochs];
+  const bands = [];
+  opponents.forEach((name, i) => {
+    const points = run.win_rates[name];
+    const colour = COLOURS[i % COLOURS.length];
+    const pick = (key) => points.map((p) => (p ? p[key] : null));
+    series.push({ label: name, stroke: colour, width: 2 });
+    series.push({ label: `${name} high`, stroke: colour, width: 1, dash: [3, 3] });
+    series.push({ label: `${name} low`, stroke: colour, width: 1, dash: [3, 3] });
+    data.push(pick("win_rate"), pick("high"), pick("low"));
+    bands.push({ series: [series.length - 2, series.length - 1], fill: colour + "22" });
+  });
+  new uPlot({ ...base, height: 300, series, bands, scales: { x: { time: false }, y: { range: [0, 1] } } }, data, target);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   refreshLive();
   replay();
   llrChart();
   ladderChart();
+  runCharts();
 });
