@@ -403,6 +403,7 @@ def test_no_page_runs_a_script_from_the_store(site, page):
         "/evaluations",
         "/runs",
         f"/runs/{quote(XSS_AGENT)}",
+        "/lineages",
         "/nothing/here",
         f"/tournaments/{tournament}?result=none",
     ]
@@ -531,4 +532,45 @@ def test_run_page_draws_its_curves_and_marks_verdicts(trained, page):
     headers = page.locator("#win-rates thead th").all_inner_texts()
     cells = page.locator("#win-rates tbody tr").nth(0).locator("td").all_inner_texts()
     assert cells[headers.index("random")].startswith(f"{first['win_rate']:.1%}")
+    assert page.errors == []
+
+
+LINEAGE = "web-lineage"
+
+
+@pytest.fixture(scope="module")
+def lineage(site):
+    """One generation of a real `arena loop` from the base model, in the dashboard's store."""
+    db, url, _ = site
+    runs = Path(db.removeprefix("sqlite:///")).parent / "lineage-runs"
+    result = run_arena(
+        "loop", "--init", "base", "--generations", "1", "--selfplay-games", "2",
+        "--opponents", "random", "--epochs", "1", "--steps-per-epoch", "20", "--batch", "32",
+        "--max-pairs", "3", "--elo1", "150", "--concurrency", "8",
+        "--name", LINEAGE, "--runs", str(runs), "--db", db,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    shown = run_arena("lineage", LINEAGE, "--json", "--db", db)
+    assert shown.returncode == 0, shown.stderr
+    return url, json.loads(shown.stdout)
+
+
+def test_lineage_api_is_the_cli_export(lineage):
+    url, cli = lineage
+    status, body = _get(url + "/api/lineages")
+    assert status == 200
+    assert [row for row in _strict_json(body) if row["lineage"] == LINEAGE] == cli
+
+
+def test_lineage_page_hangs_each_generation_under_its_parent(lineage, page):
+    url, (generation,) = lineage
+    page.goto(url + "/lineages")
+    section = page.locator("section.lineage", has_text=LINEAGE)
+    assert section.locator("ul.tree > li > .checkpoint").inner_text() == generation["parent"]
+    child = section.locator("ul.tree > li > ul > li")
+    assert child.locator(".checkpoint").inner_text() == generation["checkpoint"]
+    assert child.locator(".verdict").inner_text() == generation["verdict"]
+    assert f"after {generation['pairs']} pairs" in child.inner_text()
+    for opponent, rate in generation["win_rates"].items():
+        assert f"vs {opponent} {rate:.1%}" in child.inner_text()
     assert page.errors == []

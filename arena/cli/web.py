@@ -24,8 +24,10 @@ def web(
         Path, typer.Option("--runs", help="Folder of training runs (each with metrics.jsonl).")
     ] = Path("runs"),
 ):
-    """Serve a read-only dashboard of tournaments, battles, agents, ladder, evaluations and
-    training runs."""
+    """Serve a read-only dashboard of tournaments, battles, agents, ladder, evaluations,
+    training runs and lineages."""
+    from training.lineage import as_json, lineage_rows
+
     store = open_store(db)
     if exposed(host):
         typer.echo(
@@ -33,4 +35,6 @@ def web(
             "the dashboard has no login",
             err=True,
         )
-    serve(store, runs, host, port, open_browser, typer.echo)
+    serve(
+        store, runs, lambda s: as_json(lineage_rows(s)), host, port, open_browser, typer.echo
+    )

@@ -27,6 +27,8 @@ from arena.web.views import BadQuery, BattleFilter
 STORE = web.AppKey("store", Store)
 RUNS = web.AppKey("runs", Path)  # the folder of training runs
 CACHE = web.AppKey("cache", views.RatingsCache)
+# every lineage's generations as JSON rows; the trainer's query, handed in by the CLI
+LINEAGES = web.AppKey("lineages", Callable[[Store], list[dict]])
 LIVE_POLL_MS = 3000  # how often a running tournament's page refreshes its live section
 
 
@@ -34,10 +36,11 @@ def _package_dir(name: str) -> Path:
     return Path(str(resources.files("arena.web") / name))
 
 
-def make_app(store: Store, runs: Path = Path("runs")) -> web.Application:
+def make_app(store: Store, runs: Path, lineages: Callable[[Store], list[dict]]) -> web.Application:
     app = web.Application(middlewares=[_errors])
     app[STORE] = store
     app[RUNS] = runs
+    app[LINEAGES] = lineages
     app[CACHE] = views.RatingsCache()
     app.on_startup.append(_warm)
     aiohttp_jinja2.setup(
@@ -76,6 +79,8 @@ def make_app(store: Store, runs: Path = Path("runs")) -> web.Application:
         ("/api/evaluations", evaluations_api),
         ("/evaluations/{id}", evaluation_page),
         ("/api/evaluations/{id}", evaluation_api),
+        ("/lineages", lineages_page),
+        ("/api/lineages", lineages_api),
         ("/runs", runs_page),
         ("/api/runs", runs_api),
         ("/runs/{name:.+}", run_page),
@@ -300,6 +305,19 @@ async def evaluation_page(request: web.Request) -> web.Response:
 
 async def evaluation_api(request: web.Request) -> web.Response:
     return web.json_response(await _evaluation(request))
+
+
+# -- lineages ---------------------------------------------------------------------------
+
+
+async def lineages_api(request: web.Request) -> web.Response:
+    return web.json_response(await _read(request, request.app[LINEAGES]))
+
+
+async def lineages_page(request: web.Request) -> web.Response:
+    rows = await _read(request, request.app[LINEAGES])
+    context = {"lineages": views.lineage_trees(rows)}
+    return aiohttp_jinja2.render_template("lineages.html", request, context)
 
 
 # -- training runs -----------------------------------------------------------------------

@@ -42,13 +42,14 @@ def exposed(host: str) -> bool:
 def serve(
     store: Store,
     runs: Path,
+    lineages: Callable[[Store], list[dict]],
     host: str,
     port: int,
     open_browser: bool,
     say: Callable[[str], None],
 ):
     """Serves until interrupted; a port that cannot be bound is one clear line."""
-    app = make_app(store, runs)
+    app = make_app(store, runs, lineages)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
 
     async def main() -> None:

@@ -543,3 +543,28 @@ def _evaluation(e: Evaluation) -> dict:
         "report": json.loads(e.report) if e.report else None,
         "updated_at": e.updated_at.isoformat(timespec="seconds"),
     }
+
+
+def lineage_trees(rows: list[dict]) -> list[dict]:
+    """Each lineage as a tree of checkpoints: a generation hangs under the champion it was
+    trained from, and only a promoted one has children of its own."""
+    by_lineage: dict[str, list[dict]] = {}
+    for row in rows:
+        by_lineage.setdefault(row["lineage"], []).append(row)
+    return [
+        {"name": name, "root": _node(generations[0]["parent"], None, generations)}
+        for name, generations in by_lineage.items()
+    ]
+
+
+def _node(name: str, row: dict | None, rest: list[dict]) -> dict:
+    promoted = row is None or row["verdict"] == "PROMOTE"
+    children = [g for g in rest if g["parent"] == name] if promoted else []
+    rest = [g for g in rest if all(g is not child for child in children)]  # each shown once
+    return {
+        "name": name,
+        "row": row,
+        "children": [
+            _node(g["checkpoint"] or f"generation {g['generation']}", g, rest) for g in children
+        ],
+    }
