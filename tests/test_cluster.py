@@ -101,6 +101,31 @@ def test_a_killed_actor_leaves_every_slot_recorded_once(cluster, tmp_path):
     assert Store.open(db).tournament("kill").status == "finished"
 
 
+def test_a_killed_driver_resumes_on_ray_and_records_every_slot_once(cluster, tmp_path):
+    db = f"sqlite:///{tmp_path / 'driver.db'}"
+    command = (
+        "tournament", *FIELD, "--games-per-pair", "12", "--db", db, "--name", "driver",
+        "--ray", cluster, "--ray-actors", "2", "--concurrency", "4",
+    )  # fmt: skip
+    process = start_arena(*command)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if len(_battles(db, "driver")) >= 3:
+                break
+        except Exception:  # the store or the run is not there yet
+            pass
+        time.sleep(0.2)
+    process.kill()
+    process.communicate(timeout=30)
+    recorded = len(_battles(db, "driver"))
+    resumed = run_arena(*command)
+    assert resumed.returncode == 0, resumed.stderr
+    played = _battles(db, "driver")
+    assert 3 <= recorded < 36 and len(played) == 36 and len(set(_keys(played))) == 36
+    assert Store.open(db).tournament("driver").status == "finished"
+
+
 def test_a_checkpoint_agent_plays_on_an_actor(cluster, tmp_path):
     path = tmp_path / "run" / "policy_epoch_0.pt"
     sha = initialise(PolicyConfig.sized("tiny"), seed=3).save(path)
