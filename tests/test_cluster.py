@@ -46,6 +46,18 @@ def _battles(db: str, name: str):
     return store.battles([store.tournament(name).id])
 
 
+def _wait_for_battles(process, db: str, name: str, count: int) -> None:
+    """Until the background run has stored `count` battles (or ended, or 240 s passed)."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if len(_battles(db, name)) >= count:
+                return
+        except Exception:  # the store or the run is not there yet
+            pass
+        time.sleep(0.2)
+
+
 def _keys(battles) -> list[tuple]:
     return sorted((b.pairing, b.pair_index, b.game) for b in battles)
 
@@ -84,14 +96,7 @@ def test_a_killed_actor_leaves_every_slot_recorded_once(cluster, tmp_path):
         *("--ray", cluster, "--ray-actors", "2", "--concurrency", "4"),
     )
     name = f"{socket.gethostname()}-{process.pid}-0"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if len(_battles(db, "kill")) >= 3:
-                break
-        except Exception:  # the store or the run is not there yet
-            pass
-        time.sleep(0.2)
+    _wait_for_battles(process, db, "kill", 3)
     recorded = len(_battles(db, "kill"))
     ray.kill(ray.get_actor(name, namespace=NAMESPACE))
     stdout, stderr = process.communicate(timeout=300)
@@ -108,14 +113,7 @@ def test_a_killed_driver_resumes_on_ray_and_records_every_slot_once(cluster, tmp
         "--ray", cluster, "--ray-actors", "2", "--concurrency", "4",
     )  # fmt: skip
     process = start_arena(*command)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if len(_battles(db, "driver")) >= 3:
-                break
-        except Exception:  # the store or the run is not there yet
-            pass
-        time.sleep(0.2)
+    _wait_for_battles(process, db, "driver", 3)
     process.kill()
     process.communicate(timeout=30)
     recorded = len(_battles(db, "driver"))
