@@ -77,6 +77,28 @@ class EvaluationConfig:
         mine = json.loads(json.dumps(self.to_json()))  # tuples as the store holds them
         return [f for f in self.DECIDING_FIELDS if mine[f] != stored.get(f)]
 
+    def tournament(
+        self, name: str, agents: tuple[str, ...], games_per_pair: int, mode: str,
+        candidate: str | None = None,
+    ) -> TournamentConfig:  # fmt: skip
+        """A tournament played under this evaluation's teams, seed, limits and settings."""
+        return TournamentConfig(
+            name=name,
+            agents=agents,
+            format=self.format,
+            teams=self.teams,
+            games_per_pair=games_per_pair,
+            mode=mode,
+            candidate=candidate,
+            concurrency=self.concurrency,
+            seed=self.seed,
+            decision_timeout=self.decision_timeout,
+            max_failures=self.max_failures,
+            battle_time_limit=self.battle_time_limit,
+            device=self.device,
+            temperature=self.temperature,
+        )
+
 
 @dataclass(frozen=True)
 class Lineup:
@@ -222,21 +244,12 @@ class EvaluationRun:
 
     def _tournament_config(self) -> TournamentConfig:
         c = self.config
-        return TournamentConfig(
-            name=f"evaluation:{c.name}",
-            agents=tuple(self.lineup.specs),
-            format=c.format,
-            teams=c.teams,
-            games_per_pair=2 * c.max_pairs,
-            mode="evaluation",
-            candidate=self.lineup.candidate,
-            concurrency=c.concurrency,
-            seed=c.seed,
-            decision_timeout=c.decision_timeout,
-            max_failures=c.max_failures,
-            battle_time_limit=c.battle_time_limit,
-            device=c.device,
-            temperature=c.temperature,
+        return c.tournament(
+            f"evaluation:{c.name}",
+            tuple(self.lineup.specs),
+            2 * c.max_pairs,
+            "evaluation",
+            self.lineup.candidate,
         )
 
     def _names(self) -> tuple[str, str, tuple[str, ...]]:

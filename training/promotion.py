@@ -30,7 +30,7 @@ from arena.ratings import LiveRatings, bradley_terry
 from arena.schedule import build, check_even, pairings
 from arena.store import Generation, Promotion, Store
 from arena.teams import load_pool
-from arena.tournament import TournamentConfig, TournamentRun, stored_id
+from arena.tournament import TournamentRun, stored_id
 from models.checkpoint import EPOCH_FILE, agent_name, sha256
 from models.registry import resolve
 
@@ -205,21 +205,11 @@ def rank_epochs(
     if len(epochs) == 1:
         ((epoch, path),) = epochs.items()
         return [EpochRating(epoch, agent_name(path), None, None, None)]
-    config = TournamentConfig(
-        name=f"promotion:{checked.config.name}:epochs",
-        agents=tuple(str(p) for p in epochs.values()),
-        format=evaluation.format,
-        teams=evaluation.teams,
-        games_per_pair=checked.config.games_per_pair,
-        mode="round-robin",
-        candidate=None,
-        concurrency=evaluation.concurrency,
-        seed=evaluation.seed,
-        decision_timeout=evaluation.decision_timeout,
-        max_failures=evaluation.max_failures,
-        battle_time_limit=evaluation.battle_time_limit,
-        device=evaluation.device,
-        temperature=evaluation.temperature,
+    config = evaluation.tournament(
+        f"promotion:{checked.config.name}:epochs",
+        tuple(str(p) for p in epochs.values()),
+        checked.config.games_per_pair,
+        "round-robin",
     )
     specs = {
         agent_name(p): resolve(str(p), evaluation.device, evaluation.temperature)
