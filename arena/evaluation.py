@@ -78,9 +78,13 @@ class EvaluationConfig:
         return [f for f in self.DECIDING_FIELDS if mine[f] != stored.get(f)]
 
     def tournament(
-        self, name: str, agents: tuple[str, ...], games_per_pair: int, mode: str,
+        self,
+        name: str,
+        agents: tuple[str, ...],
+        games_per_pair: int,
+        mode: str,
         candidate: str | None = None,
-    ) -> TournamentConfig:  # fmt: skip
+    ) -> TournamentConfig:
         """A tournament played under this evaluation's teams, seed, limits and settings."""
         return TournamentConfig(
             name=name,

@@ -35,6 +35,4 @@ def web(
             "the dashboard has no login",
             err=True,
         )
-    serve(
-        store, runs, lambda s: as_json(lineage_rows(s)), host, port, open_browser, typer.echo
-    )
+    serve(store, runs, lambda s: as_json(lineage_rows(s)), host, port, open_browser, typer.echo)
