@@ -7,7 +7,7 @@ import time
 import pytest
 
 from arena.store import Store
-from models.checkpoint import initialise, load
+from models.checkpoint import initialise, load, sha256
 from models.features import FEATURE_VERSION
 from models.policy import PolicyConfig
 from tests import synthetic
@@ -87,7 +87,14 @@ def _lines(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_a_killed_run_resumes_and_every_checkpoint_plays_without_invalid_choices(
+def _gauntlet_started(db: str, name: str) -> bool:
+    try:
+        return Store.open(db).tournament(name) is not None
+    except Exception:  # the run has not made its store yet
+        return False
+
+
+def test_a_run_killed_while_evaluating_resumes_its_gauntlet_and_every_checkpoint_plays(
     server, tmp_path, data
 ):
     out, db = tmp_path / "killed", f"sqlite:///{tmp_path / 'arena.db'}"
@@ -98,14 +105,13 @@ def test_a_killed_run_resumes_and_every_checkpoint_plays_without_invalid_choices
     ]  # fmt: skip
     process = start_arena("train", "--size", "tiny", *args)
     deadline = time.monotonic() + 300
-    while len(_lines(out / "metrics.jsonl")) < 2 and time.monotonic() < deadline:
+    while not _gauntlet_started(db, "train:killed:epoch-2") and time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read()
-        time.sleep(0.2)
-    time.sleep(1.0)  # into epoch 2's steps
+        time.sleep(0.1)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert len(_lines(out / "metrics.jsonl")) == 2
-    assert not (out / "policy_epoch_2.pt").exists()
+    trained = sha256(out / "policy_epoch_2.pt")
 
     result = run_arena("train", "--out", str(out), "--resume", "--server", server.websocket_url)
     assert result.returncode == 0, result.stderr
@@ -113,6 +119,8 @@ def test_a_killed_run_resumes_and_every_checkpoint_plays_without_invalid_choices
     assert [h["epoch"] for h in history] == [0, 1, 2]
     assert all(h["verdict"] for h in history)
     assert "best epoch by evaluation" in result.stdout
+    assert sha256(out / "policy_epoch_2.pt") == trained  # judged, not trained again
+    assert history[2]["evaluation"]["random"]["games"] == 2
     store = Store.open(db)
     for epoch in range(3):
         assert store.tournament(f"train:killed:epoch-{epoch}") is not None

@@ -182,18 +182,17 @@ def train(
 ) -> dict:
     """Epoch 0 (the initial policy, measured), then every epoch left; the summary."""
     evaluate = evaluator(options, trainer)
+    report = on_epoch_end or (lambda record: None)
     if not trainer.history:
-        record = trainer.finish_epoch({}, evaluate)
-        if on_epoch_end:
-            on_epoch_end(record)
+        report(trainer.finish_epoch({}, evaluate))
+    elif not trainer.concluded:
+        report(trainer.conclude_epoch(evaluate))
     while trainer.epoch < options.train.epochs:
         if on_epoch_start:
             on_epoch_start(trainer.epoch + 1)
         metrics = trainer.run_epoch(on_step)
         trainer.epoch += 1
-        record = trainer.finish_epoch(metrics, evaluate)
-        if on_epoch_end:
-            on_epoch_end(record)
+        report(trainer.finish_epoch(metrics, evaluate))
     return summary(options, trainer.history)
 
 

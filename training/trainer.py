@@ -373,15 +373,27 @@ class Trainer:
         return path
 
     def finish_epoch(self, metrics: dict, evaluate: Callable[[int, Path], dict] | None) -> dict:
-        """Checkpoint, evaluation, verdict, metrics line, then the resumable state: a
-        kill anywhere before the state is saved redoes this epoch, nothing more."""
+        """Checkpoint and the resumable state first, the evaluation after: a kill while
+        training redoes that epoch's steps, a kill while evaluating resumes its gauntlet
+        against the very checkpoint it started with."""
         metrics = {**metrics, **self.diagnose()}
-        path = self.save_checkpoint(metrics)
-        record = {"epoch": self.epoch, **metrics}
+        self.save_checkpoint(metrics)
+        self.history.append({"epoch": self.epoch, **metrics})
+        self.state().save(self.out / STATE_FILE)
+        return self.conclude_epoch(evaluate)
+
+    @property
+    def concluded(self) -> bool:
+        """Whether the last epoch has its evaluation and verdict (a kill can leave it
+        checkpointed but not yet judged)."""
+        return not self.history or "verdict" in self.history[-1]
+
+    def conclude_epoch(self, evaluate: Callable[[int, Path], dict] | None) -> dict:
+        """Evaluation, verdict, metrics line and state for the last checkpointed epoch."""
+        record = self.history[-1]
         if evaluate is not None:
-            record["evaluation"] = evaluate(self.epoch, path)
-        record["verdict"] = diagnosis.verdict([*self.history, record], self.config.algo)
-        self.history.append(record)
+            record["evaluation"] = evaluate(self.epoch, self.checkpoint_path(self.epoch))
+        record["verdict"] = diagnosis.verdict(self.history, self.config.algo)
         write_metrics(self.out, self.history)
         self.state().save(self.out / STATE_FILE)
         return record
