@@ -6,8 +6,9 @@ server), fields the agents it is sent and returns each game's full record. Agent
 as what builds them: a bot by import path, imported on the actor before any game, and a
 checkpoint by content through Ray's object store, checked against its sha256 there. An
 actor that dies (killed, out of memory, its node lost) fails its calls with Ray's own
-error; the slots it held go back to the queue for the others, so every slot is recorded
-once and the run never waits on a dead actor.
+error; the slots it held go back to the queue, a new actor takes its place (as many times
+in a run as it started with actors), so every slot is recorded once, the run never waits
+on a dead actor, and a lost node costs its games in flight, not its share of the run.
 """
 
 import asyncio
@@ -36,6 +37,8 @@ from models.registry import AgentSpec, UnknownAgent, resolve, resolve_checkpoint
 INSTALL_HINT = "--ray needs Ray, which is not installed: pip install 'arena[ray]'"
 NAMESPACE = "arena"  # where the actors are named, so an operator can find (or kill) them
 READY_TIMEOUT = 180.0  # seconds for every actor to start and field its agents
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -215,15 +218,17 @@ class _Dispatch:
             self.changed.notify_all()
 
 
-async def _lane(actor, dispatch: _Dispatch, on_record) -> None:
-    """Plays slots on one actor until none are left or the actor dies."""
+async def _lane(actor, actors: "_Actors", dispatch: _Dispatch, on_record) -> None:
+    """Plays slots on one actor, then on whatever replaces it, until none are left or
+    no replacement can be had."""
     ray = require_ray()
-    while (slot := await dispatch.take()) is not None:
+    while actor is not None and (slot := await dispatch.take()) is not None:
         try:
             record = await actor.play.remote(slot)
         except ray.exceptions.RayActorError:
             await dispatch.settle(slot, played=False)
-            return
+            actor = await actors.replace(actor)
+            continue
         except ray.exceptions.RayTaskError as error:
             await dispatch.settle(slot, played=False)
             raise _failure(error) from None
@@ -239,16 +244,59 @@ def _failure(error) -> Exception:
     return WorkerFailed(f"Ray actor: {type(cause).__name__}: {first}")
 
 
-def _start(ray, job: ActorJob, options: RayOptions, count: int) -> list:
-    gpus = (options.gpus_per_actor or 1.0) if job.device.startswith("cuda") else 0
-    remote = ray.remote(SlotPlayer)
-    prefix = f"{socket.gethostname()}-{os.getpid()}"
-    return [
-        remote.options(
-            name=f"{prefix}-{k}", namespace=NAMESPACE, num_cpus=1, num_gpus=gpus, max_restarts=0
-        ).remote(job)
-        for k in range(count)
-    ]
+class _Actors:
+    """The run's actors. Each dead one gets one successor, opened like the first ones;
+    the run starts at most twice its actors in all, so an actor that dies on every start
+    ends the run instead of looping."""
+
+    def __init__(self, ray, job: ActorJob, options: RayOptions, count: int):
+        self.ray, self.job, self.options = ray, job, options
+        self.prefix = f"{socket.gethostname()}-{os.getpid()}"
+        self.handles: list = []
+        self.limit = 2 * count
+        self.replacements: dict[int, Any] = {}  # id of a dead handle: its successor or None
+        self.lock = asyncio.Lock()
+        for _ in range(count):
+            self._start()
+
+    def _start(self):
+        gpus = (self.options.gpus_per_actor or 1.0) if self.job.device.startswith("cuda") else 0
+        handle = (
+            self.ray.remote(SlotPlayer)
+            .options(
+                name=f"{self.prefix}-{len(self.handles)}",
+                namespace=NAMESPACE,
+                num_cpus=1,
+                num_gpus=gpus,
+                max_restarts=0,
+            )
+            .remote(self.job)
+        )
+        self.handles.append(handle)
+        return handle
+
+    async def replace(self, dead):
+        """The actor that plays in `dead`'s place (the same one for each of its lanes);
+        None when the run may start no more, or the new one could not start."""
+        async with self.lock:
+            if id(dead) not in self.replacements:
+                self.replacements[id(dead)] = await self._successor()
+            return self.replacements[id(dead)]
+
+    async def _successor(self):
+        if len(self.handles) >= self.limit:
+            logger.warning("a Ray actor died; %d started already, none more", self.limit)
+            return None
+        handle = self._start()
+        try:
+            await _open_all(self.ray, [handle])
+        except ArenaError as error:
+            logger.warning("a Ray actor died and none could replace it: %s", error)
+            return None
+        logger.warning(
+            "a Ray actor died; %s-%d plays in its place", self.prefix, len(self.handles) - 1
+        )
+        return handle
 
 
 async def _open_all(ray, handles: list) -> None:
@@ -293,7 +341,7 @@ async def play_on_ray(
     """
     ray = require_ray()
     joined = connect(options.address)
-    handles = []
+    actors = None
     try:
         count = actor_count(ray, options)
         cpus = int(ray.cluster_resources().get("CPU", 2))
@@ -306,17 +354,17 @@ async def play_on_ray(
             hosts=max(1, default_hosts(cpus) // count),
             log_level=logging.getLogger().level,
         )
-        handles = _start(ray, job, options, count)
-        await _open_all(ray, handles)
+        actors = _Actors(ray, job, options, count)
+        await _open_all(ray, actors.handles)
         dispatch = _Dispatch(slots, stop)
         async with asyncio.TaskGroup() as group:
-            for handle in handles:
+            for handle in list(actors.handles):
                 for _ in range(max(1, settings.concurrency // count)):
-                    group.create_task(_lane(handle, dispatch, on_record))
+                    group.create_task(_lane(handle, actors, dispatch, on_record))
         if dispatch.queue and not stop.is_set():
             raise WorkerFailed(f"every Ray actor died with {len(dispatch.queue)} games unplayed")
     finally:
-        await _close(ray, handles)
+        await _close(ray, actors.handles if actors else [])
         if joined:
             ray.shutdown()
 

@@ -88,22 +88,25 @@ def test_round_robin_on_two_actors_plays_the_schedule_once(cluster, tmp_path):
     assert Store.open(db).tournament("ray").status == "finished"
 
 
-def test_a_killed_actor_leaves_every_slot_recorded_once(cluster, tmp_path):
+def test_killed_actors_are_replaced_and_every_slot_is_recorded_once(cluster, tmp_path):
     db = f"sqlite:///{tmp_path / 'kill.db'}"
     process = start_arena(
         "tournament",
         *(*FIELD, "--games-per-pair", "16", "--db", db, "--name", "kill"),
         *("--ray", cluster, "--ray-actors", "2", "--concurrency", "4"),
     )
-    name = f"{socket.gethostname()}-{process.pid}-0"
+    prefix = f"{socket.gethostname()}-{process.pid}"
     _wait_for_battles(process, db, "kill", 3)
     recorded = len(_battles(db, "kill"))
-    ray.kill(ray.get_actor(name, namespace=NAMESPACE))
+    for k in range(2):  # every actor the run started with: only successors can finish it
+        ray.kill(ray.get_actor(f"{prefix}-{k}", namespace=NAMESPACE))
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr
     played = _battles(db, "kill")
     assert recorded < 48 and len(played) == 48 and len(set(_keys(played))) == 48
     assert Store.open(db).tournament("kill").status == "finished"
+    log = (tmp_path / "kill.log").read_text()
+    assert f"{prefix}-2 plays in its place" in log and f"{prefix}-3 plays in its place" in log
 
 
 def test_a_killed_driver_resumes_on_ray_and_records_every_slot_once(cluster, tmp_path):
