@@ -10,7 +10,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.logging import RichHandler
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from arena.errors import ArenaError
 
@@ -43,13 +44,18 @@ def follow(level: int, file: str | None) -> None:
     _use(handler)
 
 
-def beside_store(url: URL) -> Path | None:
+def beside_store(url: str) -> Path | None:
     """Sends records to a file beside the store when the store is a SQLite file; the
-    path of that file, or None when records stay on stderr."""
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    path of that file, or None when records stay on stderr. The file is made by the
+    first record, so a command that logs nothing leaves none."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # the store itself says what is wrong with it, in one line
         return None
-    path = Path(url.database).with_suffix(".log")
-    handler = logging.FileHandler(path, encoding="utf-8")
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).with_suffix(".log")
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter(FORMAT))
     _use(handler)
     return path

@@ -223,10 +223,15 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.close()
 
 
+def url_of(url: str | None) -> str:
+    """The store a command means: `url`, else `$ARENA_DB_URL`, else ./arena.db."""
+    return url or os.environ.get("ARENA_DB_URL") or DEFAULT_URL
+
+
 def connect(url: str | None = None) -> tuple[Engine, str]:
-    """An engine on the store at `url` (default `$ARENA_DB_URL`, then ./arena.db), checked
-    to be reachable, and the URL as it may be shown."""
-    url = url or os.environ.get("ARENA_DB_URL") or DEFAULT_URL
+    """An engine on the store at `url` (see `url_of`), checked to be reachable, and the
+    URL as it may be shown."""
+    url = url_of(url)
     try:
         engine = create_engine(url)
     except (ArgumentError, ImportError) as error:

@@ -117,4 +117,16 @@ def test_bad_selfplay_input_is_one_line_and_writes_nothing(server, tmp_path, arg
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
-    assert not db_path.exists()
+    assert not db_path.exists() and not (tmp_path / "bad.log").exists()
+
+
+def test_failures_are_logged_beside_the_store_not_over_the_live_view(server, tmp_path):
+    db = f"sqlite:///{tmp_path / 'faults.db'}"
+    result = _selfplay(
+        server, db, "random", "--opponents", "tests.user_bots:RaisingPlayer",
+        "--format", "gen1randombattle", "--games", "2", "--name", "faults",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    log = (tmp_path / "faults.log").read_text()
+    assert "RuntimeError: this agent always fails" in log

@@ -18,7 +18,7 @@ from arena.cluster import RayOptions, check_options
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.servers import SERVER_FORMS, Server, resolve_server
-from arena.store import Store
+from arena.store import Store, url_of
 from arena.tournament import TournamentRun
 from arena.transport import check_transport, opened
 from models.registry import UnknownAgent
@@ -128,8 +128,14 @@ def configure(
 def open_store(db: str | None) -> Store:
     """The store, with the log moved to a file beside it when it is a file."""
     store = Store.open(db)
-    logs.beside_store(store.engine.url)
+    log_beside(db)
     return store
+
+
+def log_beside(db: str | None) -> None:
+    """The log moved beside the store `db` names, for a command whose library opens the
+    store itself once its input is checked."""
+    logs.beside_store(url_of(db))
 
 
 def server_option(value: str | None) -> Server | None:

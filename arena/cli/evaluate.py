@@ -29,6 +29,7 @@ from arena.cli.common import (
     clean_errors,
     console,
     live_play,
+    log_beside,
     ray_options,
     server_option,
 )
@@ -110,6 +111,7 @@ def evaluate_command(
     )
     entry = server_option(server)
     prepared = prepare(config, db)
+    log_beside(db)
     prepared.run.cluster = cluster
     url = entry.websocket if entry else None
     view = _LiveView(prepared)

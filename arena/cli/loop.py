@@ -15,6 +15,7 @@ from arena.cli.common import (
     check_device,
     clean_errors,
     console,
+    log_beside,
     resumable,
     server_option,
 )
@@ -110,6 +111,7 @@ def loop_command(
         console.print(f"{name} generation {generation.number}: {stage}", highlight=False)
 
     loop = Loop(config, db, entry.websocket if entry else None, on_stage, play_live)
+    log_beside(db)
     with resumable("arena loop"):
         loop.run()
     console.print(lineage_table(lineage_rows(loop.store, name)))

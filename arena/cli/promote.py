@@ -26,6 +26,7 @@ from arena.cli.common import (
     clean_errors,
     console,
     live_play,
+    log_beside,
     resumable,
     server_option,
 )
@@ -125,6 +126,7 @@ def promote_command(
         ),
     )
     entry = server_option(server)
+    log_beside(db)  # the file appears with the first record, so bad input leaves none
     with resumable("arena promote"):
         report = promote(config, db, entry.websocket if entry else None, play_live)
     table = Table(

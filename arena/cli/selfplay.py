@@ -21,6 +21,7 @@ from arena.cli.common import (
     check_device,
     clean_errors,
     console,
+    log_beside,
     ray_options,
     server_option,
 )
@@ -80,6 +81,7 @@ def selfplay(
     check_device(device, on_ray=cluster is not None)
     entry = server_option(server)
     run = prepare(config, db)
+    log_beside(db)
     run.cluster = cluster
     code = play_to_end(run, entry)
     store = run.store

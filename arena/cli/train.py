@@ -14,6 +14,7 @@ from arena.cli.common import (
     check_device,
     clean_errors,
     console,
+    log_beside,
     server_option,
 )
 from arena.errors import ArenaError
@@ -111,6 +112,8 @@ def train_command(
         ),
     )
     options, trainer = open_run(options, resume)
+    if options.eval.games:
+        log_beside(options.eval.db)
     steps = options.train.steps_per_epoch
     bar = Progress(
         TextColumn("[bold]epoch {task.fields[epoch]}"),
