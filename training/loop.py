@@ -23,7 +23,6 @@ from arena.schedule import check_even
 from arena.selfplay import KIND
 from arena.selfplay import prepare as prepare_selfplay
 from arena.store import Generation, Lineage, Store
-from arena.tournament import TournamentConfig
 from models.registry import BASE, AgentSpec, resolve
 from training import rewards
 from training.build import Query, build
@@ -212,21 +211,19 @@ class Loop:
                 f"the champion {generation.parent} is not the file it was (sha256 "
                 f"{str(generation.parent_sha256)[:12]}): restore it to go on"
             )
-        config = TournamentConfig(
-            name=generation.selfplay,
-            agents=(generation.parent, *c.opponents),
-            format=c.format,
-            teams=None,
-            games_per_pair=c.selfplay_games,
-            mode=KIND,
-            candidate=generation.parent,
-            concurrency=c.concurrency,
-            seed=c.seed + generation.number,  # each generation plays other teams
-            decision_timeout=DECISION_TIMEOUT,
-            max_failures=MAX_FAILURES,
-            battle_time_limit=BATTLE_TIME_LIMIT,
-            device=c.device,
+        # the gate's teams and limits, sampled at the loop's temperature; each generation
+        # plays other teams
+        played_as = replace(
+            _evaluation(c, "", generation.parent),
+            seed=c.seed + generation.number,
             temperature=c.temperature,
+        )
+        config = played_as.tournament(
+            generation.selfplay,
+            (generation.parent, *c.opponents),
+            c.selfplay_games,
+            KIND,
+            generation.parent,
         )
         run = prepare_selfplay(config, self.db)
         if run.pending and self.play(run, lambda: run.play(self.websocket_url)):
