@@ -13,6 +13,7 @@ from models.policy import PolicyConfig
 from tests import synthetic
 from tests.conftest import run_arena, start_arena
 from training import evaluation
+from training.trainer import METRICS_FILE as METRICS
 
 
 @pytest.fixture(autouse=True)
@@ -94,28 +95,37 @@ def _gauntlet_started(db: str, name: str) -> bool:
         return False
 
 
-def test_a_run_killed_while_evaluating_resumes_its_gauntlet_and_every_checkpoint_plays(
+def _kill_when(process, reached) -> None:
+    """SIGKILLs the background run as soon as `reached()` holds (within 300 s)."""
+    deadline = time.monotonic() + 300
+    while not reached() and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def test_a_run_killed_in_training_and_in_evaluation_resumes_and_every_checkpoint_plays(
     server, tmp_path, data
 ):
     out, db = tmp_path / "killed", f"sqlite:///{tmp_path / 'arena.db'}"
     args = [
-        "--data", str(data), "--out", str(out), "--epochs", "2", "--steps-per-epoch", "150",
+        "--data", str(data), "--out", str(out), "--epochs", "2", "--steps-per-epoch", "1500",
         "--batch", "32", "--eval-opponents", "random", "--eval-games", "2",
         "--server", server.websocket_url, "--db", db,
     ]  # fmt: skip
-    process = start_arena("train", "--size", "tiny", *args)
-    deadline = time.monotonic() + 300
-    while not _gauntlet_started(db, "train:killed:epoch-2") and time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read()
-        time.sleep(0.1)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert len(_lines(out / "metrics.jsonl")) == 2
+    resume = ("train", "--out", str(out), "--resume", "--server", server.websocket_url)
+    # killed as epoch 1's steps begin: they take seconds, so none is checkpointed
+    _kill_when(start_arena("train", "--size", "tiny", *args), lambda: _lines(out / METRICS))
+    assert len(_lines(out / METRICS)) == 1 and not (out / "policy_epoch_1.pt").exists()
+    # resumed, then killed once epoch 2 is checkpointed and its gauntlet has begun
+    _kill_when(start_arena(*resume), lambda: _gauntlet_started(db, "train:killed:epoch-2"))
+    assert len(_lines(out / METRICS)) == 2
     trained = sha256(out / "policy_epoch_2.pt")
 
-    result = run_arena("train", "--out", str(out), "--resume", "--server", server.websocket_url)
+    result = run_arena(*resume)
     assert result.returncode == 0, result.stderr
-    history = _lines(out / "metrics.jsonl")
+    history = _lines(out / METRICS)
     assert [h["epoch"] for h in history] == [0, 1, 2]
     assert all(h["verdict"] for h in history)
     assert "best epoch by evaluation" in result.stdout
