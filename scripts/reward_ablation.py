@@ -3,7 +3,7 @@
 From one initial model (default: the shipped base model), `arena train --algo offline-ac`
 on the same datasets with the same steps and seed, once each with `binary`,
 `aggressive` and `default`; then, per epoch, the learning-signal metrics and the
-evaluation win rates side by side, and each run's last verdict.
+evaluation win rates with 95% intervals side by side, and each run's last verdict.
 
     .venv/bin/python scripts/reward_ablation.py --data DIR [DIR ...] [--init base]
         [--epochs 3] [--steps-per-epoch 1000] [--eval-games 100] [--work runs/ablation]
@@ -15,7 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from models.checkpoint import agent_name
+
 REWARDS = ("binary", "aggressive", "default")
+INITIAL = "epoch 0"  # each run's initial policy, an opponent from epoch 1 on
 SIGNALS = (
     ("critic_ev", "Q EV", "{:+.2f}"),
     ("value_ev", "V EV", "{:+.2f}"),
@@ -44,7 +47,20 @@ def train(args, reward: str) -> Path:
 
 
 def history(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    """The run's epochs, its initial policy named `epoch 0` among the opponents so the
+    three runs' columns line up."""
+    initial = agent_name(run / "policy_epoch_0.pt")
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    for record in records:
+        found = record.get("evaluation") or {}
+        record["evaluation"] = {INITIAL if o == initial else o: row for o, row in found.items()}
+    return records
+
+
+def rate(row: dict | None) -> str:
+    if row is None:
+        return "-"
+    return f"{100 * row['win_rate']:.0f}% [{100 * row['low']:.0f}, {100 * row['high']:.0f}]"
 
 
 def cell(record: dict, key: str, form: str) -> str:
@@ -74,11 +90,7 @@ def main() -> None:
             record = next((r for r in records if r["epoch"] == epoch), None)
             if record is None:
                 continue
-            evaluation = record.get("evaluation") or {}
-            rates = [
-                f"{100 * evaluation[o]['win_rate']:.0f}%" if o in evaluation else "-"
-                for o in opponents
-            ]
+            rates = [rate(record["evaluation"].get(o)) for o in opponents]
             signals = [cell(record, key, form) for key, _, form in SIGNALS]
             print(" | ".join([str(epoch), reward, *signals, *rates]))
     print()
