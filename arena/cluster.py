@@ -251,6 +251,7 @@ class _Actors:
 
     def __init__(self, ray, job: ActorJob, options: RayOptions, count: int):
         self.ray, self.job, self.options = ray, job, options
+        self.remote = ray.remote(SlotPlayer)
         self.prefix = f"{socket.gethostname()}-{os.getpid()}"
         self.handles: list = []
         self.limit = 2 * count
@@ -261,17 +262,13 @@ class _Actors:
 
     def _start(self):
         gpus = (self.options.gpus_per_actor or 1.0) if self.job.device.startswith("cuda") else 0
-        handle = (
-            self.ray.remote(SlotPlayer)
-            .options(
-                name=f"{self.prefix}-{len(self.handles)}",
-                namespace=NAMESPACE,
-                num_cpus=1,
-                num_gpus=gpus,
-                max_restarts=0,
-            )
-            .remote(self.job)
-        )
+        handle = self.remote.options(
+            name=f"{self.prefix}-{len(self.handles)}",
+            namespace=NAMESPACE,
+            num_cpus=1,
+            num_gpus=gpus,
+            max_restarts=0,
+        ).remote(self.job)
         self.handles.append(handle)
         return handle
 
