@@ -11,3 +11,9 @@ class ArenaError(Exception):
     def __init__(self, message: str, exit_code: int = 2):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def interrupted(what: str) -> ArenaError:
+    """A long command stopped by the user: whatever finished is stored, and the same
+    command resumes it (exit 130, as for Ctrl-C)."""
+    return ArenaError(f"{what} interrupted; rerun the same command to resume", 130)

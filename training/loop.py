@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from arena.errors import ArenaError
+from arena.errors import ArenaError, interrupted
 from arena.evaluation import EvaluationConfig, check_config
 from arena.schedule import check_even
 from arena.selfplay import KIND
@@ -31,7 +31,6 @@ from training.promotion import (
     ROUND_ROBIN_GAMES,
     Play,
     PromotionConfig,
-    interrupted,
     play_quietly,
     promote,
 )

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from arena import aio
-from arena.errors import ArenaError
+from arena.errors import ArenaError, interrupted
 from arena.evaluation import (
     PROMOTE,
     EvaluationConfig,
@@ -45,10 +45,6 @@ Play = Callable[[TournamentRun, Callable[[], Awaitable[None]]], bool]
 def play_quietly(run: TournamentRun, start: Callable[[], Awaitable[None]]) -> bool:
     aio.run(start())
     return False
-
-
-def interrupted(what: str) -> ArenaError:
-    return ArenaError(f"{what} interrupted; rerun the same command to resume", 130)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from rich.live import Live
 from arena import logs
 from arena.cluster import RayOptions, check_options
 from arena.config import defaults
-from arena.errors import ArenaError
+from arena.errors import ArenaError, interrupted
 from arena.servers import SERVER_FORMS, Server, resolve_server
 from arena.store import Store, url_of
 from arena.tournament import TournamentRun
@@ -109,8 +109,7 @@ def resumable(command: str):
     try:
         yield
     except KeyboardInterrupt:
-        typer.echo(f"arena: {command} interrupted; rerun the same command to resume", err=True)
-        raise typer.Exit(130) from None
+        raise interrupted(command) from None
 
 
 @app.callback()
