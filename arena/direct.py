@@ -69,15 +69,17 @@ class DirectTransport:
         def deliver(side: str, data: str) -> None:
             _deliver(players[SIDES.index(side)], f">{tag}\n{data}")
 
+        seed = seed or f"sodium,{secrets.token_hex(32)}"
         battle_id, hosted = await self.pool.start(
             battle_format,
-            seed or f"sodium,{secrets.token_hex(32)}",
+            seed,
             tuple(zip(names, teams, strict=True)),
             deliver,
         )
         tag = f"battle-{battle_format}-{battle_id}"
         for player, side in zip(players, SIDES, strict=True):
             player.ps_client.send_message.rooms[tag] = _Seat(battle_id, hosted, side)
+            player.seed_battle(tag, seed, side)
         self._battles[tag] = (battle_id, hosted, players)
         opening = f"|init|battle\n|title|{names[0]} vs. {names[1]}\n|j|☆{names[0]}\n|j|☆{names[1]}"
         await asyncio.gather(*(_deliver(p, f">{tag}\n{opening}") for p in players))

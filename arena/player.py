@@ -12,11 +12,19 @@ safe because Showdown sends a battle nothing that changes its state between a re
 and the answer, except the battle's end (and, after a timeout, the next turn), and a
 choice computed then is discarded. Shipped bots are fast enough to decide on the loop
 (`decides_on_loop`), which spares them the thread hop.
+
+Every random draw of a side comes from that side's generator for the battle (`rng_for`),
+derived from the battle's seed, which the transport hands over before the battle's first
+message (`seed_battle`): so a stored battle replays exactly, however many battles the
+player had going at once. It is current while the side decides (`models.chance`), so
+poke-env's random helpers and the neural sampler draw from it too.
 """
 
 import asyncio
+import contextvars
 import inspect
 import logging
+import random
 import secrets
 import time
 from collections import Counter, defaultdict, deque
@@ -33,6 +41,7 @@ from arena.choices import Choice, choice_of
 from arena.decision_thread import DecisionThread
 from arena.errors import ArenaError
 from arena.login import LoginRefused, use_login
+from models.chance import deciding, route_poke_env_draws, side_random
 from models.registry import AgentSpec
 
 log = logging.getLogger("arena")
@@ -72,6 +81,8 @@ class ArenaPlayer(Player):
         self.refusals: asyncio.Queue[str] = asyncio.Queue()
         self._queries: dict[str, deque[asyncio.Future]] = defaultdict(deque)
         self._decision_thread: DecisionThread | None = None
+        self._rngs: dict[str, random.Random] = {}
+        route_poke_env_draws()
         super().__init__(*args, **kwargs)
         self._route_refusals()
 
@@ -198,9 +209,31 @@ class ArenaPlayer(Player):
         """Drops the battle from memory and hands over its log."""
         self._battles.pop(battle_tag, None)
         self._finished.pop(battle_tag, None)
+        self._rngs.pop(battle_tag, None)
         return self.arena_logs.pop(battle_tag, BattleLog())
 
     # -- deciding -------------------------------------------------------------------
+
+    def seed_battle(self, battle_tag: str, seed: str, side: str) -> None:
+        """Fixes this side's draws in the battle; called before its first message."""
+        self._rngs[battle_tag] = side_random(seed, side)
+
+    def rng_for(self, battle: AbstractBattle) -> random.Random:
+        """This side's generator for `battle`: a bot that draws only from it (or through
+        poke-env's random helpers) replays exactly. A battle with no seed (a server
+        chose it) gets a fresh, unrepeatable one."""
+        rng = self._rngs.get(battle.battle_tag)
+        if rng is None:
+            rng = self._rngs[battle.battle_tag] = random.Random(secrets.randbits(128))
+        return rng
+
+    async def _handle_battle_request(
+        self, battle: AbstractBattle, maybe_default_order: bool = False
+    ) -> None:
+        """poke-env's answer to a request (team preview, a move, a retry after an invalid
+        choice), with the battle's generator current."""
+        with deciding(self.rng_for(battle)):
+            await super()._handle_battle_request(battle, maybe_default_order)
 
     def choose_move(self, battle: AbstractBattle) -> Awaitable:
         return self._recorded_choice(battle)
@@ -245,10 +278,13 @@ class ArenaPlayer(Player):
             return choice
         if self._decision_thread is None:
             self._decision_thread = DecisionThread(f"decide-{self.username}")
+        context = contextvars.copy_context()  # where the battle's generator is current
         deadline = asyncio.get_running_loop().time() + self.decision_timeout
         async with asyncio.timeout_at(deadline):
             # a decision still queued at the deadline is dropped from the thread's queue
-            choice = await asyncio.wrap_future(self._decision_thread.submit(choose, battle))
+            choice = await asyncio.wrap_future(
+                self._decision_thread.submit(context.run, choose, battle)
+            )
             if isinstance(choice, Awaitable):
                 choice = await choice
         return choice

@@ -1,22 +1,44 @@
 """A stored battle played again: same seed, same teams, same agents, same sides.
 
-The direct transport fixes every battle's simulator seed, so with deterministic agents
-a battle's outcome is a function of what the store holds. Playing it again and comparing
-tells whether a result is reproducible, and a difference points at an agent that is not
-deterministic (or at a changed agent, which the store's identity check catches first).
+The direct transport fixes every battle's simulator seed, and each side draws from a
+generator derived from it, so a battle is a function of what the store holds. Playing it
+again and comparing tells whether a result is reproducible; a difference points at the
+side whose decision first differed (a bot that draws from elsewhere, or that reads the
+clock), found from both sides' decision records, or else at the turn where the protocol
+first differs (a changed simulator; a changed agent is caught first by its identity).
 """
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.game import Entrant, GameRecord, play_game
 from arena.runner import PlaySettings, field
-from arena.store import Battle, Store, decompress_log
+from arena.store import Battle, Store, decode_choices, decompress_log
 from arena.teams import Team, load_pool
 from arena.transport import opened
 from models.registry import AgentSpec, UnknownAgent, resolve
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a rerun first left the stored battle: the side (or both sides, deciding at
+    once) whose decision differed first, or, with `sides` empty, the turn whose protocol
+    differs first when no decision differs by then."""
+
+    turn: int
+    sides: tuple[int, ...] = ()  # 0 for p1, 1 for p2
+    stored: str | None = None  # the order the first named side sent then (None: none)
+    again: str | None = None  # and the order it sent in the rerun
+
+    def describe(self, seats: tuple[str, str]) -> str:
+        if not self.sides:
+            return f"the protocol first differs at turn {self.turn}"
+        who = " and ".join(seats[side] for side in self.sides)
+        orders = f"stored {self.stored or 'no decision'}, rerun {self.again or 'no decision'}"
+        return f"{who} diverged first, at turn {self.turn} ({orders})"
 
 
 @dataclass(frozen=True)
@@ -24,10 +46,15 @@ class Rerun:
     stored: Battle
     again: GameRecord
     same_log: bool  # both sides' protocol, names and clock lines aside
+    divergence: Divergence | None = None
 
     @property
     def matches(self) -> bool:
-        return (self.stored.winner, self.stored.turns) == (self.again.winner, self.again.turns)
+        same_outcome = (self.stored.winner, self.stored.turns) == (
+            self.again.winner,
+            self.again.turns,
+        )
+        return same_outcome and self.same_log and self.divergence is None
 
     def summary(self) -> str:
         def outcome(winner, turns) -> str:
@@ -35,11 +62,15 @@ class Rerun:
 
         verdict = "reproduced" if self.matches else "DIFFERS"
         log = "identical protocol" if self.same_log else "the protocol differs"
-        return (
+        text = (
             f"battle {self.stored.id} (seed {self.stored.seed}): stored "
             f"{outcome(self.stored.winner, self.stored.turns)}, rerun "
             f"{outcome(self.again.winner, self.again.turns)}: {verdict} ({log})"
         )
+        if self.divergence is None:
+            return text
+        seats = tuple(seat.agent for seat in self.again.seats)
+        return f"{text}: {self.divergence.describe(seats)}"
 
 
 async def rerun(store: Store, battle_id: int) -> Rerun:
@@ -73,12 +104,74 @@ async def rerun(store: Store, battle_id: int) -> Rerun:
             settings.battle_time_limit,
             battle.seed,
         )
-    stored_logs = (decompress_log(battle.p1_log), decompress_log(battle.p2_log))
-    same = all(
-        _comparable(old.splitlines()) == _comparable(seat.log.lines)
-        for old, seat in zip(stored_logs, record.seats, strict=True)
-    )
-    return Rerun(battle, record, same)
+    stored_logs = [
+        _comparable(decompress_log(log).splitlines()) for log in (battle.p1_log, battle.p2_log)
+    ]
+    again_logs = [_comparable(seat.log.lines) for seat in record.seats]
+    stored_choices = [decode_choices(blob) for blob in (battle.p1_choices, battle.p2_choices)]
+    again_choices = [seat.log.choices for seat in record.seats]
+    by_decision = first_divergence(stored_choices, again_choices)
+    by_protocol = _protocol_divergence(stored_logs, again_logs)
+    divergence = by_decision
+    if by_protocol and (by_decision is None or by_protocol.turn < by_decision.turn):
+        divergence = by_protocol  # the battle changed before any decision did
+    return Rerun(battle, record, stored_logs == again_logs, divergence)
+
+
+def first_divergence(
+    stored: list[list[Choice] | None], again: list[list[Choice] | None]
+) -> Divergence | None:
+    """The decision that differed first, by each side's records (p1's, then p2's).
+
+    A side's first differing record is where it left the stored battle; of the two sides',
+    the earlier one in play order is the cause: a turn's moves come before its forced
+    switches, and the two sides' moves of one turn are chosen at once, on the same state.
+    A side without stored records (an older battle) is not compared.
+    """
+    firsts = {}
+    for side, (old, new) in enumerate(zip(stored, again, strict=True)):
+        k = None if old is None or new is None else _first_difference(old, new)
+        if k is not None:
+            firsts[side] = (old[k] if k < len(old) else None, new[k] if k < len(new) else None)
+    if not firsts:
+        return None
+
+    def when(pair: tuple[Choice | None, Choice | None]) -> tuple[int, bool]:
+        choice = pair[0] or pair[1]
+        return choice.turn, choice.forced_switch
+
+    earliest = min(when(pair) for pair in firsts.values())
+    sides = tuple(side for side, pair in firsts.items() if when(pair) == earliest)
+    old, new = firsts[sides[0]]
+    return Divergence(earliest[0], sides, old.order if old else None, new.order if new else None)
+
+
+def _protocol_divergence(stored: list[list[str]], again: list[list[str]]) -> Divergence | None:
+    """The first turn at which either side's protocol differs; None if neither does."""
+    turns = []
+    for old, new in zip(stored, again, strict=True):
+        k = _first_difference(old, new)
+        if k is not None:
+            turns.append(_turn_at(old, k))
+    return Divergence(min(turns)) if turns else None
+
+
+def _first_difference(old: list, new: list) -> int | None:
+    """The first index where two lists differ (one running past the other's end counts);
+    None when they are equal."""
+    k = next((k for k, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), None)
+    if k is None and len(old) != len(new):
+        return min(len(old), len(new))
+    return k
+
+
+def _turn_at(lines: list[str], index: int) -> int:
+    """The turn under way at line `index` of a protocol log (0 before the first)."""
+    turn = 0
+    for line in lines[:index]:
+        if line.startswith("|turn|"):
+            turn = int(line.split("|")[2])
+    return turn
 
 
 def _config(store: Store, battle: Battle) -> dict:

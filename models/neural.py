@@ -3,7 +3,9 @@
 Subclasses bound to one checkpoint are made by the registry; every instance in a
 process shares that checkpoint's inference worker, so many battles batch together. The
 model starts loading, on a helper thread, when the player is made: battles rarely wait
-for it, and the event loop never does.
+for it, and the event loop never does. A sampled decision is taken at a uniform draw
+from the battle's own generator (`models.chance`), so it does not depend on which other
+battles shared its batch.
 """
 
 import asyncio
@@ -12,6 +14,7 @@ from poke_env.battle import AbstractBattle, Battle
 from poke_env.player import Player
 
 from models.actions import actions
+from models.chance import current
 from models.features import encode
 from models.inference import shared_worker
 
@@ -35,5 +38,6 @@ class NeuralPlayer(Player):
         if not legal.mask.any():
             return self.choose_default_move()
         worker = await asyncio.shield(self._worker)
-        action = await worker.act(encode(battle), legal.mask, self.temperature)
+        draw = current().random()
+        action = await worker.act(encode(battle), legal.mask, self.temperature, draw)
         return self.create_order(legal.target(action))

@@ -125,14 +125,21 @@ def choose(
     logits: torch.Tensor,
     mask: torch.Tensor,
     temperature: float,
-    generator: torch.Generator | None = None,
+    draws: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Greedy at temperature 0, else a sample from the masked softmax; never illegal."""
+    """Greedy at temperature 0, else a sample from the masked softmax; never illegal.
+
+    A row's sample is the action whose cumulative probability first exceeds its draw
+    (`draws`, uniform in [0, 1), one per row; needed above temperature 0): a function of
+    that row alone, so a decision is reproduced from its draw whatever shares the batch.
+    """
     masked = logits.masked_fill(~mask, float("-inf"))
     if temperature <= 0:
         return masked.argmax(dim=-1)
-    probs = torch.softmax(masked / temperature, dim=-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    cumulative = torch.softmax(masked / temperature, dim=-1).double().cumsum(dim=-1)
+    below = cumulative <= draws.unsqueeze(-1) * cumulative[..., -1:]
+    last_legal = torch.where(mask, torch.arange(mask.shape[-1], device=mask.device), 0).amax(-1)
+    return torch.minimum(below.sum(dim=-1), last_legal)
 
 
 def to_tensors(batch: dict, device: torch.device | str) -> dict[str, torch.Tensor]:

@@ -104,9 +104,11 @@ def test_batched_and_unbatched_choose_the_same_actions(probed, tiny_checkpoint):
     observations = [obs for _, _, obs, _ in probed[:64]]
     masks = np.stack([mask for _, _, _, mask in probed[:64]])
     greedy = np.zeros(len(observations), dtype=np.float32)
-    together = worker.decide(observations, masks, greedy)
+    draws = np.zeros(len(observations))
+    together = worker.decide(observations, masks, greedy, draws)
     alone = [
-        worker.decide([o], m[None], greedy[:1])[0] for o, m in zip(observations, masks, strict=True)
+        worker.decide([o], m[None], greedy[:1], draws[:1])[0]
+        for o, m in zip(observations, masks, strict=True)
     ]
     assert list(together) == alone
     assert all(masks[k, a] for k, a in enumerate(together))
@@ -119,7 +121,7 @@ async def test_decisions_that_arrive_together_share_forward_passes(tiny_checkpoi
     observation, mask = encode(battle), actions(battle).mask
     for max_batch, expected_batches in ((64, 1), (8, 7)):
         worker = InferenceWorker(load(tiny_checkpoint).policy(), "cpu", max_batch=max_batch)
-        chosen = await asyncio.gather(*(worker.act(observation, mask, 0.0) for _ in range(50)))
+        chosen = await asyncio.gather(*(worker.act(observation, mask, 0.0, 0.5) for _ in range(50)))
         assert worker.batches == expected_batches
         assert len(set(chosen)) == 1 and mask[chosen[0]]
 

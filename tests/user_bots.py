@@ -1,6 +1,7 @@
 """Agents a user might name by import path in the tests."""
 
 import asyncio
+import os
 import time
 
 from poke_env.player import Player
@@ -66,3 +67,27 @@ class BlockingPlayer(Player):
     def choose_move(self, battle):
         time.sleep(30)
         return self.choose_random_move(battle)
+
+
+DRIFT_TURN = "ARENA_TEST_DRIFT_TURN"
+
+
+class DriftingPlayer(Player):
+    """Not reproducible on purpose: the first legal option, except that in a process
+    whose environment sets ARENA_TEST_DRIFT_TURN=N it sends the default order from
+    turn N on, as a bot reading something outside the battle would drift."""
+
+    def choose_move(self, battle):
+        drift = os.environ.get(DRIFT_TURN)
+        if drift is not None and battle.turn >= int(drift):
+            return self.choose_default_move()
+        options = battle.available_moves or battle.available_switches
+        return self.create_order(options[0]) if options else self.choose_default_move()
+
+
+class SeededRandomPlayer(Player):
+    """A user's random bot written to replay: every draw comes from arena's generator."""
+
+    def choose_move(self, battle):
+        orders = battle.valid_orders
+        return self.rng_for(battle).choice(orders) if orders else self.choose_default_move()
