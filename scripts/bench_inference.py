@@ -57,7 +57,7 @@ async def record_states(url: str, pool, count: int) -> list:
 
 
 def decisions_per_second(worker, states, batch: int, batched: bool, repeats: int = 3) -> float:
-    greedy = np.zeros(batch, dtype=np.float32)
+    greedy, draws = np.zeros(batch, dtype=np.float32), np.zeros(batch)
     best = 0.0
     for _ in range(repeats):
         clock = time.perf_counter()
@@ -65,10 +65,10 @@ def decisions_per_second(worker, states, batch: int, batched: bool, repeats: int
             chunk = states[start : start + batch]
             observations, masks = [s[0] for s in chunk], np.stack([s[1] for s in chunk])
             if batched:
-                worker.decide(observations, masks, greedy)
+                worker.decide(observations, masks, greedy, draws)
             else:
                 for o, m in zip(observations, masks, strict=True):
-                    worker.decide([o], m[None], greedy[:1])
+                    worker.decide([o], m[None], greedy[:1], draws[:1])
         done = (len(states) // batch) * batch
         best = max(best, done / (time.perf_counter() - clock))
     return best
