@@ -73,16 +73,17 @@ DRIFT_TURN = "ARENA_TEST_DRIFT_TURN"
 
 
 class DriftingPlayer(Player):
-    """Not reproducible on purpose: the first legal option, except that in a process
-    whose environment sets ARENA_TEST_DRIFT_TURN=N it sends the default order from
-    turn N on, as a bot reading something outside the battle would drift."""
+    """Not reproducible on purpose: its last move (else its last switch), except that in a
+    process whose environment sets ARENA_TEST_DRIFT_TURN=N it sends the default order
+    (Showdown's first legal one) from turn N on, as a bot reading something outside the
+    battle would drift."""
 
     def choose_move(self, battle):
         drift = os.environ.get(DRIFT_TURN)
         if drift is not None and battle.turn >= int(drift):
             return self.choose_default_move()
         options = battle.available_moves or battle.available_switches
-        return self.create_order(options[0]) if options else self.choose_default_move()
+        return self.create_order(options[-1]) if options else self.choose_default_move()
 
 
 class SeededRandomPlayer(Player):
