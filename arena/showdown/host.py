@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 
 from arena.errors import ArenaError
+from arena.lifetime import die_with_parent
 from arena.showdown.install import install_dir, node_executable, require_install
-from arena.showdown.server import die_with_parent
 
 _SCRIPT = Path(__file__).with_name("host.js")
 MAX_RESTARTS = 20  # hosts that die more often than this in one run stop it
