@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.conftest import marked_processes, run_arena, start_arena
+from training.build import CHUNK
 
 MARK_ENV = "ARENA_TEST_KILLED"
 WORKER = b"multiprocessing.spawn"  # in every spawned worker's command line
@@ -24,7 +25,7 @@ END = 60.0  # seconds for a worker killed mid-import to reach its first line and
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory) -> str:
-    """34 battles: two chunks of a dataset build, so two workers get one each."""
+    """Two chunks of a dataset build's battles, so that both of its workers start."""
     db = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'arena.db'}"
     result = run_arena(
         "tournament",
@@ -33,7 +34,7 @@ def store_url(tmp_path_factory) -> str:
         "--agents",
         "random,max-power",
         "--games-per-pair",
-        "34",
+        str(CHUNK + 2),
         "--name",
         "short",
     )
