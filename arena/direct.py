@@ -95,6 +95,7 @@ class DirectTransport:
             await ends
         finally:
             ends.cancel()  # a no-op once both sides have ended
+            ends.add_done_callback(_seen)
 
     def release(self, battle_tag: str) -> None:
         battle_id, hosted, players = self._battles.pop(battle_tag)
@@ -106,6 +107,12 @@ class DirectTransport:
         for player in players:
             player.ps_client.send_message.rooms.pop(battle_tag, None)
             player.ps_client._battle_locks.pop(battle_tag, None)
+
+
+def _seen(future: asyncio.Future) -> None:
+    """Takes a cancelled wait's outcome, so that asyncio does not report it as unseen."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _deliver(player: ArenaPlayer, message: str) -> asyncio.Task:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 
 from arena import aio, logs
 from arena.game import GameRecord
+from arena.lifetime import worker_dies_with_parent
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
 from arena.showdown.host import default_hosts
-from arena.showdown.server import die_with_parent
 from arena.transport import opened
 from models.registry import resolve
 
@@ -69,7 +69,7 @@ async def _work(job: Job, worker: int, tasks, results, halt) -> None:
 
 
 def _main(job: Job, worker: int, tasks, results, halt) -> None:
-    die_with_parent()
+    worker_dies_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     logs.follow(*job.log)
     try:

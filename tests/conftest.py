@@ -54,11 +54,11 @@ def server():
     showdown.stop()
 
 
-def showdown_pids() -> set[int]:
-    """Every running Showdown process this test session started, directly or through
-    arena: they carry the session's mark in their environment; other runs' do not."""
-    mark = f"{SESSION_ENV}={os.environ[SESSION_ENV]}".encode()
-    pids = set()
+def marked_processes(mark: str) -> dict[int, bytes]:
+    """Every running process with `mark` (NAME=VALUE) in its environment, by pid, with its
+    command line (NUL-separated); an ended process (a zombie) shows no environment."""
+    wanted = mark.encode()
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -67,10 +67,20 @@ def showdown_pids() -> set[int]:
             environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        node = b"node" in cmdline.split(b"\0")[0]
-        if node and b"pokemon-showdown" in cmdline and mark in environ:
-            pids.add(int(entry.name))
-    return pids
+        if wanted in environ:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def showdown_pids() -> set[int]:
+    """Every running Showdown process this test session started, directly or through
+    arena: they carry the session's mark in their environment; other runs' do not."""
+    mark = f"{SESSION_ENV}={os.environ[SESSION_ENV]}"
+    return {
+        pid
+        for pid, cmdline in marked_processes(mark).items()
+        if b"node" in cmdline.split(b"\0")[0] and b"pokemon-showdown" in cmdline
+    }
 
 
 ARENA = [sys.executable, "-m", "arena"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from arena import aio
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import build, pairings
 from arena.store import Store, decompress_log
@@ -169,6 +170,39 @@ async def test_killed_host_loses_no_slot_and_records_none_twice():
         assert len(pool.pids()) == 2
     assert set(recorded) == {slot.key for slot in slots}
     assert max(recorded.values()) == 1
+
+
+def test_a_game_started_as_its_host_dies_is_played_on_another_host():
+    """Arena notices a killed host in steps: its pipe closes a few turns of the event loop
+    before its output ends and it leaves the pool. Games started in between (on uvloop,
+    arena's loop, where a write to the closed pipe raises) must still each be recorded
+    once, on the host that lives."""
+    for attempt in range(3):
+        recorded, restarts = aio.run(_start_games_as_a_host_dies(seed=attempt))
+        assert recorded == Counter({key: 1 for key in recorded}) and len(recorded) == 4
+        assert restarts == 1
+
+
+async def _start_games_as_a_host_dies(seed: int) -> tuple[Counter, int]:
+    agents = ["random", "max-power"]
+    slots = build(pairings(agents, "round-robin", None), 4, None, seed=seed)
+    settings = PlaySettings("gen1randombattle", concurrency=4, seed=seed)
+    recorded = Counter()
+
+    async def on_record(slot, record) -> None:
+        recorded[slot.key] += 1
+
+    async with opened("direct", hosts=2) as transport:
+        specs = {name: resolve(name) for name in agents}
+        async with field(specs, transport, settings) as players:
+            pool = transport.pool
+            dying = pool.hosts[0]  # the first game's host: both have no battle yet
+            os.kill(dying.process.pid, signal.SIGKILL)
+            while not dying.process.stdin.is_closing():
+                await asyncio.sleep(0)
+            assert dying in pool.hosts, "the host left the pool before its pipe closed"
+            await play_slots(slots, players, settings, on_record, transport=transport)
+        return recorded, pool.restarts
 
 
 async def test_gen1ou_match_on_hosts_matches_a_second_run():

@@ -20,6 +20,7 @@ from sqlmodel import select
 from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.leaderboard import outcomes
+from arena.lifetime import worker_dies_with_parent
 from arena.ratings import bradley_terry
 from arena.store import Battle, Store, decode_choices, decompress_log
 from models.features import stack
@@ -282,7 +283,9 @@ def _run(
             yield _encode_chunk(db, path, jobs, agents, query)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=worker_dies_with_parent
+    ) as pool:
         pending: set[Future] = set()
         for path, jobs in chunks:
             pending.add(pool.submit(_encode_chunk, db, path, jobs, agents, query))

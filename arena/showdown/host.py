@@ -3,7 +3,8 @@
 Battles are spread over several processes (the simulator is single-threaded), each
 spoken to over its stdin and stdout, one JSON object per line. A process that dies takes
 only its own battles with it: they are failed with `HostDied`, so their slots can be
-played again, and the process is started afresh for the battles that follow.
+played again, and the process is started afresh for the battles that follow. Its death
+shows first as its closed pipe, so from then on no battle is sent to it.
 """
 
 import asyncio
@@ -16,8 +17,8 @@ from pathlib import Path
 import orjson
 
 from arena.errors import ArenaError
+from arena.lifetime import die_with_parent
 from arena.showdown.install import install_dir, node_executable, require_install
-from arena.showdown.server import die_with_parent
 
 _SCRIPT = Path(__file__).with_name("host.js")
 MAX_RESTARTS = 20  # hosts that die more often than this in one run stop it
@@ -52,8 +53,17 @@ class Host:
     reader: asyncio.Task | None = None
     stats: asyncio.Future | None = None
 
+    @property
+    def alive(self) -> bool:
+        """False once its pipe has closed: it died, and its reader (a few turns of the event
+        loop later) fails its battles and starts another host."""
+        return not self.process.stdin.is_closing()
+
     def send(self, message: dict) -> None:
-        self.process.stdin.write(orjson.dumps(message) + b"\n")
+        """Writes to the host; to a dead one, nothing (on uvloop a write to its closed pipe
+        raises), as its battles are about to fail with `HostDied` and be played again."""
+        if self.alive:
+            self.process.stdin.write(orjson.dumps(message) + b"\n")
 
 
 class HostPool:
@@ -114,14 +124,14 @@ class HostPool:
         deliver: Callable[[str, str], None],
     ) -> tuple[int, HostedBattle]:
         """Starts a battle; its messages go to `deliver` and `over` resolves at its end."""
-        while not self.hosts:  # every host is being restarted
+        while not (live := [host for host in self.hosts if host.alive]):  # all restarting
             if self.restarts > MAX_RESTARTS:
                 raise ArenaError(f"simulator hosts died {self.restarts} times: giving up", 1)
             self._changed.clear()
             await self._changed.wait()
         self._next_id += 1
         battle = HostedBattle(deliver, asyncio.get_running_loop().create_future())
-        host = min(self.hosts, key=lambda h: len(h.battles))
+        host = min(live, key=lambda h: len(h.battles))
         battle.host = host
         host.battles[self._next_id] = battle
         host.send(
@@ -145,7 +155,7 @@ class HostPool:
     async def cpu_split(self) -> tuple[float, float]:
         """CPU seconds the live hosts have spent in all, and in their line protocol."""
         waits = []
-        for host in self.hosts:
+        for host in (host for host in self.hosts if host.alive):
             host.stats = asyncio.get_running_loop().create_future()
             host.send({"stats": True})
             waits.append(host.stats)

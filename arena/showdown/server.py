@@ -12,13 +12,11 @@ port answers now and then but websocket handshakes wait; an HTTP answer proves n
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
@@ -28,6 +26,7 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
 from arena.errors import ArenaError
+from arena.lifetime import die_with_parent, ties_to_parent
 from arena.paths import run_dir
 from arena.showdown.install import CONFIG_ENV, node_executable, require_install
 
@@ -73,22 +72,6 @@ def _check_port_free(port: int) -> None:
                 f"port {port} is already in use: choose another with --port, or leave it "
                 "out for a free one"
             ) from None
-
-
-def die_with_parent() -> None:
-    """Ties a child to arena's life, so a killed arena leaves no server behind (Linux).
-
-    Linux sends the signal when the *thread* that forked the child ends, so only a
-    child of the main thread is tied this way (`ties_to_parent`).
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def ties_to_parent() -> bool:
-    """Whether a child started now may die with arena: only from the main thread, as a
-    server started from a pool or helper thread would be killed when that thread ends."""
-    return threading.current_thread() is threading.main_thread()
 
 
 class ShowdownServer:
