@@ -29,6 +29,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,27 +79,31 @@ class Writer:
 
 @dataclass
 class Readers:
-    """Reports and dashboard pages read one after another until stopped; a read that met
-    a damaged store (not merely an empty or missing one) is kept in `damaged`."""
+    """Reports and the dashboard read, in `threads` loops at once, until stopped; a read
+    that met a damaged store (not merely an empty or missing one) is kept in `damaged`.
+    Each pass starts the dashboard, reads its pages and stops it, so readers come and go
+    while the writers write, as people do."""
 
     db: str
-    port: int
     web_log: Path
+    threads: int = 2
     reads: int = 0
     failed_pages: int = 0  # answered 5xx: a dashboard defect, a damaged store if logged so
     damaged: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def run(self) -> None:
-        web = None
+    def start(self) -> list[threading.Thread]:
+        loops = [threading.Thread(target=self._loop, args=(n,)) for n in range(self.threads)]
+        for loop in loops:
+            loop.start()
+        return loops
+
+    def _loop(self, offset: int) -> None:
+        port = free_port()
         while not self.stop.is_set():
-            for command in READS:
+            for command in READS[offset:] + READS[:offset]:
                 self._report(command)
-            web = web if web and web.poll() is None else self._web()
-            self._pages()
-        if web:
-            web.terminate()
-            web.wait()
+            self._dashboard(port)
 
     def _report(self, command: tuple[str, ...]) -> None:
         result = subprocess.run(
@@ -109,31 +114,30 @@ class Readers:
         if result.returncode not in (0, 2) or damaged:
             self.damaged.append(f"{' '.join(command)}: {result.stderr.strip()[-300:]}")
 
-    def _web(self) -> subprocess.Popen:
-        """The dashboard, once it answers; one that stopped at once (no store yet) is
-        started again on the next pass."""
+    def _dashboard(self, port: int) -> None:
+        """Starts the dashboard, reads its pages once it answers and stops it; one that
+        stops at once (no store yet) is one exit 2, not damage."""
         with open(self.web_log, "a") as err:
             web = subprocess.Popen(
-                [*ARENA, "web", "--db", self.db, "--port", str(self.port)],
+                [*ARENA, "web", "--db", self.db, "--port", str(port)],
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 env=_wide(),
             )
-        while web.poll() is None and self._get("/") is None:
+        while web.poll() is None and self._get(port, "/") is None:
             time.sleep(0.2)
-        if web.poll() not in (None, 2):
+        if web.poll() is None:
+            for page in PAGES:
+                status = self._get(port, page)
+                self.reads += status is not None
+                self.failed_pages += status is not None and status >= 500
+            web.send_signal(signal.SIGINT)  # Ctrl-C: how a user stops it
+        if web.wait() not in (0, 2):
             self.damaged.append(f"web exited {web.returncode}")
-        return web
 
-    def _pages(self) -> None:
-        for page in PAGES:
-            status = self._get(page)
-            self.reads += status is not None
-            self.failed_pages += status is not None and status >= 500
-
-    def _get(self, page: str) -> int | None:
+    def _get(self, port: int, page: str) -> int | None:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{page}", timeout=30) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=30) as r:
                 r.read()
                 return r.status
         except urllib.error.HTTPError as error:
@@ -237,17 +241,18 @@ def chaos(db: str, folder: Path, rounds: int, games: int, loop: bool, seed: int)
     file = sqlite_file(db)
     if file:
         logs.append(Path(file).with_suffix(".log"))
-    readers = Readers(db, free_port(), folder / "web.err")
-    reading = threading.Thread(target=readers.run, daemon=True)
-    reading.start()
+    readers = Readers(db, folder / "web.err")
+    reading: list[threading.Thread] = []
     try:
         for _ in range(rounds):
-            before = len(reported(logs))
+            before, reads = len(reported(logs)), readers.reads
             for writer in team:
                 if not writer.running():
                     start(writer, db)
-            _until_more(logs, before)
-            time.sleep(chooser.uniform(0.0, 4.0))
+            _until(lambda before=before: len(reported(logs)) > before)
+            reading = reading or readers.start()  # the writers made the store: read it
+            _until(lambda reads=reads: readers.reads > reads)
+            time.sleep(chooser.uniform(0.0, 5.0))
             running = [w for w in team if w.running()]
             for writer in chooser.sample(running, chooser.randint(1, len(running) or 1)):
                 kill(writer)
@@ -256,7 +261,8 @@ def chaos(db: str, folder: Path, rounds: int, games: int, loop: bool, seed: int)
             if writer.running():
                 kill(writer)
         readers.stop.set()
-        reading.join()
+        for loop in reading:
+            loop.join()
     result = check(db, reported(logs))
     served = _lines(folder / "web.err")
     damaged = readers.damaged + [line for line in served if any(w in line for w in DAMAGED)]
@@ -271,11 +277,11 @@ def chaos(db: str, folder: Path, rounds: int, games: int, loop: bool, seed: int)
     }
 
 
-def _until_more(logs: list[Path], before: int, patience: float = 180.0) -> None:
-    """Waits until the writers have committed a battle this round: a kill then lands while
-    they write, not while they import."""
+def _until(done: Callable[[], bool], patience: float = 300.0) -> None:
+    """Waits until `done()` (a battle committed, a read made this round), so a kill lands
+    while writers write and readers read, not while they start."""
     deadline = time.monotonic() + patience
-    while len(reported(logs)) <= before and time.monotonic() < deadline:
+    while not done() and time.monotonic() < deadline:
         time.sleep(0.25)
 
 
