@@ -299,6 +299,12 @@ def _sqlite_engine(file: str, label: str, readonly: bool) -> Engine:
         if readonly:
             raise ArenaError(f"no store at {file}: pass --db with an existing store")
         return _engine(f"sqlite:///{file}", label, readonly)
+    folder = os.path.dirname(os.path.abspath(file))
+    if not readonly and not (os.access(file, os.W_OK) and os.access(folder, os.W_OK)):
+        raise ArenaError(
+            f"the store at {file} is read-only here (file or folder permissions) and this "
+            "command writes to it"
+        )
     reading = _engine(_readonly_url(file), label, readonly=True)
     try:
         with reading.connect() as connection:
@@ -315,12 +321,6 @@ def _sqlite_engine(file: str, label: str, readonly: bool) -> Engine:
     if readonly:
         return reading
     reading.dispose()
-    folder = os.path.dirname(os.path.abspath(file))
-    if not (os.access(file, os.W_OK) and os.access(folder, os.W_OK)):
-        raise ArenaError(
-            f"the store at {file} is read-only here (file or folder permissions) and this "
-            "command writes to it"
-        )
     return _engine(f"sqlite:///{file}", label, readonly)
 
 
