@@ -26,6 +26,10 @@ READERS = (
     ("db", "current"),
     ("web", "--port", "0"),
 )
+READ_AND_CLOSE = (  # another process's reader: it opens the WAL, and closing may delete it
+    "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT * FROM agent'); "
+    "c.close()"
+)
 WRITERS = (
     ("db", "upgrade"),
     ("tournament", "--agents", "random,max-power", "--games-per-pair", "2"),
@@ -57,8 +61,7 @@ def test_migrating_a_new_store_keeps_sqlites_locks(tmp_path):
     store.create_tournament("t", {})
     with store.engine.connect():
         assert path.with_name("arena.db-wal").exists()
-        closing = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT 1')"
-        subprocess.run([sys.executable, "-c", f"{closing}; c.close()", str(path)], check=True)
+        subprocess.run([sys.executable, "-c", READ_AND_CLOSE, str(path)], check=True)
         assert path.with_name("arena.db-wal").exists()
     store.create_tournament("u", {})
     with sqlite3.connect(path) as other:
