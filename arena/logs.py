@@ -55,6 +55,8 @@ def beside_store(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     path = Path(parsed.database).with_suffix(".log")
+    if path == Path(parsed.database):  # a store named *.log: never append to the store
+        path = Path(f"{parsed.database}.log")
     handler = logging.FileHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter(FORMAT))
     _use(handler)

@@ -9,15 +9,17 @@ record a game twice.
 """
 
 import json
+import logging
 import os
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import orjson
-from sqlalchemy import UniqueConstraint, event, insert
+from sqlalchemy import UniqueConstraint, event, insert, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
@@ -29,9 +31,11 @@ from arena.identity import labels
 from arena.laddertop import STANDING_FIELDS, Standing
 from models.registry import AgentSpec, identity_key
 
+logger = logging.getLogger(__name__)
 DEFAULT_URL = "sqlite:///arena.db"
 LADDER_OPPONENT = "ladder-opponent"  # the kind of agent rows for people met on a ladder
 KIND_TOURNAMENT = "tournament"  # a regular tournament; self-play runs are another kind
+ARENA_MARKS = {"alembic_version", "agent"}  # a SQLite file with tables but neither: not arena's
 
 
 def _now() -> datetime:
@@ -213,12 +217,18 @@ def masked(url: str) -> str:
         return "<unparseable URL>"
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, readonly: bool) -> None:
+    """WAL and foreign keys for a store arena writes; a read-only one gets no pragma that
+    writes (a switch to WAL rewrites the file's header)."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(connection, _record):
         cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        if readonly:
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -228,23 +238,100 @@ def url_of(url: str | None) -> str:
     return url or os.environ.get("ARENA_DB_URL") or DEFAULT_URL
 
 
-def connect(url: str | None = None) -> tuple[Engine, str]:
-    """An engine on the store at `url` (see `url_of`), checked to be reachable, and the
-    URL as it may be shown."""
-    url = url_of(url)
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names; None for another database or an in-memory one."""
     try:
-        engine = create_engine(url)
-    except (ArgumentError, ImportError) as error:
-        raise ArenaError(f"cannot use the store URL {masked(url)}: {error}") from None
-    if engine.dialect.name == "sqlite":
-        _sqlite_pragmas(engine)
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
+def connect(url: str | None = None, readonly: bool = False) -> tuple[Engine, str]:
+    """An engine on the store at `url` (see `url_of`), checked to be reachable, and the
+    URL as it may be shown.
+
+    `readonly`: the engine cannot write (a SQLite file opened with `mode=ro`, a PostgreSQL
+    session whose transactions are read-only) and a SQLite file that does not exist is
+    refused, not created. A SQLite file is looked at through SQLite before anything
+    writes to it: a file that is not SQLite, another application's database or a file
+    arena may not write to is refused in one line and left as it was.
+    """
+    url = url_of(url)
+    label = masked(url)
+    file = sqlite_file(url)
+    if file is not None:
+        engine = _sqlite_engine(file, label, readonly)
+    else:
+        engine = _engine(url, label, readonly)
     try:
         with engine.connect():
             pass
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
-        raise ArenaError(f"cannot open the store at {masked(url)}: {reason}") from None
-    return engine, masked(url)
+    except DBAPIError as error:
+        raise ArenaError(f"cannot open the store at {label}: {_reason(error)}") from None
+    return engine, label
+
+
+def _engine(url: str, label: str, readonly: bool) -> Engine:
+    try:
+        engine = create_engine(url)
+        if readonly and engine.dialect.name == "postgresql":
+            engine.dispose()
+            options = "-c default_transaction_read_only=on"
+            engine = create_engine(url, connect_args={"options": options})
+    except (ArgumentError, ImportError) as error:
+        raise ArenaError(f"cannot use the store URL {label}: {error}") from None
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine, readonly)
+    return engine
+
+
+def _sqlite_engine(file: str, label: str, readonly: bool) -> Engine:
+    """An engine on a SQLite store file, after SQLite itself has said what the file is.
+
+    Never `open()` a store's file: on POSIX, closing any descriptor of a file drops every
+    lock the process holds on it, SQLite's own included, and a store written without them
+    loses committed battles when another process checkpoints and deletes the WAL.
+    """
+    if not os.path.exists(file):
+        if readonly:
+            raise ArenaError(f"no store at {file}: pass --db with an existing store")
+        return _engine(f"sqlite:///{file}", label, readonly)
+    folder = os.path.dirname(os.path.abspath(file))
+    if not readonly and not (os.access(file, os.W_OK) and os.access(folder, os.W_OK)):
+        raise ArenaError(
+            f"the store at {file} is read-only here (file or folder permissions) and this "
+            "command writes to it"
+        )
+    reading = _engine(_readonly_url(file), label, readonly=True)
+    try:
+        with reading.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+    except DBAPIError as error:
+        reading.dispose()
+        raise ArenaError(f"cannot open the store at {label}: {_reason(error)}") from None
+    if tables and not tables & ARENA_MARKS:
+        reading.dispose()
+        raise ArenaError(
+            f"{file} is another application's SQLite database (tables: "
+            f"{', '.join(sorted(tables)[:5])}), not an arena store: refused"
+        )
+    if readonly:
+        return reading
+    reading.dispose()
+    return _engine(f"sqlite:///{file}", label, readonly)
+
+
+def _readonly_url(file: str) -> str:
+    """A SQLite URI that opens `file` read-only: SQLite never writes to it, not even a
+    journal mode."""
+    return f"sqlite:///file:{quote(os.path.abspath(file))}?mode=ro&uri=true"
+
+
+def _reason(error: DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
 
 
 _BULKY = tuple(
@@ -259,10 +346,18 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Store":
-        """The store at `url`, upgraded to the current schema first if it is older."""
-        engine, label = connect(url)
-        migrations.upgrade(engine, label)
+    def open(cls, url: str | None = None, readonly: bool = False) -> "Store":
+        """The store at `url`, upgraded to the current schema first if it is older.
+
+        `readonly`, for commands that only read: nothing is written, neither a table nor a
+        journal mode, and a store that is missing or not at this arena's schema is refused
+        in one line (`arena db upgrade` brings an older one up).
+        """
+        engine, label = connect(url, readonly)
+        if readonly:
+            migrations.check_readable(engine, label)
+        else:
+            migrations.upgrade(engine, label)
         return cls(engine)
 
     def session(self) -> Session:
@@ -463,6 +558,7 @@ class Store:
         standing: Standing | None = None,
     ) -> bool:
         """Commits one finished game; False when that game of the schedule is already in.
+        Logged (info) once committed, so a log names every battle the store holds for sure.
 
         A plain insert, not an ORM object: it runs on the event loop after every battle.
         """
@@ -502,9 +598,17 @@ class Store:
             }
         try:
             with self.engine.begin() as connection:
-                connection.execute(insert(Battle), row)
+                battle_id = connection.execute(insert(Battle), row).inserted_primary_key[0]
         except IntegrityError:
             return False
+        logger.info(
+            "battle %d stored: tournament %s, %s, pair %d game %d",
+            battle_id,
+            tournament_id,
+            pairing,
+            row["pair_index"],
+            game,
+        )
         return True
 
     def finished_games(self, tournament_id: int) -> set[tuple[str, int, int]]:

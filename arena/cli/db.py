@@ -30,7 +30,7 @@ def db_upgrade(db: DbOption = None):
 @clean_errors
 def db_current(db: DbOption = None):
     """Print the store's schema revision and the newest this arena knows."""
-    engine, label = connect(db)
+    engine, label = connect(db, readonly=True)
     console.print(
         f"{label}: schema {migrations.current(engine) or 'none'} (this arena: {migrations.head()})",
         highlight=False,

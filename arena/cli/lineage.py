@@ -61,7 +61,7 @@ def lineage(
     Elo against its parent, win rate per opponent, alarms."""
     from training.lineage import COLUMNS, as_json, lineage_rows, opponents
 
-    rows = lineage_rows(Store.open(db), name)
+    rows = lineage_rows(Store.open(db, readonly=True), name)
     if csv:
         met = opponents(rows)
         columns = [*COLUMNS, *(f"win_rate {o}" for o in met), "alarms"]

@@ -103,7 +103,7 @@ def leaderboard(
     db: DbOption = None,
 ):
     """Standings ranked by Bradley–Terry Elo (95% intervals); TrueSkill, win rates, faults."""
-    store = Store.open(db)
+    store = Store.open(db, readonly=True)
     if ladder:
         names = store.agent_names()
         kinds = {agent.id: (names[agent.id], agent.kind) for agent in store.agents()}
@@ -188,7 +188,7 @@ def matrix(
     db: DbOption = None,
 ):
     """Pairwise win rates with Wilson 95% intervals (row agent against column agent)."""
-    store = Store.open(db)
+    store = Store.open(db, readonly=True)
     rows = stored_matrix(store, _tournament_ids(store, tournament))
     if csv:
         write_csv(csv, rows, MATRIX_COLUMNS)
@@ -218,7 +218,7 @@ def battles(
     db: DbOption = None,
 ):
     """List a tournament's battles (or ladder games, or all) in the order they finished."""
-    store = Store.open(db)
+    store = Store.open(db, readonly=True)
     names = store.agent_names()
     if everything:
         rows = store.all_battles()
@@ -260,12 +260,12 @@ def replay(
 ):
     """Tell one battle turn by turn: moves, damage, switches, status, faints, winner."""
     if rerun:
-        result = aio.run(rerun_battle(Store.open(db), battle_id))
+        result = aio.run(rerun_battle(Store.open(db, readonly=True), battle_id))
         typer.echo(result.summary())
         raise typer.Exit(0 if result.matches else 1)
     if side not in (None, "p1", "p2"):
         raise ArenaError(f"--side must be p1 or p2, got {side!r}")
-    battle = Store.open(db).battle(battle_id)
+    battle = Store.open(db, readonly=True).battle(battle_id)
     if battle is None:
         raise ArenaError(f"no stored battle with id {battle_id}")
     logs = {"p1": decompress_log(battle.p1_log), "p2": decompress_log(battle.p2_log)}

@@ -6,7 +6,8 @@ from typing import Annotated
 import typer
 
 from arena.cli.common import DbOption, app, clean_errors
-from arena.web.serve import exposed, open_store, serve
+from arena.store import Store
+from arena.web.serve import exposed, serve
 
 
 @app.command()
@@ -28,7 +29,7 @@ def web(
     training runs and lineages."""
     from training.lineage import as_json, lineage_rows
 
-    store = open_store(db)
+    store = Store.open(db, readonly=True)
     if exposed(host):
         typer.echo(
             f"arena web: warning: listening on {host}, reachable from other machines; "

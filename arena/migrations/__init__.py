@@ -1,8 +1,10 @@
 """The store's schema history: Alembic revisions shipped inside the package.
 
-`upgrade(engine)` brings any store to the newest revision; `Store.open` calls it, so an
-older store is upgraded in place the first time a newer arena opens it (announced once on
-stderr) and `arena db upgrade` does the same on demand. A store made before migrations
+`upgrade(engine)` brings any store to the newest revision; `Store.open` calls it for
+every command that writes, so an older store is upgraded in place the first time a newer
+arena writes to it (announced once on stderr) and `arena db upgrade` does the same on
+demand. A command that only reads never migrates: `check_readable` refuses a store at
+another revision in one line. A store made before migrations
 existed (tables but no `alembic_version`) is the schema of revision 0001 and is stamped
 as such first. A store at a revision this code does not know is newer than the code:
 that is one clear error, never a guess.
@@ -21,7 +23,6 @@ Adding a revision (a new table or column):
 """
 
 import fcntl
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,10 +107,26 @@ def _migrate(engine: Engine, stamp_first: bool) -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
+def check_readable(engine: Engine, label: str) -> None:
+    """Refuses, in one line, a store a read-only command cannot read as it is: empty, or
+    at a revision other than this code's (reading never migrates)."""
+    newest = head()
+    revision = _checked(current(engine), newest, label)
+    if revision is None:
+        raise ArenaError(f"the store at {label} is empty: no arena command has written to it")
+    if revision != newest:
+        raise ArenaError(
+            f"the store at {label} has schema {revision}, older than this arena's {newest}: "
+            "run `arena db upgrade` on it first"
+        )
+
+
 @contextmanager
 def _exclusive(engine: Engine) -> Iterator[None]:
-    """Holds the store's migration lock: an advisory lock on PostgreSQL, an flock on a
-    SQLite file (SQLite's own locks are fcntl locks, which flock does not touch)."""
+    """Holds the store's migration lock: an advisory lock on PostgreSQL; on SQLite an flock
+    on `STORE.lock` beside the file. Never on the store's file itself: closing any
+    descriptor of a file drops every fcntl lock the process holds on it, SQLite's own
+    included, and a process left without them can lose committed battles."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK_KEY})")
@@ -120,10 +137,10 @@ def _exclusive(engine: Engine) -> Iterator[None]:
                 connection.commit()
         return
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:" or not os.path.exists(database):
+    if not database or database == ":memory:":
         yield
         return
-    with open(database, "rb") as handle:
+    with open(f"{database}.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

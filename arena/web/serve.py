@@ -1,37 +1,23 @@
 """Starting the dashboard: the store checked before anything listens, loopback by default.
 
-A store that cannot be opened is one clear line at start-up, and a SQLite file that does
-not exist is refused rather than created: the dashboard reads, it never makes a store.
+The store is opened read-only (`Store.open(..., readonly=True)`) before anything listens:
+one that cannot be read is one clear line at start-up, and a SQLite file that does not
+exist is refused rather than created: the dashboard reads, it never makes a store.
 """
 
 import asyncio
 import contextlib
-import os
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from arena.errors import ArenaError
-from arena.store import DEFAULT_URL, Store, masked
+from arena.store import Store
 from arena.web.app import make_app
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def open_store(url: str | None) -> Store:
-    url = url or os.environ.get("ARENA_DB_URL") or DEFAULT_URL
-    try:
-        parsed = make_url(url)
-    except ArgumentError as error:
-        raise ArenaError(f"cannot use the store URL {masked(url)}: {error}") from None
-    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if file not in (None, "", ":memory:") and not Path(file).is_file():
-        raise ArenaError(f"no store at {file}: pass --db with an existing store")
-    return Store.open(url)
 
 
 def exposed(host: str) -> bool:
