@@ -119,6 +119,7 @@ def make_app(
     env = aiohttp_jinja2.get_env(app)
     env.globals["live_poll_ms"] = LIVE_POLL_MS
     env.globals["charts"] = assets.installed()
+    env.filters["kind"] = views.kind_label
     env.filters["pct"] = lambda v: "—" if v is None else f"{v:.1%}"
     env.filters["num"] = lambda v, digits=0: "—" if v is None else f"{v:.{digits}f}"
     app.router.add_static("/static/", _package_dir("static"))

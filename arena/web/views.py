@@ -94,7 +94,7 @@ def _expected(kind: str, config: str) -> int | None:
         return None
 
 
-def _kind_label(kind: str) -> str:
+def kind_label(kind: str) -> str:
     """How a page names a stored kind; a kind newer than this code, as stored."""
     return TournamentKind(kind).label if kind in TournamentKind else kind
 
@@ -112,7 +112,7 @@ def _summary(t: Tournament, count: int, last: datetime | None) -> TournamentSumm
     return TournamentSummary(
         id=t.id,
         name=t.name,
-        kind=_kind_label(t.kind),
+        kind=t.kind,
         status=t.status,
         battles=count,
         expected=expected,
@@ -436,7 +436,7 @@ def agent_results(store: Store, agent_id: int) -> list[dict]:
         {
             "tournament_id": tournament_id,
             "tournament": titles[tournament_id].name if tournament_id in titles else None,
-            "kind": _kind_label(titles[tournament_id].kind) if tournament_id in titles else None,
+            "kind": kind_label(titles[tournament_id].kind) if tournament_id in titles else None,
             "ladder": ladder,
             "games": count,
             "wins": wins,
