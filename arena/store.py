@@ -26,7 +26,7 @@ from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.game import GameRecord
 from arena.identity import labels
-from arena.kinds import TournamentKind
+from arena.kinds import EndReason, TournamentKind
 from arena.laddertop import STANDING_FIELDS, Standing
 from models.registry import AgentSpec, identity_key
 
@@ -665,7 +665,7 @@ class Store:
                     or_(p1 & (Battle.winner == mine), p2 & (Battle.winner == 1 - mine))
                 )
         if result == "tie":
-            conditions.append(Battle.end_reason == "tie")
+            conditions.append(Battle.end_reason == EndReason.TIE)
         if end is not None:
             conditions.append(Battle.end_reason.startswith(end))
         query = query.where(*conditions)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from arena.cluster import RayOptions, play_on_ray
 from arena.errors import ArenaError
 from arena.game import GameRecord
-from arena.kinds import TournamentKind
+from arena.kinds import EndReason, TournamentKind
 from arena.ratings import LiveRatings
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
@@ -84,7 +84,8 @@ def check_kind(existing: Tournament, kind: TournamentKind = TournamentKind.TOURN
 
 
 def _label(kind: str) -> str:
-    return TournamentKind(kind).label if kind in TournamentKind else f"{kind} run"
+    known = TournamentKind.of(kind)
+    return f"{kind} run" if known is None else known.label
 
 
 def stored_id(
@@ -108,7 +109,7 @@ def stored_id(
 
 def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:
     """The rated result of a game; None for a game ended by its wall-clock limit."""
-    if record.end_reason.startswith("time limit"):
+    if EndReason.of(record.end_reason) == EndReason.TIME_LIMIT:
         return None
     p1, p2 = (seat.agent for seat in record.seats)
     score = 0.5 if record.winner is None else (1.0 if record.winner == 0 else 0.0)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from arena.errors import ArenaError
 from arena.export import json_rows
-from arena.kinds import TournamentKind
+from arena.kinds import EndReason, TournamentKind
 from arena.leaderboard import ladder_standings, rank
 from arena.matrix import cells
 from arena.narration import hp_by_turn, narrate
@@ -31,7 +31,7 @@ from arena.store import Evaluation, Store, Tournament, decompress_log
 PAGE_SIZE = 100  # battles per page of a tournament's battle list
 CACHED_TOURNAMENTS = 8  # rated tournaments kept in memory, least recently used dropped
 RESULTS = ("win", "loss", "tie")  # a battle list's result filter, seen from its agent
-ENDS = ("normal", "forfeit", "time limit", "tie", "abandoned")  # end reasons, by prefix
+ENDS = tuple(EndReason)  # a battle list's end filter
 
 
 class BadQuery(ValueError):
@@ -88,7 +88,7 @@ def _expected(kind: str, config: str) -> int | None:
     (a kind newer than this code, a config written by hand)."""
     try:
         data = json.loads(config)
-        matchups = _matchups(TournamentKind(kind), data)
+        matchups = _matchups(TournamentKind(kind), data)  # ValueError: a kind unknown here
         return None if matchups is None else matchups * int(data["games_per_pair"])
     except (KeyError, TypeError, ValueError, IndexError, ArenaError):
         return None
@@ -96,7 +96,8 @@ def _expected(kind: str, config: str) -> int | None:
 
 def kind_label(kind: str) -> str:
     """How a page names a stored kind; a kind newer than this code, as stored."""
-    return TournamentKind(kind).label if kind in TournamentKind else kind
+    known = TournamentKind.of(kind)
+    return kind if known is None else known.label
 
 
 def _seconds(start: datetime, end: datetime) -> float:
@@ -229,7 +230,7 @@ def _end_counts(store: Store, tournament_id: int) -> dict[str, int]:
     """Battles per kind of end, counted per distinct end reason by the store."""
     counts = dict.fromkeys(ENDS, 0)
     for reason, count in store.end_reason_counts(tournament_id):
-        end = next((end for end in ENDS if reason.startswith(end)), None)
+        end = EndReason.of(reason)
         if end is not None:
             counts[end] += count
     return counts
