@@ -673,10 +673,10 @@ def _routes(url: str) -> list[str]:
     paths += [f"/agents/{a['id']}" for a in _api(url, "/api/agents")]
     paths += [f"/evaluations/{e['id']}" for e in _api(url, "/api/evaluations")]
     paths += [f"/runs/{quote(r['name'])}" for r in _api(url, "/api/runs")]
-    api = [
+    api = [  # an agent's page and the downloads have no JSON twin
         "/api" + p
         for p in paths
-        if not p.endswith((".csv", "/log/p1")) and p not in ("/", "/api/") and "/api/" not in p
+        if p != "/" and not p.startswith(("/api/", "/agents/")) and not p.endswith((".csv", "/p1"))
     ]
     return paths + api + ["/api/tournaments"]
 
