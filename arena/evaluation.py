@@ -16,6 +16,7 @@ from pathlib import Path
 from arena import aio
 from arena.alarms import Alarm, GauntletRow, fault_alarms, gauntlet, gauntlet_alarms
 from arena.errors import ArenaError
+from arena.kinds import TournamentKind
 from arena.leaderboard import outcomes as stored_outcomes
 from arena.player import check_websocket_url
 from arena.ratings import LiveRatings
@@ -252,7 +253,7 @@ class EvaluationRun:
             f"evaluation:{c.name}",
             tuple(self.lineup.specs),
             2 * c.max_pairs,
-            "evaluation",
+            TournamentKind.EVALUATION,
             self.lineup.candidate,
         )
 

@@ -10,6 +10,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 
+from arena.kinds import EndReason
 from arena.player import ArenaPlayer, BattleLog
 from arena.showdown.host import HostDied
 from arena.teams import Team
@@ -129,8 +130,8 @@ def _winner(battle) -> int | None:
 
 def _end_reason(seats, winner, timed_out: bool, time_limit: float | None) -> str:
     if timed_out:
-        return f"time limit: over {time_limit:.0f}s"
+        return EndReason.TIME_LIMIT.text(f"over {time_limit:.0f}s")
     loser = None if winner is None else seats[1 - winner]
     if loser is not None and loser.log.forfeited:
-        return f"forfeit: {loser.agent} failed {loser.log.failures} decisions"
-    return "tie" if winner is None else "normal"
+        return EndReason.FORFEIT.text(f"{loser.agent} failed {loser.log.failures} decisions")
+    return EndReason.TIE if winner is None else EndReason.NORMAL

@@ -19,6 +19,7 @@ from poke_env.data import to_id_str
 
 from arena.errors import ArenaError
 from arena.game import GameRecord, Seat
+from arena.kinds import EndReason
 from arena.laddertop import Standing, parse
 from arena.player import ArenaPlayer, BattleLog
 from arena.showdown.validator import FormatInfo
@@ -187,14 +188,16 @@ class LadderSession:
         winner = None
         if battle.won is not None and not lost:
             winner = seats.index(mine) if battle.won else seats.index(theirs)
-        reason = "tie" if winner is None else "normal"
+        reason = EndReason.TIE if winner is None else EndReason.NORMAL
+        if lost:
+            reason = EndReason.ABANDONED.text("connection to the server lost")
         record = GameRecord(
             battle_tag=battle.battle_tag,
             seats=seats,
             winner=winner,
             turns=battle.turn,
             duration=time.perf_counter() - clock,
-            end_reason="abandoned: connection to the server lost" if lost else reason,
+            end_reason=reason,
         )
         before, after = ratings or (None, None)
         if self.on_game:

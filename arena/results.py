@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, not_, select
 
+from arena.kinds import EndReason
 from arena.store import Battle, Store
 
-TIME_LIMIT = "time limit"  # the end reason's prefix of a game cut by the wall clock
-FORFEIT = "forfeit: "  # followed by the forfeiting agent's name and a space
+TIME_LIMIT = EndReason.TIME_LIMIT.value  # the end reason's prefix of a game cut by the clock
+FORFEIT = EndReason.FORFEIT.text("")  # followed by the forfeiting agent's name and a space
 Game = tuple[str, str, float]  # agent, opponent, agent's score (1 win, 0.5 tie, 0 loss)
 _SIDE_COUNTERS = ("decisions", "invalid", "timeouts", "errors")  # per side of a battle
 

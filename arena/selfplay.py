@@ -12,14 +12,15 @@ import json
 from pathlib import Path
 
 from arena.errors import ArenaError
+from arena.kinds import TournamentKind
 from arena.ratings import LiveRatings
 from arena.schedule import Slot, build, check_even
 from arena.store import Store
 from arena.teams import load_pool
-from arena.tournament import TournamentConfig, TournamentRun
+from arena.tournament import TournamentConfig, TournamentRun, check_kind
 from models.registry import AgentSpec, resolve
 
-KIND = "selfplay"  # the stored tournament's kind, and its config's mode
+KIND = TournamentKind.SELFPLAY  # the stored tournament's kind, and its config's mode
 
 
 def mirror_seat(name: str) -> str:
@@ -65,8 +66,7 @@ def _stored(store: Store, config: TournamentConfig) -> int:
     existing = store.tournament(config.name)
     if existing is None:
         return store.create_tournament(config.name, config.to_json(), kind=KIND).id
-    if existing.kind != KIND:
-        raise ArenaError(f"{config.name!r} is a stored {existing.kind}: use a new --name")
+    check_kind(existing, KIND)
     stored = TournamentConfig.from_json(json.loads(existing.config))
     differs = config.schedule_differs(stored)
     if config.temperature != stored.temperature:

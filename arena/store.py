@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import UniqueConstraint, event, insert, inspect
+from sqlalchemy import UniqueConstraint, case, event, func, insert, inspect, or_, union_all
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import defer
@@ -28,13 +28,14 @@ from arena.choices import Choice
 from arena.errors import ArenaError
 from arena.game import GameRecord
 from arena.identity import labels
+from arena.kinds import EndReason, TournamentKind
 from arena.laddertop import STANDING_FIELDS, Standing
 from models.registry import AgentSpec, identity_key
 
 logger = logging.getLogger(__name__)
 DEFAULT_URL = "sqlite:///arena.db"
+MAX_ID = 2**63 - 1  # the largest id a store holds (SQLite's integer, a PostgreSQL bigint)
 LADDER_OPPONENT = "ladder-opponent"  # the kind of agent rows for people met on a ladder
-KIND_TOURNAMENT = "tournament"  # a regular tournament; self-play runs are another kind
 ARENA_MARKS = {"alembic_version", "agent"}  # a SQLite file with tables but neither: not arena's
 
 
@@ -58,7 +59,10 @@ class Agent(SQLModel, table=True):
 class Tournament(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
-    kind: str = Field(default=KIND_TOURNAMENT, sa_column_kwargs={"server_default": KIND_TOURNAMENT})
+    kind: str = Field(
+        default=TournamentKind.TOURNAMENT,
+        sa_column_kwargs={"server_default": TournamentKind.TOURNAMENT.value},
+    )
     config: str  # JSON: everything needed to rebuild the schedule and resume it
     status: str = "running"
     created_at: datetime = Field(default_factory=_now)
@@ -405,11 +409,17 @@ class Store:
         with self.session() as session:
             return session.exec(select(Tournament).where(Tournament.name == name)).first()
 
-    def tournaments(self) -> list[Tournament]:
+    def tournaments(self, kind: TournamentKind | None = None) -> list[Tournament]:
+        """Tournaments in the order they were made, of one kind or of all."""
+        query = select(Tournament).order_by(Tournament.id)
+        if kind is not None:
+            query = query.where(Tournament.kind == kind)
         with self.session() as session:
-            return list(session.exec(select(Tournament).order_by(Tournament.id)))
+            return list(session.exec(query))
 
-    def create_tournament(self, name: str, config: dict, kind: str = KIND_TOURNAMENT) -> Tournament:
+    def create_tournament(
+        self, name: str, config: dict, kind: TournamentKind = TournamentKind.TOURNAMENT
+    ) -> Tournament:
         with self.session() as session:
             tournament = Tournament(name=name, kind=kind, config=json.dumps(config, sort_keys=True))
             session.add(tournament)
@@ -434,7 +444,9 @@ class Store:
         """The evaluation and the tournament that holds its games, in one transaction."""
         with self.session() as session:
             tournament = Tournament(
-                name=f"evaluation:{name}", config=json.dumps(config, sort_keys=True)
+                name=f"evaluation:{name}",
+                kind=TournamentKind.EVALUATION,
+                config=json.dumps(config, sort_keys=True),
             )
             session.add(tournament)
             session.flush()
@@ -686,3 +698,118 @@ class Store:
                 )
             )
             session.commit()
+
+    # -- dashboard reads ---------------------------------------------------------------------
+    # What `arena web` lists and counts, as queries here so the dashboard holds no SQL.
+
+    def tournament_progress(self, tournament_id: int | None = None) -> dict[int, tuple]:
+        """Per tournament (one, or every one): its battles and when the last finished."""
+        query = select(Battle.tournament_id, func.count(), func.max(Battle.finished_at)).where(
+            Battle.tournament_id.is_not(None)
+        )
+        if tournament_id is not None:
+            query = query.where(Battle.tournament_id == tournament_id)
+        with self.session() as session:
+            rows = session.exec(query.group_by(Battle.tournament_id))
+            return {row[0]: (row[1], row[2]) for row in rows}
+
+    def tournament_by_id(self, tournament_id: int) -> Tournament | None:
+        with self.session() as session:
+            return session.get(Tournament, tournament_id)
+
+    def tournament_version(self, tournament_id: int) -> tuple[int, int | None]:
+        """What changes when a game of the tournament lands: its count and newest battle id."""
+        query = select(func.count(), func.max(Battle.id)).where(
+            Battle.tournament_id == tournament_id, Battle.ladder.is_(None)
+        )
+        with self.session() as session:
+            return tuple(session.exec(query).one())
+
+    def end_reason_counts(self, tournament_id: int) -> list[tuple[str, int]]:
+        """The tournament's battles per distinct end reason."""
+        query = (
+            select(Battle.end_reason, func.count())
+            .where(Battle.tournament_id == tournament_id, Battle.ladder.is_(None))
+            .group_by(Battle.end_reason)
+        )
+        with self.session() as session:
+            return [tuple(row) for row in session.exec(query)]
+
+    def filtered_battles(
+        self,
+        tournament_id: int,
+        agent_ids: list[int] | None,
+        result: str | None,
+        end: str | None,
+        window: tuple[int, int] | None,
+    ) -> tuple[list, int]:
+        """A tournament's battles, without logs, in the order they finished: those of
+        `agent_ids` (any agent when None) with that `result` for them (`win`, `loss`, `tie`)
+        and an end reason starting `end`; the (offset, limit) `window` of them, and how many
+        pass in all. An offset past the end is an empty page."""
+        query = select(
+            Battle.id,
+            Battle.pairing,
+            Battle.pair_index,
+            Battle.game,
+            Battle.p1_agent_id,
+            Battle.p2_agent_id,
+            Battle.winner,
+            Battle.turns,
+            Battle.end_reason,
+            Battle.finished_at,
+        ).where(Battle.tournament_id == tournament_id)
+        conditions = []
+        if agent_ids is not None:
+            p1, p2 = Battle.p1_agent_id.in_(agent_ids), Battle.p2_agent_id.in_(agent_ids)
+            conditions.append(or_(p1, p2))
+            if result in ("win", "loss"):
+                mine = 0 if result == "win" else 1
+                conditions.append(
+                    or_(p1 & (Battle.winner == mine), p2 & (Battle.winner == 1 - mine))
+                )
+        if result == "tie":
+            conditions.append(Battle.end_reason == EndReason.TIE)
+        if end is not None:
+            conditions.append(Battle.end_reason.startswith(end))
+        query = query.where(*conditions)
+        with self.session() as session:
+            total = session.exec(select(func.count()).select_from(query.subquery())).one()
+            query = query.order_by(Battle.finished_at, Battle.id)
+            if window is not None:
+                offset, limit = window
+                query = query.offset(min(offset, total)).limit(limit)
+            return list(session.exec(query)), total
+
+    def agent_tallies(self, agent_id: int | None = None) -> list[tuple]:
+        """(agent id, tournament id, ladder, games, wins) per agent and tournament or ladder
+        server. A game counts once for each agent in it, a mirror game (the agent against
+        itself) once, and as no win: it cannot show an agent better than itself."""
+        sides = []
+        for side, column, other in (
+            (0, Battle.p1_agent_id, Battle.p2_agent_id),
+            (1, Battle.p2_agent_id, Battle.p1_agent_id),
+        ):
+            won = case(((Battle.winner == side) & (column != other), 1), else_=0)
+            query = select(
+                column.label("agent"), Battle.tournament_id, Battle.ladder, won.label("won")
+            )
+            if side == 1:
+                query = query.where(column != other)  # a mirror game is counted on p1's side
+            if agent_id is not None:
+                query = query.where(column == agent_id)
+            sides.append(query)
+        games = union_all(*sides).subquery()
+        query = select(
+            games.c.agent,
+            games.c.tournament_id,
+            games.c.ladder,
+            func.count(),
+            func.sum(games.c.won),
+        ).group_by(games.c.agent, games.c.tournament_id, games.c.ladder)
+        with self.session() as session:
+            return [(a, t, ladder, n, int(w or 0)) for a, t, ladder, n, w in session.exec(query)]
+
+    def evaluations_newest_first(self) -> list[Evaluation]:
+        with self.session() as session:
+            return list(session.exec(select(Evaluation).order_by(Evaluation.id.desc())))

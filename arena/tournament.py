@@ -15,11 +15,12 @@ from dataclasses import asdict, dataclass
 from arena.cluster import RayOptions, play_on_ray
 from arena.errors import ArenaError
 from arena.game import GameRecord
+from arena.kinds import EndReason, TournamentKind
 from arena.ratings import LiveRatings
 from arena.runner import PlaySettings, field, play_slots
 from arena.schedule import Slot
 from arena.stats import Outcome
-from arena.store import KIND_TOURNAMENT, Store, Tournament
+from arena.store import Store, Tournament
 from arena.transport import opened
 from arena.workers import Job, play_in_workers
 from arena.writer import StoreWriter
@@ -74,20 +75,28 @@ def field_specs(config: TournamentConfig) -> dict[str, AgentSpec]:
     return specs
 
 
-def check_kind(existing: Tournament) -> None:
-    if existing.kind != KIND_TOURNAMENT:
+def check_kind(existing: Tournament, kind: TournamentKind = TournamentKind.TOURNAMENT) -> None:
+    if existing.kind != kind:
         raise ArenaError(
-            f"{existing.name!r} is a stored {existing.kind} run: rerun its own command to "
+            f"{existing.name!r} is a stored {_label(existing.kind)}: rerun its own command to "
             "resume it, or use a new --name"
         )
 
 
-def stored_id(store: Store, config: TournamentConfig) -> int:
-    """The tournament's id, creating it, or checking a rerun asks for the same games."""
+def _label(kind: str) -> str:
+    known = TournamentKind.of(kind)
+    return f"{kind} run" if known is None else known.label
+
+
+def stored_id(
+    store: Store, config: TournamentConfig, kind: TournamentKind = TournamentKind.TOURNAMENT
+) -> int:
+    """The tournament's id, creating it as a `kind`, or checking a rerun asks for the same
+    games of the same kind."""
     existing = store.tournament(config.name)
     if existing is None:
-        return store.create_tournament(config.name, config.to_json()).id
-    check_kind(existing)
+        return store.create_tournament(config.name, config.to_json(), kind).id
+    check_kind(existing, kind)
     stored = TournamentConfig.from_json(json.loads(existing.config))
     differs = config.schedule_differs(stored)
     if differs:
@@ -100,7 +109,7 @@ def stored_id(store: Store, config: TournamentConfig) -> int:
 
 def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:
     """The rated result of a game; None for a game ended by its wall-clock limit."""
-    if record.end_reason.startswith("time limit"):
+    if EndReason.of(record.end_reason) == EndReason.TIME_LIMIT:
         return None
     p1, p2 = (seat.agent for seat in record.seats)
     score = 0.5 if record.winner is None else (1.0 if record.winner == 0 else 0.0)

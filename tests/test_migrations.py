@@ -209,3 +209,55 @@ def test_revision_one_is_the_schema_stores_had_before_migrations(tmp_path):
         command.upgrade(migrations.config(connection), migrations.BEFORE_MIGRATIONS)
         connection.commit()
         assert compare_metadata(MigrationContext.configure(connection), before) == []
+
+
+def test_revision_nine_fills_the_kinds_names_told(tmp_path):
+    """Evaluations, promotions' round robins and epoch gauntlets were stored as plain
+    tournaments; revision 0009 gives them their kinds and leaves every other row be."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'kinds.db'}")
+    with engine.connect() as connection:
+        command.upgrade(migrations.config(connection), "0008")
+        connection.commit()
+    rows = [
+        (1, "plain", "tournament"),
+        (2, "evaluation:gate", "tournament"),
+        (3, "promotion:p:epochs", "tournament"),
+        (4, "train:run:epoch-2", "tournament"),
+        (5, "loop:l:g1:selfplay", "selfplay"),
+        (6, "train:named-by-hand", "tournament"),
+    ]
+    stamp = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO tournament (id, name, kind, config, status, created_at, "
+                    "updated_at) VALUES (:id, :name, :kind, '{}', 'finished', :at, :at)"
+                ),
+                dict(zip(("id", "name", "kind"), row, strict=True), at=stamp),
+            )
+        connection.execute(
+            text(
+                "INSERT INTO evaluation (name, tournament_id, config, status, pairs, llr, "
+                "pentanomial, trajectory, created_at, updated_at) "
+                "VALUES ('gate', 2, '{}', 'finished', 0, 0, '[]', '[]', :at, :at)"
+            ),
+            {"at": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO promotion (name, run, config, incumbent, tournament_id, status, "
+                "created_at, updated_at) VALUES ('p', 'r', '{}', 'base', 3, 'running', :at, :at)"
+            ),
+            {"at": stamp},
+        )
+    engine.dispose()
+    store = Store.open(f"sqlite:///{tmp_path / 'kinds.db'}")
+    assert [(t.id, t.kind) for t in store.tournaments()] == [
+        (1, "tournament"),
+        (2, "evaluation"),
+        (3, "promotion"),
+        (4, "epoch-gauntlet"),
+        (5, "selfplay"),
+        (6, "tournament"),
+    ]

@@ -71,7 +71,7 @@ def test_selfplay_is_stored_as_its_own_kind_and_stays_out_of_ratings(server, tmp
             ],
             "'sp' exists with other games_per_pair",
         ),
-        (["tournament", "--resume", "sp"], "'sp' is a stored selfplay run"),
+        (["tournament", "--resume", "sp"], "'sp' is a stored self-play run"),
     ):
         refused = run_arena(*command, "--server", server.websocket_url, "--db", db)
         assert refused.returncode != 0 and message in refused.stderr, refused.stderr

@@ -18,10 +18,17 @@ import pytest
 from poke_env.player import Player
 from sqlalchemy import insert
 
+from arena.board import SERVER
+from arena.game import GameRecord, Seat
+from arena.kinds import TournamentKind
+from arena.player import BattleLog
 from arena.showdown.server import free_port
-from arena.store import Battle, Store, compress_log
+from arena.store import Battle, Store, compress_log, decompress_log
+from arena.web.app import allowed_hosts
 from arena.web.serve import exposed
-from models.registry import AgentSpec
+from models.checkpoint import initialise
+from models.policy import PolicyConfig
+from models.registry import AgentSpec, resolve
 from tests import synthetic
 from tests.conftest import REPO, run_arena, start_arena
 
@@ -574,3 +581,219 @@ def test_lineage_page_hangs_each_generation_under_its_parent(lineage, page):
     for opponent, rate in generation["win_rates"].items():
         assert f"vs {opponent} {rate:.1%}" in child.inner_text()
     assert page.errors == []
+
+
+# -- every kind of tournament in one store ---------------------------------------------------
+
+SELFPLAY = "web-selfplay"
+GAUNTLET = "web-gauntlet"
+PROMOTION = "web-promotion"
+BOARD_ACCOUNTS = ("board-grunt", "board-random")
+
+
+def _add_board_games(db: str) -> None:
+    """Two games of the local board between baseline accounts, recorded as `arena board`
+    records them (`Store.record_battle` on the `local` ladder): a board needs a login
+    server and a matchmaker, which the ladder and board tests start."""
+    store = Store.open(db)
+    first = store.battle(1)
+    lines = decompress_log(first.p1_log).splitlines()
+    grunt = store.agent_id(resolve("grunt"))
+    for game, (mine, theirs) in enumerate((BOARD_ACCOUNTS, BOARD_ACCOUNTS[::-1])):
+        opponent = f"local:{theirs}"
+        record = GameRecord(
+            battle_tag=f"battle-gen1ou-board-{game}",
+            seats=(
+                Seat(mine, first.p1_team, BattleLog(lines=lines)),
+                Seat(opponent, first.p2_team, BattleLog(lines=[], choices=None)),
+            ),
+            winner=game % 2,
+            turns=first.turns,
+            duration=1.0,
+            end_reason="normal",
+        )
+        ids = {mine: grunt, opponent: store.ladder_opponent_id(SERVER, theirs)}
+        store.record_battle(
+            None, f"{mine} vs {theirs}", 0, first.format, record, ids, ladder=SERVER,
+            rating=(1000.0, 1016.0 - 32 * game), username=mine,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def every_kind(site, trained, lineage, server, tmp_path_factory):
+    """The dashboard's store once it holds every kind of tournament arena writes: the
+    round robin, evaluation and ladder game of `site`, the epoch gauntlets of `trained`,
+    the loop generation of `lineage`, and here a gauntlet, a self-play run, a
+    promotion's round robin of two epochs (and its evaluation) and board games."""
+    db, url, _ = site
+    run = tmp_path_factory.mktemp("promote") / "two-epochs"
+    run.mkdir()
+    for epoch in (1, 2):
+        initialise(PolicyConfig.sized("tiny"), seed=epoch).save(run / f"policy_epoch_{epoch}.pt")
+    at = ("--server", server.websocket_url, "--db", db)
+    for args in (
+        ("tournament", "--agents", "grunt,random,max-power", "--games-per-pair", "2",
+         "--mode", "gauntlet", "--candidate", "grunt", "--name", GAUNTLET, *at),
+        ("selfplay", "grunt", "--opponents", "random", "--games", "4", "--name", SELFPLAY, *at),
+        ("promote", str(run), "--incumbent", "random", "--games-per-pair", "2",
+         "--opponents", "max-power", "--max-pairs", "2", "--elo1", "150",
+         "--name", PROMOTION, *at),
+    ):  # fmt: skip
+        result = run_arena(*args)
+        assert result.returncode in (0, 11), result.stderr  # 11: a gate left undecided
+    _add_board_games(db)
+    return db, url
+
+
+def _api(url: str, path: str):
+    status, body = _get(url + path)
+    assert status == 200, (path, body[:300])
+    return _strict_json(body)
+
+
+def test_the_store_holds_every_kind(every_kind):
+    db, _ = every_kind
+    store = Store.open(db)
+    assert {t.kind for t in store.tournaments()} == set(TournamentKind)
+    assert {b.ladder for b in store.ladder_battles()} == {XSS_PLAYER, SERVER}
+    assert store.lineage(LINEAGE) is not None
+
+
+def _routes(url: str) -> list[str]:
+    """Every page and API route, with each id the store holds and a battle of each
+    tournament."""
+    paths = ["/", "/agents", "/agents.csv", "/ladder", "/evaluations", "/runs", "/lineages"]
+    for tournament in _api(url, "/api/tournaments"):
+        base = f"/tournaments/{tournament['id']}"
+        paths += [base, f"{base}/leaderboard.csv", f"{base}/matrix.csv", f"{base}/battles.csv"]
+        paths.append(f"/api{base}/battles")
+        battles = _api(url, f"/api{base}/battles")["battles"]
+        if battles:
+            paths += [f"/battles/{battles[-1]['id']}", f"/battles/{battles[-1]['id']}/log/p1"]
+    paths += [f"/agents/{a['id']}" for a in _api(url, "/api/agents")]
+    paths += [f"/evaluations/{e['id']}" for e in _api(url, "/api/evaluations")]
+    paths += [f"/runs/{quote(r['name'])}" for r in _api(url, "/api/runs")]
+    api = [  # an agent's page and the downloads have no JSON twin
+        "/api" + p
+        for p in paths
+        if p != "/" and not p.startswith(("/api/", "/agents/")) and not p.endswith((".csv", "/p1"))
+    ]
+    return paths + api + ["/api/tournaments"]
+
+
+def test_every_route_answers_200_in_chromium_without_a_console_error(every_kind, page):
+    _, url = every_kind
+    console = []
+    page.on(
+        "console",
+        lambda m: console.append(f"{m.text} at {page.url}") if m.type == "error" else None,
+    )
+    statuses = {}
+    for path in _routes(url):
+        if path.endswith((".csv", "/log/p1")):
+            statuses[path] = _get(url + path)[0]  # a download, not a page
+            continue
+        response = page.goto(url + path)
+        page.wait_for_load_state("networkidle")
+        statuses[path] = response.status
+    assert {p: s for p, s in statuses.items() if s != 200} == {}
+    assert len(statuses) > 60
+    assert console == [] and page.errors == [] and page.dialogs == []
+
+
+def test_selfplay_is_listed_with_its_schedule_and_its_battles_reachable(every_kind, page):
+    db, url = every_kind
+    (row,) = [t for t in _api(url, "/api/tournaments") if t["name"] == SELFPLAY]
+    assert (row["kind"], row["battles"], row["expected"]) == ("selfplay", 8, 8)
+    page.goto(url + "/")
+    page.click(f"#tournaments a:text-is('{SELFPLAY}')")
+    page.locator("#battles tr", has_text="grunt vs grunt#2").first.locator("a").click()
+    assert page.url.startswith(f"{url}/battles/")
+    assert page.locator("#replay").inner_text()
+    assert page.errors == []
+
+
+def test_agents_count_a_mirror_game_once(every_kind):
+    db, url = every_kind
+    store = Store.open(db)
+    grunt = store.agent_id(resolve("grunt"))
+    games = [b for b in store.all_battles() if grunt in (b.p1_agent_id, b.p2_agent_id)]
+    won = [
+        b
+        for b in games
+        if b.p1_agent_id != b.p2_agent_id
+        and b.winner is not None
+        and (b.p1_agent_id, b.p2_agent_id)[b.winner] == grunt
+    ]
+    (row,) = [a for a in _api(url, "/api/agents") if a["id"] == grunt]
+    assert (row["games"], row["wins"]) == (len(games), len(won))
+    selfplay = store.tournament(SELFPLAY).id
+    _, body = _get(f"{url}/agents/{grunt}")
+    in_selfplay = [b for b in games if b.tournament_id == selfplay]
+    assert f">{SELFPLAY}</a></td><td>self-play run</td><td>{len(in_selfplay)}</td>" in body
+
+
+def test_no_id_or_query_value_answers_500(every_kind):
+    _, url = every_kind
+    tournament = _tournament_id(url)
+    ids = [
+        "0", "1", "-1", "01", "9223372036854775807", "9223372036854775808", "1" * 30,
+        "%C2%B2", "%D9%A1", "1.5", "1e3", "%00", "%20", "x", "..", "%2F",
+    ]  # fmt: skip
+    paths = []
+    for value in ids:
+        paths += [f"/tournaments/{value}", f"/api/tournaments/{value}", f"/battles/{value}"]
+        paths += [f"/api/battles/{value}", f"/evaluations/{value}", f"/api/evaluations/{value}"]
+        paths += [f"/agents/{value}", f"/battles/{value}/log/p1", f"/tournaments/{value}.csv"]
+        paths += [f"/tournaments/{value}/battles.csv", f"/api/tournaments/{value}/battles"]
+    values = [*ids, "", "99999999999999999999999999", "9" * 5000, "%C2%B2", "p1", "p3", "tie"]
+    for key in ("page", "agent", "result", "end", "side"):
+        for value in values:
+            paths += [f"/api/tournaments/{tournament}/battles?{key}={value}"]
+            paths += [f"/tournaments/{tournament}?{key}={value}&agent=grunt"]
+            paths += [f"/battles/1?{key}={value}", f"/battles/1/log/{value}"]
+    failed = {}
+    for path in paths:
+        status, body = _get(url + path)
+        if status >= 500 or status not in (200, 400, 404):
+            failed[path] = (status, body[:200])
+    assert failed == {}
+    status, body = _get(f"{url}/api/tournaments/{tournament}/battles?page=9223372036854775808")
+    assert status == 200 and _strict_json(body)["battles"] == []
+
+
+def _request(url: str, path: str, host: str) -> tuple[int, dict]:
+    request = urllib.request.Request(url + path, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_only_the_dashboards_own_host_names_are_answered(every_kind):
+    _, url = every_kind
+    port = url.rsplit(":", 1)[1]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        assert _request(url, "/api/tournaments", host)[0] == 200, host
+    for host in ("attacker.example", f"attacker.example:{port}", "127.0.0.1", f"10.0.0.1:{port}"):
+        for path in ("/", "/api/tournaments", "/static/arena.js", "/nothing"):
+            assert _request(url, path, host)[0] == 421, (host, path)
+
+
+def test_every_response_carries_the_security_headers(every_kind):
+    _, url = every_kind
+    for path in ("/", "/api/tournaments", "/static/arena.js", "/nothing", "/agents.csv"):
+        _, headers = _request(url, path, url.removeprefix("http://"))
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["X-Frame-Options"] == "DENY", path
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+
+
+def test_a_dashboard_answers_the_names_of_the_address_it_listens_on():
+    assert allowed_hosts("127.0.0.1", 8000) >= {"127.0.0.1:8000", "localhost:8000", "[::1]:8000"}
+    assert allowed_hosts("::1", 80) >= {"[::1]", "[::1]:80", "localhost"}
+    assert allowed_hosts("192.0.2.7", 8000) == {"192.0.2.7:8000"}
+    assert "localhost:8000" in allowed_hosts("0.0.0.0", 8000)
+    assert not any(name.startswith("attacker") for name in allowed_hosts("0.0.0.0", 8000))

@@ -17,6 +17,7 @@ import asyncio
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from arena.kinds import TournamentKind
 from arena.leaderboard import outcomes
 from arena.ratings import LiveRatings
 from arena.schedule import build, check_even, pairings
@@ -81,7 +82,7 @@ def gauntlet(run: str, epoch: int, candidate: Path, opponents: list[str], settin
     me = agent_name(candidate)
     _, pool = load_pool(config.format, None)
     store = Store.open(settings.db)
-    tournament_id = stored_id(store, config)
+    tournament_id = stored_id(store, config, TournamentKind.EPOCH_GAUNTLET)
     slots = build(pairings(list(specs), "gauntlet", me), config.games_per_pair, pool, config.seed)
     tournament = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
     asyncio.run(tournament.play(settings.server))

@@ -24,6 +24,7 @@ from arena.evaluation import (
     prepare,
     resolve_lineup,
 )
+from arena.kinds import TournamentKind
 from arena.leaderboard import outcomes
 from arena.player import check_websocket_url
 from arena.ratings import LiveRatings, bradley_terry
@@ -212,7 +213,7 @@ def rank_epochs(
         for p in epochs.values()
     }
     _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
-    tournament_id = stored_id(store, config)
+    tournament_id = stored_id(store, config, TournamentKind.PROMOTION)
     if promotion.tournament_id is None:
         store.save_promotion(promotion.id, tournament_id=tournament_id)
     slots = build(

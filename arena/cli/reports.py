@@ -11,6 +11,7 @@ from arena import aio
 from arena.cli.common import app, clean_errors, console
 from arena.errors import ArenaError
 from arena.export import markdown, write_csv, write_json
+from arena.kinds import TournamentKind
 from arena.leaderboard import (
     COLUMNS,
     ELIGIBLE_GAMES,
@@ -22,7 +23,7 @@ from arena.leaderboard import (
 from arena.matrix import MATRIX_COLUMNS, stored_matrix
 from arena.narration import narrate
 from arena.rerun import rerun as rerun_battle
-from arena.store import KIND_TOURNAMENT, Store, decompress_log
+from arena.store import Store, decompress_log
 
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
 TournamentOption = Annotated[
@@ -39,7 +40,7 @@ def _tournament_ids(store: Store, name: str | None, everything: bool = False) ->
         if tournament is None:
             raise ArenaError(f"no stored tournament named {name!r}")
         return [tournament.id]
-    tournaments = [t for t in store.tournaments() if t.kind == KIND_TOURNAMENT]
+    tournaments = [t for t in store.tournaments() if t.kind == TournamentKind.TOURNAMENT]
     if not tournaments:  # self-play runs are shown only when named
         raise ArenaError("the store holds no tournament yet: run `arena tournament` first")
     return [tournaments[-1].id]

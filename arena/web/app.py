@@ -6,10 +6,17 @@ in a thread (`asyncio.to_thread`) so one slow page never stalls the others. Ever
 from outside (agent and account names, logs, team names) reaches the page through
 Jinja's autoescape, and data for the charts through `tojson`, which escapes `<`, `>`
 and `&`, inside a `<script type="application/json">` block.
+
+Only requests naming the dashboard's own host are answered (`hosts`): a page elsewhere
+that rebinds its DNS name to this machine's loopback address cannot read the store
+through the visitor's browser. Every response forbids framing and MIME sniffing, and its
+content security policy lets a page run only the dashboard's own script files.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import socket
+from collections.abc import Awaitable, Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +27,7 @@ from aiohttp import web
 from arena.export import csv_text, json_rows
 from arena.leaderboard import COLUMNS
 from arena.matrix import MATRIX_COLUMNS
-from arena.store import Store
+from arena.store import MAX_ID, Store
 from arena.web import assets, runs, views
 from arena.web.views import BadQuery, BattleFilter
 
@@ -30,14 +37,74 @@ CACHE = web.AppKey("cache", views.RatingsCache)
 # every lineage's generations as JSON rows; the trainer's query, handed in by the CLI
 LINEAGES = web.AppKey("lineages", Callable[[Store], list[dict]])
 LIVE_POLL_MS = 3000  # how often a running tournament's page refreshes its live section
+HOSTS = web.AppKey("hosts", frozenset)  # the Host header values answered
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARDS = ("0.0.0.0", "::", "")  # binding every address
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    # scripts and styles only from the dashboard's own files (uPlot from /vendor/); the
+    # pages' inline `style` attributes draw bars and cells, never a `<style>` block
+    "Content-Security-Policy": "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "style-src-attr 'unsafe-inline'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    ),
+}
 
 
 def _package_dir(name: str) -> Path:
     return Path(str(resources.files("arena.web") / name))
 
 
-def make_app(store: Store, runs: Path, lineages: Callable[[Store], list[dict]]) -> web.Application:
-    app = web.Application(middlewares=[_errors])
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The Host header values a dashboard bound to `host`:`port` answers: the bind
+    address, the loopback names when it is a loopback address, and this machine's names
+    and addresses when it is bound to every address."""
+    names = {host}
+    if host in LOOPBACK_NAMES or host.startswith("127."):
+        names |= set(LOOPBACK_NAMES)
+    if host in WILDCARDS:
+        names = set(LOOPBACK_NAMES) | _machine_names()
+    return frozenset(value for name in names if name for value in _host_values(name, port))
+
+
+def _machine_names() -> set[str]:
+    names = {socket.gethostname(), socket.getfqdn()}
+    with contextlib.suppress(OSError):  # a host name that does not resolve: its names alone
+        names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    return names
+
+
+def _host_values(name: str, port: int) -> Iterable[str]:
+    """How a browser writes `name` in a Host header: lowercase, an IPv6 address in
+    brackets, with the port (left out by a browser only for port 80)."""
+    name = name.lower()
+    if ":" in name:
+        name = f"[{name}]"
+    yield f"{name}:{port}"
+    if port == 80:
+        yield name
+
+
+def make_app(
+    store: Store,
+    runs: Path,
+    lineages: Callable[[Store], list[dict]],
+    hosts: frozenset[str],
+) -> web.Application:
+    app = web.Application(middlewares=[_known_host, _errors])
+    app[HOSTS] = hosts
+    app.on_response_prepare.append(_secure)
     app[STORE] = store
     app[RUNS] = runs
     app[LINEAGES] = lineages
@@ -52,6 +119,7 @@ def make_app(store: Store, runs: Path, lineages: Callable[[Store], list[dict]]) 
     env = aiohttp_jinja2.get_env(app)
     env.globals["live_poll_ms"] = LIVE_POLL_MS
     env.globals["charts"] = assets.installed()
+    env.filters["kind"] = views.kind_label
     env.filters["pct"] = lambda v: "—" if v is None else f"{v:.1%}"
     env.filters["num"] = lambda v, digits=0: "—" if v is None else f"{v:.{digits}f}"
     app.router.add_static("/static/", _package_dir("static"))
@@ -96,6 +164,20 @@ async def _warm(app: web.Application) -> None:
 
 
 @web.middleware
+async def _known_host(request: web.Request, handler: Callable[[web.Request], Awaitable]):
+    """A request for another host name (DNS rebinding) is answered 421, never served."""
+    if request.headers.get("Host", "").lower() not in request.app[HOSTS]:
+        return web.Response(
+            status=421, text="arena web: this dashboard answers only its own host name\n"
+        )
+    return await handler(request)
+
+
+async def _secure(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(SECURITY_HEADERS)
+
+
+@web.middleware
 async def _errors(request: web.Request, handler: Callable[[web.Request], Awaitable]):
     """Unknown ids and paths get a 404 page, bad query parameters a 400 page (JSON under
     /api/), each saying what was wrong."""
@@ -117,9 +199,11 @@ def _error(request: web.Request, status: int, message: str) -> web.Response:
 
 
 def _id(request: web.Request) -> int:
+    """The path's id; anything a store cannot hold as an id is a 404 (digits outside
+    ASCII, numbers past the store's integers)."""
     value = request.match_info["id"]
-    if not value.isdigit():
-        raise web.HTTPNotFound(text=f"no such id {value!r}: ids are whole numbers")
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_ID:
+        raise web.HTTPNotFound(text=f"no such id {value[:40]!r}: ids are whole numbers")
     return int(value)
 
 

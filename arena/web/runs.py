@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import select
-
+from arena.kinds import TournamentKind
 from arena.matrix import cells
 from arena.results import read
-from arena.store import Store, Tournament
+from arena.store import Store
 from models.checkpoint import agent_name
 
 METRICS = "metrics.jsonl"
@@ -167,11 +166,11 @@ def _stored_gauntlets(store: Store, run: str) -> dict[int, tuple[int, dict]]:
     """Epoch to (tournament id, the candidate's record per opponent) for every stored
     gauntlet of the run, read as any tournament's matrix is."""
     prefix = f"train:{run}:epoch-"
-    with store.session() as session:
-        found = [
-            (t.id, t.name, t.config)
-            for t in session.exec(select(Tournament).where(Tournament.name.startswith(prefix)))
-        ]
+    found = [
+        (t.id, t.name, t.config)
+        for t in store.tournaments(TournamentKind.EPOCH_GAUNTLET)
+        if t.name.startswith(prefix)
+    ]
     gauntlets = {}
     for tournament_id, name, config in found:
         epoch = name.removeprefix(prefix)

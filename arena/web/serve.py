@@ -15,7 +15,7 @@ from aiohttp import web
 
 from arena.errors import ArenaError
 from arena.store import Store
-from arena.web.app import make_app
+from arena.web.app import allowed_hosts, make_app
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -35,7 +35,7 @@ def serve(
     say: Callable[[str], None],
 ):
     """Serves until interrupted; a port that cannot be bound is one clear line."""
-    app = make_app(store, runs, lineages)
+    app = make_app(store, runs, lineages, allowed_hosts(host, port))
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
 
     async def main() -> None:

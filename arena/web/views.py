@@ -16,22 +16,22 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from urllib.parse import urlencode
 
-from sqlalchemy import case, func, or_
-from sqlmodel import select
-
+from arena.errors import ArenaError
 from arena.export import json_rows
+from arena.kinds import EndReason, TournamentKind
 from arena.leaderboard import ladder_standings, rank
 from arena.matrix import cells
 from arena.narration import hp_by_turn, narrate
 from arena.results import read
 from arena.schedule import pairings
+from arena.selfplay import mirror_seat
 from arena.sprt import bounds
-from arena.store import Agent, Battle, Evaluation, Store, Tournament, decompress_log
+from arena.store import Evaluation, Store, Tournament, decompress_log
 
 PAGE_SIZE = 100  # battles per page of a tournament's battle list
 CACHED_TOURNAMENTS = 8  # rated tournaments kept in memory, least recently used dropped
 RESULTS = ("win", "loss", "tie")  # a battle list's result filter, seen from its agent
-ENDS = ("normal", "forfeit", "time limit", "tie", "abandoned")  # end reasons, by prefix
+ENDS = tuple(EndReason)  # a battle list's end filter
 
 
 class BadQuery(ValueError):
@@ -70,15 +70,34 @@ class BattleRow:
 BATTLE_COLUMNS = [f.name for f in fields(BattleRow)]
 
 
-def _expected(config: str) -> int | None:
-    """Scheduled games of a tournament config (an evaluation's config has no schedule)."""
+def _matchups(kind: TournamentKind, data: dict) -> int | None:
+    """How many pairings a tournament of `kind` schedules; None where the count is not
+    fixed in advance (an evaluation stops when its SPRT decides)."""
+    agents = list(data["agents"])
+    match kind:
+        case TournamentKind.EVALUATION:
+            return None
+        case TournamentKind.SELFPLAY:  # the agent meets its mirror seat and each opponent
+            return len([mirror_seat(agents[0]), *agents[1:]])
+        case TournamentKind.TOURNAMENT | TournamentKind.EPOCH_GAUNTLET | TournamentKind.PROMOTION:
+            return len(pairings(agents, data["mode"], data.get("candidate")))
+
+
+def _expected(kind: str, config: str) -> int | None:
+    """Scheduled games of a stored tournament; None when its kind or config does not tell
+    (a kind newer than this code, a config written by hand)."""
     try:
         data = json.loads(config)
-        return len(pairings(list(data["agents"]), data["mode"], data.get("candidate"))) * int(
-            data["games_per_pair"]
-        )
-    except (KeyError, TypeError, ValueError):
+        matchups = _matchups(TournamentKind(kind), data)  # ValueError: a kind unknown here
+        return None if matchups is None else matchups * int(data["games_per_pair"])
+    except (KeyError, TypeError, ValueError, IndexError, ArenaError):
         return None
+
+
+def kind_label(kind: str) -> str:
+    """How a page names a stored kind; a kind newer than this code, as stored."""
+    known = TournamentKind.of(kind)
+    return kind if known is None else known.label
 
 
 def _seconds(start: datetime, end: datetime) -> float:
@@ -86,7 +105,7 @@ def _seconds(start: datetime, end: datetime) -> float:
 
 
 def _summary(t: Tournament, count: int, last: datetime | None) -> TournamentSummary:
-    expected = _expected(t.config)
+    expected = _expected(t.kind, t.config)
     elapsed = _seconds(t.created_at, last) if last else 0.0
     rate = count / elapsed if count and elapsed > 0 else None
     remaining = max(expected - count, 0) if expected is not None else None
@@ -108,30 +127,16 @@ def _summary(t: Tournament, count: int, last: datetime | None) -> TournamentSumm
 
 def tournaments(store: Store) -> list[TournamentSummary]:
     """Every tournament, newest first, with its progress through its schedule."""
-    with store.session() as session:
-        counts = {
-            row[0]: (row[1], row[2])
-            for row in session.exec(
-                select(Battle.tournament_id, func.count(), func.max(Battle.finished_at)).group_by(
-                    Battle.tournament_id
-                )
-            )
-        }
-        rows = list(session.exec(select(Tournament).order_by(Tournament.id.desc())))
+    counts = store.tournament_progress()
+    rows = reversed(store.tournaments())
     return [_summary(t, *counts.get(t.id, (0, None))) for t in rows]
 
 
 def tournament_summary(store: Store, tournament_id: int) -> TournamentSummary | None:
-    with store.session() as session:
-        t = session.get(Tournament, tournament_id)
-        if t is None:
-            return None
-        count, last = session.exec(
-            select(func.count(), func.max(Battle.finished_at)).where(
-                Battle.tournament_id == tournament_id
-            )
-        ).one()
-    return _summary(t, count, last)
+    t = store.tournament_by_id(tournament_id)
+    if t is None:
+        return None
+    return _summary(t, *store.tournament_progress(tournament_id).get(tournament_id, (0, None)))
 
 
 class RatingsCache:
@@ -205,14 +210,7 @@ class RatingsCache:
 
 
 def _version(store: Store, tournament_id: int) -> tuple:
-    with store.session() as session:
-        return tuple(
-            session.exec(
-                select(func.count(), func.max(Battle.id)).where(
-                    Battle.tournament_id == tournament_id, Battle.ladder.is_(None)
-                )
-            ).one()
-        )
+    return store.tournament_version(tournament_id)
 
 
 def _ratings(store: Store, tournament_id: int) -> dict:
@@ -231,16 +229,10 @@ def _ratings(store: Store, tournament_id: int) -> dict:
 def _end_counts(store: Store, tournament_id: int) -> dict[str, int]:
     """Battles per kind of end, counted per distinct end reason by the store."""
     counts = dict.fromkeys(ENDS, 0)
-    query = (
-        select(Battle.end_reason, func.count())
-        .where(Battle.tournament_id == tournament_id, Battle.ladder.is_(None))
-        .group_by(Battle.end_reason)
-    )
-    with store.session() as session:
-        for reason, count in session.exec(query):
-            end = next((end for end in ENDS if reason.startswith(end)), None)
-            if end is not None:
-                counts[end] += count
+    for reason, count in store.end_reason_counts(tournament_id):
+        end = EndReason.of(reason)
+        if end is not None:
+            counts[end] += count
     return counts
 
 
@@ -307,37 +299,11 @@ def battle_rows(
     """The tournament's battles that pass the filter, in the order they finished, and
     how many pass in all."""
     names = store.agent_names()
-    query = select(
-        Battle.id,
-        Battle.pairing,
-        Battle.pair_index,
-        Battle.game,
-        Battle.p1_agent_id,
-        Battle.p2_agent_id,
-        Battle.winner,
-        Battle.turns,
-        Battle.end_reason,
-        Battle.finished_at,
-    ).where(Battle.tournament_id == tournament_id)
-    conditions = []
+    ids = None
     if chosen.agent is not None:
         ids = [i for i, name in names.items() if name == chosen.agent]
-        p1, p2 = Battle.p1_agent_id.in_(ids), Battle.p2_agent_id.in_(ids)
-        conditions.append(or_(p1, p2))
-        if chosen.result in ("win", "loss"):
-            mine = 0 if chosen.result == "win" else 1
-            conditions.append(or_(p1 & (Battle.winner == mine), p2 & (Battle.winner == 1 - mine)))
-    if chosen.result == "tie":
-        conditions.append(Battle.end_reason == "tie")
-    if chosen.end is not None:
-        conditions.append(Battle.end_reason.startswith(chosen.end))
-    query = query.where(*conditions)
-    with store.session() as session:
-        total = session.exec(select(func.count()).select_from(query.subquery())).one()
-        query = query.order_by(Battle.finished_at, Battle.id)
-        if paged:
-            query = query.offset((chosen.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        rows = list(session.exec(query))
+    window = ((chosen.page - 1) * PAGE_SIZE, PAGE_SIZE) if paged else None
+    rows, total = store.filtered_battles(tournament_id, ids, chosen.result, chosen.end, window)
     return [_battle_row(row, names) for row in rows], total
 
 
@@ -439,20 +405,15 @@ AGENT_COLUMNS = [f.name for f in fields(AgentRow)]
 
 
 def agents(store: Store) -> list[AgentRow]:
-    """Every agent's identity and its games and wins across all tournaments."""
+    """Every agent's identity and its games and wins across all tournaments and ladders
+    (a game against itself counts once, and as no win: `Store.agent_tallies`)."""
     names = store.agent_names()
     games: dict[int, list[int]] = {}
-    with store.session() as session:
-        for side in (0, 1):
-            column = Battle.p1_agent_id if side == 0 else Battle.p2_agent_id
-            won = func.sum(case((Battle.winner == side, 1), else_=0))
-            for agent_id, count, wins in session.exec(
-                select(column, func.count(), won).group_by(column)
-            ):
-                tally = games.setdefault(agent_id, [0, 0])
-                tally[0] += count
-                tally[1] += wins or 0
-        rows = list(session.exec(select(Agent).order_by(Agent.id)))
+    for agent_id, _, _, count, wins in store.agent_tallies():
+        tally = games.setdefault(agent_id, [0, 0])
+        tally[0] += count
+        tally[1] += wins
+    rows = sorted(store.agents(), key=lambda a: a.id)
     return [
         AgentRow(
             a.id,
@@ -471,33 +432,19 @@ def agents(store: Store) -> list[AgentRow]:
 
 def agent_results(store: Store, agent_id: int) -> list[dict]:
     """An agent's games and wins per tournament (ladder games under their server)."""
-    results: dict[tuple, list[int]] = {}
-    with store.session() as session:
-        for side in (0, 1):
-            column = Battle.p1_agent_id if side == 0 else Battle.p2_agent_id
-            won = func.sum(case((Battle.winner == side, 1), else_=0))
-            query = (
-                select(Battle.tournament_id, Battle.ladder, func.count(), won)
-                .where(column == agent_id)
-                .group_by(Battle.tournament_id, Battle.ladder)
-            )
-            for tournament_id, ladder, count, wins in session.exec(query):
-                tally = results.setdefault((tournament_id, ladder), [0, 0])
-                tally[0] += count
-                tally[1] += wins or 0
-        titles = {t.id: t.name for t in session.exec(select(Tournament))}
-    return [
+    titles = {t.id: t for t in store.tournaments()}
+    rows = [
         {
             "tournament_id": tournament_id,
-            "tournament": titles.get(tournament_id),
+            "tournament": titles[tournament_id].name if tournament_id in titles else None,
+            "kind": kind_label(titles[tournament_id].kind) if tournament_id in titles else None,
             "ladder": ladder,
             "games": count,
             "wins": wins,
         }
-        for (tournament_id, ladder), (count, wins) in sorted(
-            results.items(), key=lambda item: (item[0][0] or 0, item[0][1] or "")
-        )
+        for _, tournament_id, ladder, count, wins in store.agent_tallies(agent_id)
     ]
+    return sorted(rows, key=lambda row: (row["tournament_id"] or 0, row["ladder"] or ""))
 
 
 def ladder(store: Store) -> dict:
@@ -512,14 +459,11 @@ def ladder(store: Store) -> dict:
 
 
 def evaluations(store: Store) -> list[dict]:
-    with store.session() as session:
-        rows = list(session.exec(select(Evaluation).order_by(Evaluation.id.desc())))
-    return [_evaluation(e) for e in rows]
+    return [_evaluation(e) for e in store.evaluations_newest_first()]
 
 
 def evaluation(store: Store, evaluation_id: int) -> dict | None:
-    with store.session() as session:
-        e = session.get(Evaluation, evaluation_id)
+    e = store.evaluation_by_id(evaluation_id)
     return None if e is None else _evaluation(e)
 
 
