@@ -2,11 +2,18 @@
 
 import importlib.util
 
+import pytest
 import typer.main
 
 from arena.cli import app
+from arena.cli.tournament import _field
+from arena.errors import ArenaError
 from arena.store import Store
-from tests.conftest import REPO
+from models.checkpoint import resolve_path
+from models.registry import resolve
+from models.shipped import BASE, BASE_CHECKPOINT
+from tests.conftest import REPO, run_arena
+from training.run import RunOptions, initial_checkpoint
 
 COMMANDS = {c.name: c for c in typer.main.get_command(app).commands.values()}
 
@@ -36,3 +43,28 @@ def test_tournament_benchmark_plays_with_the_workers_it_names(tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'bench.db'}")
     run = bench.arena_run(store, "w", ["random", "max-power"], "gen1randombattle", None, 2, 2, 3)
     assert run.config.workers == 3
+
+
+# -- checkpoints: one resolver, shipped names included ---------------------------------
+
+
+def test_a_shipped_models_name_is_a_checkpoint_wherever_one_is_taken():
+    info = run_arena("model", "info", BASE)
+    assert info.returncode == 0, info.stderr
+    assert f"agent name: {BASE}" in info.stdout and str(BASE_CHECKPOINT) in info.stdout
+    assert resolve_path(BASE) == BASE_CHECKPOINT
+    assert _field([BASE], None, False) == (BASE,)  # tournament --models base
+    options = RunOptions(data=(), out="unused", init=BASE, size=None, reward="default")
+    assert initial_checkpoint(options)[1] == BASE_CHECKPOINT  # train --init base
+    # evaluate, promote's incumbent and loop --init name agents: one agent by either name
+    by_name, by_file = resolve(BASE), resolve(str(BASE_CHECKPOINT))
+    assert by_name.name == by_file.name == BASE and by_name.identity == by_file.identity
+
+
+def test_a_missing_checkpoint_is_one_line_naming_it():
+    missing = run_arena("model", "info", "nowhere/at-all.pt")
+    assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
+        "arena: no such checkpoint: nowhere/at-all.pt"
+    ]
+    with pytest.raises(ArenaError, match="--models: no such checkpoint: nowhere"):
+        _field(["nowhere"], None, False)

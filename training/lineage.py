@@ -16,7 +16,7 @@ from pathlib import Path
 from arena.errors import ArenaError
 from arena.store import Generation, Lineage, Store
 from models.checkpoint import agent_name
-from models.registry import BASE
+from models.shipped import BASE
 from training import dataset
 from training.run import RUN_FILE
 
