@@ -63,6 +63,12 @@ class GenerationRow:
     win_rates: dict[str, float] = field(default_factory=dict)  # candidate's score per opponent
     alarms: list[str] = field(default_factory=list)
 
+    def hardest(self) -> tuple[str, float] | None:
+        """The gauntlet opponent the candidate scored least against, and that score."""
+        if not self.win_rates:
+            return None
+        return min(self.win_rates.items(), key=lambda item: item[1])
+
     def flat(self, opponents: list[str]) -> dict:
         """One CSV line: a column per opponent's win rate, alarms joined."""
         row = {key: getattr(self, key) for key in COLUMNS}

@@ -15,6 +15,7 @@ from arena import aio
 from arena.cli.common import (
     BattleTimeLimitOption,
     ConcurrencyOption,
+    CsvOption,
     DbOption,
     DecisionTimeoutOption,
     DeviceOption,
@@ -129,9 +130,7 @@ def tournament(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes, each with its own Showdown server.")
     ] = DEFAULTS["workers"],
-    csv: Annotated[
-        Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
-    ] = None,
+    csv: CsvOption = None,
     transport: TransportOption = None,
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,

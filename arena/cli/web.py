@@ -24,8 +24,10 @@ def web(
         Path, typer.Option("--runs", help="Folder of training runs (each with metrics.jsonl).")
     ] = Path("runs"),
 ):
-    """Serve a read-only dashboard of tournaments, battles, agents, ladder, evaluations,
-    training runs and lineages."""
+    """Serve a read-only dashboard of the store and the training runs.
+
+    Tournaments, battles, agents, the ladder, evaluations, training runs and lineages.
+    """
     from training.lineage import as_json, lineage_rows
 
     store = open_store(db)
