@@ -1,4 +1,5 @@
-"""What every arena command shares: the app, its options, the consoles, clean errors."""
+"""What every arena command shares: the app and its help panels, its options, the
+consoles, clean errors."""
 
 import asyncio
 import functools

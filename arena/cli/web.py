@@ -1,4 +1,4 @@
-"""`arena web`: the read-only dashboard over the store."""
+"""`arena web`: the read-only dashboard over the store and the training runs."""
 
 from pathlib import Path
 from typing import Annotated
