@@ -156,6 +156,8 @@ def test_exports_to_standard_output_are_the_export_alone(tmp_path):
     assert matrix.stdout.startswith("agent,opponent,"), matrix.stderr
     markdown = run_arena("leaderboard", "--markdown", "-", "--db", db)
     assert markdown.stdout.startswith("| rank | agent |"), markdown.stderr
+    lineages = run_arena("lineage", "--json", "-", "--db", db)  # the store holds none
+    assert lineages.returncode == 0 and json.loads(lineages.stdout) == [], lineages.stderr
 
 
 # -- arena lineage ----------------------------------------------------------------------
