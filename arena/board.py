@@ -11,7 +11,8 @@ scale shifted so that the heuristics sit, on average, where the public board has
 
 from arena.leaderboard import ELIGIBLE_GAMES, LadderStanding, ladder_standings
 from arena.store import Battle
-from models.registry import BASE, BASE_CHECKPOINT, HEURISTICS
+from models.registry import HEURISTICS
+from models.shipped import BASE, BASE_CHECKPOINT
 
 SERVER = "local"  # the ladder name board games are stored under, as `--server local`'s
 ACCOUNT_PREFIX = "board-"

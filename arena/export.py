@@ -5,6 +5,7 @@ import io
 import json
 import math
 import os
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -12,10 +13,16 @@ from pathlib import Path
 
 from arena.errors import ArenaError
 
+STDOUT = Path("-")  # what an export flag names for standard output
+
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Writes beside the target and renames, so a crash never leaves half a report."""
+    """Writes beside the target and renames, so a crash never leaves half a report;
+    `-` writes to standard output."""
     path = Path(path)
+    if path == STDOUT:
+        sys.stdout.write(text)
+        return
     if not path.parent.is_dir():
         raise ArenaError(f"cannot write {path}: folder {path.parent} does not exist")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -53,6 +60,10 @@ def json_rows(rows: Sequence) -> list[dict]:
 
 def write_json(path: Path, rows: Sequence) -> None:
     _atomic_write(path, json.dumps(json_rows(rows), indent=2) + "\n")
+
+
+def write_markdown(path: Path, rows: Sequence, columns: list[str]) -> None:
+    _atomic_write(path, markdown(rows, columns) + "\n")
 
 
 def markdown(rows: Sequence, columns: list[str], digits: int = 3) -> str:

@@ -1,10 +1,13 @@
 """The promotion gate's test: a sequential probability ratio test on side-swapped pairs.
 
 The log-likelihood ratio is the exact maximum-likelihood one fishtest computes for
-pentanomial results, not its normal approximation: under each hypothesis the pair
-distribution is the one most likely to have produced the counts among those whose
-expected score is the hypothesis' score. Every function takes counts of shape (..., 5),
-so one call tests a single evaluation or thousands of simulated ones at once.
+pentanomial results (its `LLR_logistic`), not its normal approximation: under each
+hypothesis the pair distribution is the one most likely to have produced the counts among
+those whose expected score is the hypothesis' score. As in fishtest, empty cells count as
+1e-3 pairs both in the frequencies and in the total the per-pair ratio is scaled by.
+fishtest's stopping rule also moves its bounds inward by an estimate of the overshoot;
+this test stops at Wald's bounds. Every function takes counts of shape (..., 5), so one
+call tests a single evaluation or thousands of simulated ones at once.
 """
 
 import math
@@ -37,10 +40,15 @@ def bounds(alpha: float, beta: float) -> tuple[float, float]:
     return math.log(beta / (1 - alpha)), math.log((1 - beta) / alpha)
 
 
+def _regularised(counts: np.ndarray) -> np.ndarray:
+    """Counts with empty cells set to 1e-3 (as fishtest does), so every cell keeps a
+    finite log-likelihood and the MLE stays inside the simplex."""
+    return np.where(counts > 0, counts, REGULARISER).astype(float)
+
+
 def _frequencies(counts: np.ndarray) -> np.ndarray:
-    """Empirical pair distribution with empty cells set to 1e-3 (as fishtest does), so
-    every cell keeps a finite log-likelihood and the MLE stays inside the simplex."""
-    regular = np.where(counts > 0, counts, REGULARISER).astype(float)
+    """The empirical pair distribution of the regularised counts."""
+    regular = _regularised(counts)
     return regular / regular.sum(axis=-1, keepdims=True)
 
 
@@ -74,12 +82,12 @@ def constrained_mle(freqs: np.ndarray, score: float) -> np.ndarray:
 def llr(counts, elo0: float, elo1: float) -> np.ndarray:
     """Log-likelihood ratio of H1 (true Elo elo1) over H0 (elo0) for pentanomial counts
     (pairs scoring 0, 1/2, 1, 3/2, 2), with Elo on the logistic scale."""
-    counts = np.asarray(counts, dtype=float)
-    freqs = _frequencies(counts)
+    regular = _regularised(np.asarray(counts, dtype=float))
+    total = regular.sum(axis=-1)  # fishtest's N: the regularised counts' total
+    freqs = regular / total[..., None]
     q0 = constrained_mle(freqs, score_from_elo(elo0))
     q1 = constrained_mle(freqs, score_from_elo(elo1))
-    pairs = counts.sum(axis=-1)
-    return pairs * (freqs * np.log(q1 / q0)).sum(axis=-1)
+    return total * (freqs * np.log(q1 / q0)).sum(axis=-1)
 
 
 @dataclass(frozen=True)

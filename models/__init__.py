@@ -1,1 +1,2 @@
-"""Agents arena can field: the registry, heuristic bots and (later) neural policies."""
+"""Agents arena can field: the registry, the shipped models, heuristic bots and neural
+policies (features, actions, the policy network, checkpoints, batched inference)."""

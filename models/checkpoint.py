@@ -7,9 +7,11 @@ and training metrics (`algorithm` and `data` are absent from older files: None).
 Loading never runs code from the file: `torch.load(..., weights_only=True)` refuses
 anything but tensors and plain containers.
 
-Paths name checkpoints three ways: a file; a directory of `policy_epoch_N.pt` files,
-meaning its latest epoch; `DIR@N`, epoch N of that directory. An agent's name comes
-from the path: `run1/epoch_4` for `run1/policy_epoch_4.pt`, else `parent/stem`.
+A checkpoint is named four ways, all resolved by `resolve_path`: a shipped model's name
+(`base`, see `models.shipped`); a file; a directory of `policy_epoch_N.pt` files, meaning
+its latest epoch; `DIR@N`, epoch N of that directory. An agent's name comes from the
+path: the shipped name for a shipped file, `run1/epoch_4` for `run1/policy_epoch_4.pt`,
+else `parent/stem`.
 """
 
 import hashlib
@@ -24,6 +26,7 @@ import torch
 from models.actions import ACTION_VERSION
 from models.features import FEATURE_VERSION
 from models.policy import Policy, PolicyConfig
+from models.shipped import SHIPPED
 
 FORMAT = "arena-policy"
 FORMAT_VERSION = 1
@@ -55,7 +58,12 @@ def sha256(path: Path) -> str:
 
 
 def resolve_path(spec: str) -> Path:
-    """The file a checkpoint spec means (file, run directory, or DIR@EPOCH)."""
+    """The file a checkpoint spec means (shipped name, file, run directory, or DIR@EPOCH):
+    the one resolver every command that takes a checkpoint goes through."""
+    if spec in SHIPPED:
+        if not SHIPPED[spec].is_file():
+            raise CheckpointError(f"the {spec} model is not built: run scripts/build_base_model.py")
+        return SHIPPED[spec]
     base, _, epoch = spec.partition("@")
     path = Path(base)
     if not path.exists():
@@ -75,6 +83,10 @@ def resolve_path(spec: str) -> Path:
 
 
 def agent_name(path: Path) -> str:
+    """The readable name of the agent a checkpoint file plays as."""
+    shipped = {file: name for name, file in SHIPPED.items()}
+    if path.resolve() in shipped:
+        return shipped[path.resolve()]
     match = EPOCH_FILE.search(path.name)
     stem = f"epoch_{match.group(1)}" if match else path.stem
     return f"{path.parent.name}/{stem}" if path.parent.name else stem

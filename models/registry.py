@@ -1,19 +1,22 @@
-"""Agents by name: shipped bots, the base model (`base`), a checkpoint, or a poke-env
+"""Agents by name: shipped bots, shipped models (`base`), a checkpoint, or a poke-env
 `Player` by import path.
 
 Shipped bots are themselves import paths, so a user's `pkg.module:Class` and a
-registry name resolve through the same checks. A checkpoint (a `.pt` file, a run
-directory, or `DIR@EPOCH`) is checked when it is named, before anything starts.
+registry name resolve through the same checks. A checkpoint (a shipped model's name, a
+`.pt` file, a run directory, or `DIR@EPOCH`) is checked when it is named, before
+anything starts.
 """
 
 import hashlib
 import importlib
 import inspect
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from poke_env.player import Player
+
+from models.shipped import SHIPPED
 
 BUILTINS = {
     "random": "poke_env.player:RandomPlayer",
@@ -22,8 +25,6 @@ BUILTINS = {
     "grunt": "models.grunt:GruntPlayer",
     "gym-leader": "models.gym_leader:GymLeaderPlayer",
 }
-BASE = "base"  # the shipped base model, built by scripts/build_base_model.py
-BASE_CHECKPOINT = Path(__file__).resolve().parent / "base" / "gen1ou.pt"
 HEURISTICS = ("random", "max-power", "simple-heuristic", "grunt", "gym-leader")
 
 
@@ -112,10 +113,8 @@ def resolve_checkpoint(spec: str, device: str = "cpu", temperature: float = 0.0)
 
 def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSpec:
     """The agent a user named, checked to be a playable poke-env Player."""
-    if spec == BASE:
-        if not BASE_CHECKPOINT.is_file():
-            raise UnknownAgent("the base model is not built: run scripts/build_base_model.py")
-        return replace(resolve_checkpoint(str(BASE_CHECKPOINT), device, temperature), name=BASE)
+    if spec in SHIPPED:
+        return resolve_checkpoint(spec, device, temperature)
     if spec in BUILTINS:
         name, kind, path = spec, "builtin", BUILTINS[spec]
     elif _is_checkpoint(spec):
@@ -123,7 +122,7 @@ def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSp
     elif ":" in spec:
         name, kind, path = spec, "import", spec
     else:
-        known = ", ".join([*BUILTINS, BASE])
+        known = ", ".join([*BUILTINS, *SHIPPED])
         raise UnknownAgent(
             f"unknown agent {spec!r}: use one of {known}, a checkpoint or a pkg.module:Class path"
         )

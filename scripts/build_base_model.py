@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from models.checkpoint import load, resolve_path
-from models.registry import BASE_CHECKPOINT
+from models.shipped import BASE_CHECKPOINT
 from training import dataset, evaluation
 
 HEURISTICS = "gym-leader,simple-heuristic,grunt,max-power"

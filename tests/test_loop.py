@@ -105,7 +105,7 @@ def test_two_generations_killed_in_training_resume_and_the_lineage_lists_both(tm
         assert float(row["elo_low"]) <= float(row["elo"]) <= float(row["elo_high"])
         assert 0.0 <= float(row["win_rate random"]) <= 1.0
     assert rows[0]["parent"] == "base"
-    as_json = json.loads(run_arena("lineage", "lin", "--json", "--db", db).stdout)
+    as_json = json.loads(run_arena("lineage", "lin", "--json", "-", "--db", db).stdout)
     assert [g["generation"] for g in as_json] == [1, 2]
     print(f"two-generation loop, killed and resumed: {elapsed:.1f} s")
 

@@ -15,7 +15,7 @@ from arena.ratings import bradley_terry
 from arena.store import Store
 from models.checkpoint import initialise, sha256
 from models.policy import PolicyConfig
-from models.registry import BASE_CHECKPOINT
+from models.shipped import BASE_CHECKPOINT
 from tests.conftest import run_arena
 
 FAST = ["--opponents", "max-power", "--elo1", "150", "--max-pairs", "10", "--concurrency", "8"]

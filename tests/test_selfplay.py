@@ -49,10 +49,10 @@ def test_selfplay_is_stored_as_its_own_kind_and_stays_out_of_ratings(server, tmp
 
     every = {row.agent: row for row in standings(store.battles(), names, bootstrap=50)}
     assert every["grunt"].games == 2 + 8  # the regular pair and the 8 against opponents
-    board = run_arena("leaderboard", "--db", db, "--markdown")
+    board = run_arena("leaderboard", "--db", db, "--markdown", "-")
     assert board.returncode == 0, board.stderr
     assert "max-power" not in board.stdout  # the default is the latest regular tournament
-    board = run_arena("leaderboard", "--db", db, "--all", "--markdown")
+    board = run_arena("leaderboard", "--db", db, "--all", "--markdown", "-")
     assert board.returncode == 0, board.stderr
     assert "grunt#2" not in board.stdout and "max-power" in board.stdout
 

@@ -9,6 +9,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
+from arena.config import defaults
 from arena.errors import ArenaError
 from arena.sprt import bounds, check_hypotheses, elo_estimate, llr, sprt
 from arena.stats import score_from_elo
@@ -136,14 +137,27 @@ def _max_log_likelihood(counts, score):
     ],
 )
 def test_llr_matches_direct_maximisation(counts, elo0, elo1):
-    pairs = sum(counts)
-    regular = sum(c if c > 0 else 1e-3 for c in counts)
-    # the direct maximum is of the regularised counts; the LLR scales it to the real pairs
-    direct = (
-        _max_log_likelihood(counts, score_from_elo(elo1))
-        - _max_log_likelihood(counts, score_from_elo(elo0))
-    ) * (pairs / regular)
+    # both maxima are of the regularised counts, as fishtest's LLR_logistic takes them
+    direct = _max_log_likelihood(counts, score_from_elo(elo1)) - _max_log_likelihood(
+        counts, score_from_elo(elo0)
+    )
     assert float(llr(counts, elo0, elo1)) == pytest.approx(direct, rel=1e-6, abs=1e-7)
+
+
+def test_llr_scales_by_the_regularised_total_as_fishtest_does():
+    """fishtest multiplies the per-pair LLR by N, the total of the counts after empty cells
+    became 1e-3; scaled by the 31 pairs played instead, this LLR falls 1.9e-4 short of the
+    upper bound (continue) where fishtest's reaches it (H1)."""
+    counts = (0, 2, 18, 6, 5)
+    regular = [c if c > 0 else 1e-3 for c in counts]
+    per_pair = (
+        _max_log_likelihood(counts, score_from_elo(35))
+        - _max_log_likelihood(counts, score_from_elo(0))
+    ) / sum(regular)
+    result = sprt(counts, 0, 35)
+    assert result.llr == pytest.approx(per_pair * sum(regular), rel=1e-6)
+    assert per_pair * sum(counts) < result.upper <= result.llr
+    assert result.decision == "H1"
 
 
 def test_llr_of_counts_at_the_hypothesis_score_is_the_unconstrained_maximum():
@@ -296,3 +310,18 @@ def test_a_clean_sweep_decides_after_log_bound_over_log_score_ratio_pairs(elo1, 
     assert math.ceil(math.log(19) / math.log(score_from_elo(elo1) / 0.5)) == pairs
     assert sprt((0, 0, 0, 0, pairs - 1), 0, elo1).decision == "continue"
     assert sprt((0, 0, 0, 0, pairs), 0, elo1).decision == "H1"
+
+
+def test_the_default_max_pairs_ends_a_few_tests_at_the_hypotheses_inconclusive(simulations):
+    """`--max-pairs` (500 by default) stops a test that has not decided: the share of tests
+    at elo0 and at elo1 that need more pairs than that, as the README quotes it."""
+    cap = defaults()["evaluate"]["max_pairs"]
+    print(f"\n{'true Elo':>9} {'draws':>6} {f'over {cap} pairs':>15} {'95th pct':>9}")
+    shares = []
+    for (elo, draws), (_, lengths) in sorted(simulations.items()):
+        if elo in (ELO0, ELO1):
+            shares.append(np.mean(lengths > cap))
+            late = np.percentile(lengths, 95)
+            print(f"{elo:>9.0f} {draws:>6.1f} {shares[-1]:>15.3f} {late:>9.0f}")
+    print(f"mean share over {cap} pairs at elo0 and elo1: {np.mean(shares):.3f}")
+    assert 0.03 <= np.mean(shares) <= 0.15

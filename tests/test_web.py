@@ -557,7 +557,7 @@ def lineage(site):
         "--name", LINEAGE, "--runs", str(runs), "--db", db,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    shown = run_arena("lineage", LINEAGE, "--json", "--db", db)
+    shown = run_arena("lineage", LINEAGE, "--json", "-", "--db", db)
     assert shown.returncode == 0, shown.stderr
     return url, json.loads(shown.stdout)
 

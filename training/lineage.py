@@ -16,7 +16,7 @@ from pathlib import Path
 from arena.errors import ArenaError
 from arena.store import Generation, Lineage, Store
 from models.checkpoint import agent_name
-from models.registry import BASE
+from models.shipped import BASE
 from training import dataset
 from training.run import RUN_FILE
 
@@ -62,6 +62,12 @@ class GenerationRow:
     elo_high: float | None
     win_rates: dict[str, float] = field(default_factory=dict)  # candidate's score per opponent
     alarms: list[str] = field(default_factory=list)
+
+    def hardest(self) -> tuple[str, float] | None:
+        """The gauntlet opponent the candidate scored least against, and that score."""
+        if not self.win_rates:
+            return None
+        return min(self.win_rates.items(), key=lambda item: item[1])
 
     def flat(self, opponents: list[str]) -> dict:
         """One CSV line: a column per opponent's win rate, alarms joined."""

@@ -23,7 +23,8 @@ from arena.schedule import check_even
 from arena.selfplay import KIND
 from arena.selfplay import prepare as prepare_selfplay
 from arena.store import Generation, Lineage, Store
-from models.registry import BASE, AgentSpec, resolve
+from models.registry import AgentSpec, resolve
+from models.shipped import BASE
 from training import rewards
 from training.build import Query, build
 from training.evaluation import DEFAULT_OPPONENTS, EvalSettings

@@ -1,9 +1,13 @@
 """Reward functions: how a dataset's per-step reward components become one number.
 
 A dataset stores components (`training.decisions.COMPONENTS`), never rewards, so a reward
-function is chosen at training time. The shipped ones are weighted sums as
-ARCHITECTURE.md defines them; `won` is the one derived term (1 on a won battle's last
-decision, else 0), for functions where a loss is worth nothing rather than -1. A user's
+function is chosen at training time. The shipped ones (`BUILTIN`) are weighted sums:
+  default    = 1.0·(damage_done + hp_gain) + 0.5·(gave_status − took_status)
+               + 1.0·(removed − lost) + 100·victory (victory +1 win, −1 loss)
+  aggressive = 1.0·(damage_done + hp_gain) + 2.0·(removed − lost) + 200·won
+  binary     = 100·victory
+`won` is the one derived term (1 on a won battle's last decision, else 0), for functions
+where a loss is worth nothing rather than -1. A user's
 own is named `pkg.module:function`: a function that takes the components array
 (N, len(COMPONENTS)), float32, columns in `COMPONENTS` order, and returns N rewards.
 """

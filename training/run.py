@@ -18,7 +18,6 @@ from arena.errors import ArenaError
 from models.actions import N_ACTIONS
 from models.checkpoint import Checkpoint, CheckpointError, initialise, load, resolve_path
 from models.policy import SIZES, PolicyConfig
-from models.registry import BASE_CHECKPOINT
 from training import dataset, evaluation, rewards, transitions
 from training.trainer import (
     ALGORITHMS,
@@ -73,9 +72,8 @@ def initial_checkpoint(options: RunOptions) -> tuple[Checkpoint, Path | None]:
         if size not in SIZES:
             raise ArenaError(f"unknown --size {size!r}: use one of {', '.join(SIZES)}")
         return initialise(PolicyConfig.sized(size), options.train.seed), None
-    spec = str(BASE_CHECKPOINT) if options.init == "base" else options.init
     try:
-        path = resolve_path(spec)
+        path = resolve_path(options.init)
         checkpoint = load(path)
     except CheckpointError as error:
         raise ArenaError(f"--init: {error}") from None

@@ -1,7 +1,6 @@
 """`arena board`: a local PokéAgent-style ladder with baseline bots, and its standings."""
 
 import asyncio
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +8,7 @@ import typer
 from arena import aio
 from arena.board import ACCOUNT_PREFIX, SERVER, account, board_standings, default_pool
 from arena.cli.common import (
+    CsvOption,
     DbOption,
     FormatOption,
     ServerOption,
@@ -22,7 +22,7 @@ from arena.cli.common import (
 from arena.cli.ladder import recorder, with_interrupts
 from arena.cli.reports import ladder_table
 from arena.errors import ArenaError
-from arena.export import write_csv
+from arena.export import STDOUT, write_csv
 from arena.ladder import LadderSession, check_game_type
 from arena.leaderboard import ELIGIBLE_GAMES, LADDER_COLUMNS
 from arena.player import Account, close, spawn
@@ -51,7 +51,7 @@ def board(
         str, typer.Option(help="Baseline accounts are PREFIX + agent (one board per prefix).")
     ] = ACCOUNT_PREFIX,
     show: Annotated[bool, typer.Option("--show", help="Print the board and play nothing.")] = False,
-    csv: Annotated[Path | None, typer.Option(help="Write the board as CSV here.")] = None,
+    csv: CsvOption = None,
     db: DbOption = None,
 ):
     """Keep baseline bots laddering on a local server (Ctrl-C stops), then print the board.
@@ -76,7 +76,8 @@ def board(
     rows = board_standings(battles, kinds, battle_format, pool, prefix, min_games)
     if csv:
         write_csv(csv, rows, LADDER_COLUMNS)
-    console.print(ladder_table(rows, f"local board, {battle_format}", min_games, False))
+    if csv != STDOUT:
+        console.print(ladder_table(rows, f"local board, {battle_format}", min_games, False))
 
 
 async def _keep_laddering(specs, accounts, url, battle_format, pool, games, store: Store):

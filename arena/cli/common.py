@@ -1,4 +1,5 @@
-"""What every arena command shares: the app, its options, the consoles, clean errors."""
+"""What every arena command shares: the app and its help panels, its options, the
+consoles, clean errors."""
 
 import asyncio
 import functools
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console, RenderableType
 from rich.live import Live
+from typer.core import TyperGroup
 
 from arena import logs
 from arena.cluster import RayOptions, check_options
@@ -74,12 +76,54 @@ RayGpusOption = Annotated[
     float | None,
     typer.Option(help="With --ray and --device cuda: the GPU share each actor asks for (1)."),
 ]
+# Every export takes a file, or - for standard output (where it then stands alone).
+CsvOption = Annotated[
+    Path | None, typer.Option(metavar="FILE|-", help="Write CSV to FILE (- for standard output).")
+]
+JsonOption = Annotated[
+    Path | None, typer.Option(metavar="FILE|-", help="Write JSON to FILE (- for standard output).")
+]
 
+# `arena --help` lists the commands in panels, as a user meets them (the README's order).
+PANELS = {
+    "Play": ("tournament", "battle", "selfplay"),
+    "Rate and inspect": ("leaderboard", "matrix", "battles", "replay", "evaluate", "web"),
+    "Learn": ("model", "data", "train", "promote", "loop", "lineage"),
+    "Ladder": ("ladder", "board", "sparring"),
+    "Set up": ("setup", "server", "db"),
+}
+ORDER = [name for names in PANELS.values() for name in names]
+
+
+class Panels(TyperGroup):
+    """The command group that puts each command in its panel of PANELS, in that order."""
+
+    def list_commands(self, ctx) -> list[str]:
+        for panel, names in PANELS.items():
+            for name in names:
+                if name in self.commands:
+                    self.commands[name].rich_help_panel = panel
+        return sorted(self.commands, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
+
+
+# Markdown: help paragraphs are wrapped by the terminal, and `code` and [brackets] show.
+MARKUP = "markdown"
 app = typer.Typer(
     help="Tournaments, ratings and ladder play for Pokémon Showdown agents.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=MARKUP,
+    cls=Panels,
 )
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A command with subcommands (`arena model init`), added to the app."""
+    group = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=MARKUP)
+    app.add_typer(group, name=name)
+    return group
+
+
 # Tables stay readable when output goes to a file or a pipe, where rich assumes 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=200)
 errors = Console(stderr=True)

@@ -7,11 +7,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from arena.cli.common import app, clean_errors, console
+from arena.cli.common import clean_errors, command_group, console
 from arena.config import defaults
 
-data_app = typer.Typer(help="Training datasets built from stored battles.", no_args_is_help=True)
-app.add_typer(data_app, name="data")
+data_app = command_group("data", "Training datasets built from stored battles.")
 
 
 def _names(value: str | None) -> tuple[str, ...]:

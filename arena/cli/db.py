@@ -1,14 +1,11 @@
 """`arena db`: the store's schema revision, and upgrading it on demand."""
 
-import typer
-
 from arena import migrations
-from arena.cli.common import app, clean_errors, console
+from arena.cli.common import clean_errors, command_group, console
 from arena.cli.reports import DbOption
 from arena.store import connect
 
-db_app = typer.Typer(help="The store's schema: show or upgrade it.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
+db_app = command_group("db", "The store's schema: show or upgrade it.")
 
 
 @db_app.command("upgrade")

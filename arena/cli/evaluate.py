@@ -87,7 +87,10 @@ def evaluate_command(
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
 ):
-    """Test a candidate against the incumbent: exit 0 PROMOTE, 10 REJECT, 11 INCONCLUSIVE."""
+    """Test a candidate against the incumbent with a sequential probability ratio test.
+
+    The exit code is the verdict's: 0 PROMOTE, 10 REJECT, 11 INCONCLUSIVE.
+    """
     cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, device)
     config = EvaluationConfig(
         name=name or f"evaluate-{datetime.now():%Y%m%d-%H%M%S}",

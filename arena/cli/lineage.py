@@ -1,14 +1,14 @@
 """`arena lineage`: a lineage's generations, their verdicts and what each was built from."""
 
-import json as json_module
-from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
-from arena.cli.common import DbOption, app, clean_errors, console
-from arena.export import write_csv
+from arena.cli.common import CsvOption, DbOption, JsonOption, app, clean_errors, console
+from arena.export import write_csv, write_json
 from arena.store import Store
 
 
@@ -16,7 +16,43 @@ def _number(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def lineage_table(rows) -> Table:
+def _elo(row) -> str:
+    if row.elo is None:
+        return "-"
+    return f"{row.elo:+.0f} [{row.elo_low:+.0f}, {row.elo_high:+.0f}]"
+
+
+def lineage_table(rows) -> RenderableType:
+    """What a user decides by, narrow enough for an 80-column terminal: per lineage, each
+    generation's verdict (its stage while it runs), Elo against its parent and its score
+    against the hardest opponent, then the kinds of alarm raised."""
+    parts: list[RenderableType] = []
+    for name in dict.fromkeys(row.lineage for row in rows):
+        mine = [row for row in rows if row.lineage == name]
+        table = Table(title=f"lineage {name}", title_justify="left")
+        table.add_column("gen", justify="right")
+        table.add_column("verdict")
+        table.add_column("Elo vs parent [95%]", justify="right")
+        table.add_column("hardest opponent", max_width=30, no_wrap=True, overflow="ellipsis")
+        for row in mine:
+            hardest = row.hardest()
+            table.add_row(
+                str(row.generation),
+                row.verdict or ("-" if row.stage == "done" else f"({row.stage})"),
+                _elo(row),
+                "-" if hardest is None else f"{hardest[1]:.1%} {hardest[0]}",
+            )
+        parts.append(table)
+        for row in mine:
+            if row.alarms:
+                kinds = ", ".join(dict.fromkeys(a.partition(":")[0] for a in row.alarms))
+                parts.append(Text(f"gen {row.generation} alarms: {kinds}"))
+    parts.append(Text("every column: arena lineage --wide, or --csv/--json FILE|-"))
+    return Group(*parts)
+
+
+def wide_table(rows) -> Table:
+    """Every column of the rows, a win rate per gauntlet opponent and the alarms in full."""
     from training.lineage import opponents
 
     met = opponents(rows)
@@ -27,9 +63,6 @@ def lineage_table(rows) -> Table:
     )  # fmt: skip
     for row in rows:
         data = "-" if row.battles is None else f"{row.battles} / {row.decisions}"
-        elo = (
-            "-" if row.elo is None else f"{row.elo:+.0f} [{row.elo_low:+.0f}, {row.elo_high:+.0f}]"
-        )
         table.add_row(
             row.lineage,
             str(row.generation),
@@ -42,7 +75,7 @@ def lineage_table(rows) -> Table:
             row.verdict or "-",
             _number(row.llr, "+.2f"),
             _number(row.pairs, "d"),
-            elo,
+            _elo(row),
             *(_number(row.win_rates.get(o), ".1%") for o in met),
             "\n".join(row.alarms) or "-",
         )
@@ -53,13 +86,21 @@ def lineage_table(rows) -> Table:
 @clean_errors
 def lineage(
     name: Annotated[str | None, typer.Argument(help="The lineage (default: every one).")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Write CSV here.")] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column, for a wide terminal.")
+    ] = False,
+    csv: CsvOption = None,
+    json: JsonOption = None,
     db: DbOption = None,
 ):
-    """Per generation: checkpoint and sha256, parent, reward, data, verdict, LLR, pairs,
-    Elo against its parent, win rate per opponent, alarms."""
-    from training.lineage import COLUMNS, as_json, lineage_rows, opponents
+    """A lineage's generations: verdict, Elo against the parent, the hardest opponent.
+
+    One row per generation. --wide, --csv and --json add the checkpoint and its sha256,
+    the parent, the reward, the training data, the LLR, the pairs played, the win rate
+    against each gauntlet opponent and the alarms; with --csv or --json nothing else is
+    printed.
+    """
+    from training.lineage import COLUMNS, lineage_rows, opponents
 
     rows = lineage_rows(Store.open(db, readonly=True), name)
     if csv:
@@ -67,6 +108,6 @@ def lineage(
         columns = [*COLUMNS, *(f"win_rate {o}" for o in met), "alarms"]
         write_csv(csv, [row.flat(met) for row in rows], columns)
     if json:
-        typer.echo(json_module.dumps(as_json(rows), indent=2))
-    elif not csv:
-        console.print(lineage_table(rows))
+        write_json(json, rows)
+    if not (csv or json):
+        console.print(wide_table(rows) if wide else lineage_table(rows))

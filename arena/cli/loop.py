@@ -75,8 +75,11 @@ def loop_command(
     server: ServerOption = None,
     device: DeviceOption = "cpu",
 ):
-    """Each generation: the champion's self-play and pool games, an incremental data build,
-    training from the champion, the promotion gate. A killed loop resumes where it was."""
+    """Run a lineage's generations: self-play, data, training, promotion.
+
+    Each generation: the champion's self-play and pool games, an incremental data build,
+    training from the champion, the promotion gate. A killed loop resumes where it was.
+    """
     from training.evaluation import DEFAULT_OPPONENTS
     from training.lineage import lineage_rows
     from training.loop import Loop, LoopConfig

@@ -5,11 +5,10 @@ from typing import Annotated
 
 import typer
 
-from arena.cli.common import app, clean_errors, console
+from arena.cli.common import clean_errors, command_group, console
 from arena.errors import ArenaError
 
-model_app = typer.Typer(help="Create and inspect policy checkpoints.", no_args_is_help=True)
-app.add_typer(model_app, name="model")
+model_app = command_group("model", "Create and inspect policy checkpoints.")
 
 
 @model_app.command("init")

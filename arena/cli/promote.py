@@ -96,8 +96,11 @@ def promote_command(
     device: DeviceOption = "cpu",
     temperature: TemperatureOption = 0.0,
 ):
-    """Rank RUN's epochs, test the best against the incumbent: exit 0 PROMOTE, 10 REJECT,
-    11 INCONCLUSIVE."""
+    """Rank RUN's epochs and test the best against the incumbent with the SPRT.
+
+    The exit code is the verdict's: 0 PROMOTE, 10 REJECT, 11 INCONCLUSIVE. With --lineage
+    a PROMOTE makes the candidate that lineage's champion.
+    """
     from training.promotion import PromotionConfig, promote
 
     config = PromotionConfig(

@@ -8,9 +8,9 @@ import typer
 from rich.table import Table
 
 from arena import aio
-from arena.cli.common import app, clean_errors, console
+from arena.cli.common import CsvOption, JsonOption, app, clean_errors, console
 from arena.errors import ArenaError
-from arena.export import markdown, write_csv, write_json
+from arena.export import STDOUT, write_csv, write_json, write_markdown
 from arena.kinds import TournamentKind
 from arena.leaderboard import (
     COLUMNS,
@@ -49,7 +49,11 @@ def _tournament_ids(store: Store, name: str | None, everything: bool = False) ->
 def print_leaderboard(
     store: Store, tournament_ids: list[int] | None, csv_path: Path | None = None
 ) -> None:
+    """The leaderboard as a table, and as CSV when asked (in its place for `-`)."""
     rows = stored_standings(store, tournament_ids)
+    if csv_path == STDOUT:
+        write_csv(csv_path, rows, COLUMNS)
+        return
     table = Table(title="leaderboard, ranked by Bradley–Terry Elo", title_justify="left")
     headers = (
         "#",
@@ -93,9 +97,14 @@ def print_leaderboard(
 def leaderboard(
     tournament: TournamentOption = None,
     everything: Annotated[bool, typer.Option("--all", help="Every stored battle.")] = False,
-    csv: Annotated[Path | None, typer.Option(help="Write CSV here.")] = None,
-    json: Annotated[Path | None, typer.Option(help="Write JSON here.")] = None,
-    as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown.")] = False,
+    csv: CsvOption = None,
+    json: JsonOption = None,
+    as_markdown: Annotated[
+        Path | None,
+        typer.Option(
+            "--markdown", metavar="FILE|-", help="Write Markdown to FILE (- for standard output)."
+        ),
+    ] = None,
     ladder: Annotated[bool, typer.Option("--ladder", help="Ladder games instead.")] = False,
     server: Annotated[str | None, typer.Option(help="With --ladder: one server only.")] = None,
     min_games: Annotated[
@@ -103,28 +112,31 @@ def leaderboard(
     ] = ELIGIBLE_GAMES,
     db: DbOption = None,
 ):
-    """Standings ranked by Bradley–Terry Elo (95% intervals); TrueSkill, win rates, faults."""
+    """Standings ranked by Bradley–Terry Elo (95% intervals); TrueSkill, win rates, faults.
+
+    With --csv, --json or --markdown the table is written there instead of printed.
+    """
     store = Store.open(db, readonly=True)
     if ladder:
         names = store.agent_names()
         kinds = {agent.id: (names[agent.id], agent.kind) for agent in store.agents()}
         rows = ladder_standings(store.ladder_battles(server), kinds, min_games)
-        if csv:
-            write_csv(csv, rows, LADDER_COLUMNS)
-        else:
+        columns = LADDER_COLUMNS
+        if not (csv or json or as_markdown):
             console.print(ladder_table(rows, "ladder", min_games))
-        return
-    ids = _tournament_ids(store, tournament, everything)
-    if not (csv or json or as_markdown):
-        print_leaderboard(store, ids)
-        return
-    rows = stored_standings(store, ids)
+            return
+    else:
+        ids = _tournament_ids(store, tournament, everything)
+        if not (csv or json or as_markdown):
+            print_leaderboard(store, ids)
+            return
+        rows, columns = stored_standings(store, ids), COLUMNS
     if csv:
-        write_csv(csv, rows, COLUMNS)
+        write_csv(csv, rows, columns)
     if json:
         write_json(json, rows)
     if as_markdown:
-        typer.echo(markdown(rows, COLUMNS))
+        write_markdown(as_markdown, rows, columns)
 
 
 def ladder_table(
@@ -185,10 +197,13 @@ def _number(value: float | None) -> str:
 @clean_errors
 def matrix(
     tournament: TournamentOption = None,
-    csv: Annotated[Path | None, typer.Option(help="Write CSV here.")] = None,
+    csv: CsvOption = None,
     db: DbOption = None,
 ):
-    """Pairwise win rates with Wilson 95% intervals (row agent against column agent)."""
+    """Pairwise win rates with Wilson 95% intervals (row agent against column agent).
+
+    With --csv the matrix is written there instead of printed.
+    """
     store = Store.open(db, readonly=True)
     rows = stored_matrix(store, _tournament_ids(store, tournament))
     if csv:

@@ -6,14 +6,13 @@ from typing import Annotated
 
 import typer
 
-from arena.cli.common import app, clean_errors, console, errors
+from arena.cli.common import clean_errors, command_group, console, errors
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.showdown import ShowdownServer, list_servers
 from arena.showdown.server import stop_server
 
-server_app = typer.Typer(help="Run local Showdown servers.", no_args_is_help=True)
-app.add_typer(server_app, name="server")
+server_app = command_group("server", "Run local Showdown servers.")
 
 
 @server_app.command("start")

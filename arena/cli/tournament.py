@@ -15,6 +15,7 @@ from arena import aio
 from arena.cli.common import (
     BattleTimeLimitOption,
     ConcurrencyOption,
+    CsvOption,
     DbOption,
     DecisionTimeoutOption,
     DeviceOption,
@@ -54,7 +55,8 @@ from arena.tournament import (
 )
 from arena.transport import check_transport
 from arena.workers import WorkerFailed
-from models.registry import BASE, HEURISTICS, resolve
+from models.registry import HEURISTICS, resolve
+from models.shipped import BASE
 
 DEFAULTS = defaults()["tournament"]
 
@@ -62,9 +64,14 @@ DEFAULTS = defaults()["tournament"]
 def _field(models: list[str], agents: str | None, base: bool | None) -> tuple[str, ...]:
     """The agents' specs in the order given; the shipped heuristics and the base model
     when none are. `base` adds (True) or leaves out (False) the base model either way."""
-    for spec in models:
-        if not Path(spec.partition("@")[0]).exists():
-            raise ArenaError(f"--models: no such checkpoint: {spec}")
+    if models:
+        from models.checkpoint import CheckpointError, resolve_path  # torch loads here
+
+        for spec in models:
+            try:
+                resolve_path(spec)
+            except CheckpointError as error:
+                raise ArenaError(f"--models: {error}") from None
     named = [a.strip() for a in (agents or "").split(",") if a.strip()]
     chosen = tuple(models) + tuple(named)
     if base is None:
@@ -123,9 +130,7 @@ def tournament(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes, each with its own Showdown server.")
     ] = DEFAULTS["workers"],
-    csv: Annotated[
-        Path | None, typer.Option(help="Also write the leaderboard to this CSV.")
-    ] = None,
+    csv: CsvOption = None,
     transport: TransportOption = None,
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,

@@ -1,4 +1,4 @@
-"""`arena web`: the read-only dashboard over the store."""
+"""`arena web`: the read-only dashboard over the store and the training runs."""
 
 from pathlib import Path
 from typing import Annotated
@@ -25,8 +25,10 @@ def web(
         Path, typer.Option("--runs", help="Folder of training runs (each with metrics.jsonl).")
     ] = Path("runs"),
 ):
-    """Serve a read-only dashboard of tournaments, battles, agents, ladder, evaluations,
-    training runs and lineages."""
+    """Serve a read-only dashboard of the store and the training runs.
+
+    Tournaments, battles, agents, the ladder, evaluations, training runs and lineages.
+    """
     from training.lineage import as_json, lineage_rows
 
     store = Store.open(db, readonly=True)

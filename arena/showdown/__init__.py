@@ -1,4 +1,5 @@
-"""The pinned Showdown server: its install, its lifecycle and its team validator."""
+"""The pinned Showdown: its install, its servers' lifecycle, its team validator and the
+simulator hosts arena runs battles on directly."""
 
 from arena.showdown.server import (
     ServerInfo,
