@@ -132,6 +132,19 @@ def reference_note(names: Collection[str], anchor: str | None = "random") -> str
     return f"Elo relative to the field's mean, fixed at {MEAN_ELO:.0f}; 95% intervals"
 
 
+def interval_text(low: float, high: float) -> str:
+    """An Elo interval for a table: "1380–1620", or "≥ 1,450" where the games bound it on
+    one side only, "unbounded" where on neither (a part of the field that never met the
+    reference)."""
+    if math.isinf(low) and math.isinf(high):
+        return "unbounded"
+    if math.isinf(high):
+        return f"≥ {low:,.0f}"
+    if math.isinf(low):
+        return f"≤ {high:,.0f}"
+    return f"{low:.0f}–{high:.0f}"
+
+
 def bradley_terry_units(
     kinds: Sequence[tuple[tuple[tuple[str, str, float], ...], int]],
     anchor: str | None = "random",
