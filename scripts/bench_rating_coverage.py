@@ -146,6 +146,30 @@ def grid(quick: bool) -> list[Cell]:
     return [Cell(*values) for values in itertools.product(*axes)]
 
 
+def summary(results: list[tuple[Cell, Measured, Measured | None]]) -> None:
+    """Per number of games per pair: the lowest and mean coverage and the mean width."""
+    print(
+        "\n| games/pair | cells | lowest coverage | mean | width | open "
+        "| bootstrap: lowest | mean | width |"
+    )
+    print("|" + " ---: |" * 9)
+    for games in sorted({cell.games_per_pair for cell, _, _ in results}):
+        rows = [(ours, before) for cell, ours, before in results if cell.games_per_pair == games]
+        ours = [o for o, _ in rows]
+        before = [b for _, b in rows if b is not None]
+        old = (
+            f"{min(b.coverage for b in before):.3f} | {np.mean([b.coverage for b in before]):.3f}"
+            f" | {np.mean([b.width for b in before]):.0f}"
+            if before
+            else "- | - | -"
+        )
+        print(
+            f"| {games} | {len(rows)} | {min(o.coverage for o in ours):.3f} | "
+            f"{np.mean([o.coverage for o in ours]):.3f} | {np.mean([o.width for o in ours]):.0f} | "
+            f"{np.mean([o.open for o in ours]):.0%} | {old} |"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few cells, for a smoke test")
@@ -161,12 +185,12 @@ def main() -> int:
         "| coverage | width | open | bootstrap coverage | width | open |"
     )
     print("|" + " ---: |" * 5 + " ---: |" * 6)
-    worst = 1.0
+    results = []
     for number, cell in enumerate(grid(args.quick)):
         ours, before = run_cell(
             cell, args.runs, args.seed + number, args.bootstrap_runs, args.resamples
         )
-        worst = min(worst, ours.coverage)
+        results.append((cell, ours, before))
         old = (
             f"{before.coverage:.3f} | {before.width:.0f} | {before.open:.0%}"
             if before
@@ -178,6 +202,8 @@ def main() -> int:
             f"{ours.width:.0f} | {ours.open:.0%} | {old} |",
             flush=True,
         )
+    summary(results)
+    worst = min(ours.coverage for _, ours, _ in results)
     print(f"lowest coverage {worst:.3f} (target {TARGET})")
     return 0 if worst >= TARGET else 1
 
