@@ -132,10 +132,12 @@ def reference_note(names: Collection[str], anchor: str | None = "random") -> str
     return f"Elo relative to the field's mean, fixed at {MEAN_ELO:.0f}; 95% intervals"
 
 
-def interval_text(low: float, high: float) -> str:
+def interval_text(low: float | None, high: float | None) -> str:
     """An Elo interval for a table: "1380–1620", or "≥ 1,450" where the games bound it on
     one side only, "unbounded" where on neither (a part of the field that never met the
-    reference)."""
+    reference). None is an open side, as JSON writes it."""
+    low = -math.inf if low is None else low
+    high = math.inf if high is None else high
     if math.isinf(low) and math.isinf(high):
         return "unbounded"
     if math.isinf(high):

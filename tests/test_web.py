@@ -18,6 +18,7 @@ import pytest
 from poke_env.player import Player
 from sqlalchemy import insert
 
+from arena.ratings import interval_text
 from arena.showdown.server import free_port
 from arena.store import Battle, Store, compress_log
 from arena.web.serve import exposed
@@ -343,7 +344,7 @@ def test_leaderboard_page_shows_the_cli_numbers(site, page, tmp_path):
             cells.locator(".wlt").inner_text() == f"{want['wins']}-{want['losses']}-{want['ties']}"
         )
         assert cells.locator(".elo").inner_text() == (
-            f"{want['bt_elo']:.0f} ({want['bt_elo_low']:.0f}–{want['bt_elo_high']:.0f})"
+            f"{want['bt_elo']:.0f} ({interval_text(want['bt_elo_low'], want['bt_elo_high'])})"
         )
         assert cells.locator(".win-rate").inner_text().startswith(f"{want['win_rate']:.1%}")
     assert page.locator("#matrix td.cell").count() > 0
