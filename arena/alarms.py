@@ -4,18 +4,23 @@ A candidate can beat the incumbent and still have lost something against a third
 (regression), an opponent both beat nearly always tells nothing apart (saturation), and
 a rise in failed decisions is a fault to fix whatever the score (fallbacks, invalid
 choices, timeouts). Each alarm carries the numbers that raised it.
+
+One definition of each, on counts, serves the promotion gate and the trainer's epochs:
+- regression: the 95% interval of the candidate's rate minus the baseline's
+  (`arena.stats.rate_difference`, Newcombe's score interval) lies wholly below zero, a
+  two-sided test at 5%; a rise of faults is the same test the other way up;
+- saturation: an agent scores at least SATURATED_RATE against the opponent and its
+  Wilson interval's lower bound is at least SATURATED_LOW.
 """
 
-import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from arena.stats import Outcome, wilson
+from arena.stats import Outcome, rate_difference, wilson
 from arena.store import Battle
 from models.registry import HEURISTICS
 
-Z_ALARM = 1.96  # two-sided 95%: a difference this many standard errors out is no accident
-SATURATED_RATE, SATURATED_LOW = 0.95, 0.90  # both agents this far above an opponent
+SATURATED_RATE, SATURATED_LOW = 0.95, 0.90  # an agent this far above an opponent learns nothing
 
 
 @dataclass
@@ -72,38 +77,41 @@ def gauntlet(
     return rows
 
 
-def _z(successes_a: float, n_a: int, successes_b: float, n_b: int) -> float:
-    """Two-proportion z statistic of rate a over rate b, with the pooled rate's variance."""
-    if not n_a or not n_b:
-        return 0.0
-    pooled = (successes_a + successes_b) / (n_a + n_b)
-    variance = pooled * (1 - pooled) * (1 / n_a + 1 / n_b)
-    if variance == 0:
-        return 0.0
-    return (successes_a / n_a - successes_b / n_b) / math.sqrt(variance)
+def regressed(points: float, games: int, baseline_points: float, baseline_games: int) -> bool:
+    """The rate fell below the baseline's beyond chance: the difference's 95% interval
+    lies wholly below zero."""
+    return rate_difference(points, games, baseline_points, baseline_games)[2] < 0
+
+
+def saturated(points: float, games: int) -> bool:
+    """The opponent is beaten so often it can no longer tell two agents apart."""
+    if not games:
+        return False
+    return points / games >= SATURATED_RATE and wilson(points, games)[0] >= SATURATED_LOW
+
+
+def _difference(points: float, games: int, baseline_points: float, baseline_games: int) -> str:
+    difference, low, high = rate_difference(points, games, baseline_points, baseline_games)
+    return f"{difference:+.1%} (95% interval {low:+.1%} to {high:+.1%})"
 
 
 def gauntlet_alarms(rows: list[GauntletRow], playing: Collection[str]) -> list[Alarm]:
     """Regression and saturation, opponent by opponent; `playing`: every agent in the games."""
     alarms = []
     for row in rows:
-        z = _z(
-            row.candidate_rate * row.candidate_games,
-            row.candidate_games,
-            row.incumbent_rate * row.incumbent_games,
-            row.incumbent_games,
-        )
-        if z <= -Z_ALARM:
+        candidate = (row.candidate_rate * row.candidate_games, row.candidate_games)
+        incumbent = (row.incumbent_rate * row.incumbent_games, row.incumbent_games)
+        if regressed(*candidate, *incumbent):
             alarms.append(
                 Alarm(
                     "regression",
                     f"against {row.opponent} the candidate scores {row.candidate_rate:.1%} "
                     f"({row.candidate_games} games) and the incumbent "
                     f"{row.incumbent_rate:.1%} ({row.incumbent_games} games): "
-                    f"{row.candidate_rate - row.incumbent_rate:+.1%}, z = {z:.2f}",
+                    f"{_difference(*candidate, *incumbent)}",
                 )
             )
-        if _saturated(row):
+        if saturated(*candidate) and saturated(*incumbent):
             alarms.append(
                 Alarm(
                     "saturation",
@@ -115,13 +123,6 @@ def gauntlet_alarms(rows: list[GauntletRow], playing: Collection[str]) -> list[A
                 )
             )
     return alarms
-
-
-def _saturated(row: GauntletRow) -> bool:
-    return (
-        min(row.candidate_rate, row.incumbent_rate) >= SATURATED_RATE
-        and min(row.candidate_low, row.incumbent_low) >= SATURATED_LOW
-    )
 
 
 def _harder_than(opponent: str, playing: Collection[str]) -> str:
@@ -159,14 +160,13 @@ def fault_alarms(
     alarms = []
     for kind, what, keys in FAULTS:
         a, b = sum(mine[k] for k in keys), sum(theirs[k] for k in keys)
-        z = _z(a, mine["decisions"], b, theirs["decisions"])
-        if a and z >= Z_ALARM:
+        if a and regressed(b, theirs["decisions"], a, mine["decisions"]):
             alarms.append(
                 Alarm(
                     kind,
                     f"the candidate's {what} rose to {a} in {mine['decisions']} decisions "
                     f"({a / mine['decisions']:.2%}) from the incumbent's {b} in "
-                    f"{theirs['decisions']} ({b / max(theirs['decisions'], 1):.2%}), z = {z:.2f}",
+                    f"{theirs['decisions']} ({b / max(theirs['decisions'], 1):.2%})",
                 )
             )
     return alarms

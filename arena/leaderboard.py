@@ -62,27 +62,23 @@ def outcomes(battles: list[Battle], names: dict[int, str]) -> list[Outcome]:
     return result
 
 
-def standings(
-    battles: list[Battle], names: dict[int, str], bootstrap: int = 1000, seed: int = 0
-) -> list[Standing]:
+def standings(battles: list[Battle], names: dict[int, str]) -> list[Standing]:
     """The standings of battles already in memory (`rank` of their `tally`)."""
-    return rank(tally(battles, names), bootstrap, seed)
+    return rank(tally(battles, names))
 
 
-def stored_standings(
-    store: Store, tournament_ids: list[int] | None, bootstrap: int = 1000, seed: int = 0
-) -> list[Standing]:
+def stored_standings(store: Store, tournament_ids: list[int] | None) -> list[Standing]:
     """The standings of stored tournaments (every one when None), added up by the store."""
-    return rank(read(store, tournament_ids), bootstrap, seed)
+    return rank(read(store, tournament_ids))
 
 
-def rank(results: Results, bootstrap: int = 1000, seed: int = 0) -> list[Standing]:
+def rank(results: Results) -> list[Standing]:
     """One row per agent, ranked by Bradley–Terry Elo (agents without a rated game last)."""
     live = LiveRatings()
     for game in results.games:
         live.play(*game)
     trueskill = {row.name: row for row in live.table()}
-    elo = bradley_terry_units(results.units, bootstrap=bootstrap, seed=seed)
+    elo = bradley_terry_units(results.units)
     rows = []
     for name, t in results.tallies.items():
         decided = t.wins + t.losses + t.ties
@@ -165,8 +161,6 @@ def ladder_standings(
     kinds: dict[int, tuple[str, str]],
     min_games: int = ELIGIBLE_GAMES,
     anchors: dict[str, float] | None = None,
-    bootstrap: int = 1000,
-    seed: int = 0,
 ) -> list[LadderStanding]:
     """Per server, account and agent: ladder record, the rating trajectory and latest
     table row the server reported, and arena's full-history Bradley–Terry of the account
@@ -197,7 +191,7 @@ def ladder_standings(
         if ratings[key]:
             row.rating_last, row.rating_peak = ratings[key][-1], max(ratings[key])
             row.trajectory = " ".join(f"{r:.0f}" for r in ratings[key])
-    _full_history(rows.values(), battles, kinds, min_games, anchors or {}, bootstrap, seed)
+    _full_history(rows.values(), battles, kinds, min_games, anchors or {})
     return sorted(rows.values(), key=_by_strength)
 
 
@@ -234,11 +228,11 @@ def _account(battle: Battle, agent_id: int, kinds: dict[int, tuple[str, str]]) -
     return name.split(":", 1)[1] if kind == LADDER_OPPONENT else battle.username
 
 
-def _full_history(rows, battles, kinds, min_games, anchors, bootstrap, seed) -> None:
+def _full_history(rows, battles, kinds, min_games, anchors) -> None:
     """Fills each row's full-history Bradley–Terry with its interval, its eligibility and
     arena's Glicko-1 and GXE."""
     for server, results in ladder_outcomes(battles, kinds).items():
-        fit = anchored(bradley_terry(results, anchor=None, bootstrap=bootstrap, seed=seed), anchors)
+        fit = anchored(bradley_terry(results, anchor=None), anchors)
         games = Counter(name for o in results for name in (o.a, o.b))
         glickos = glicko(results)
         for row in rows:

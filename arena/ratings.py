@@ -9,7 +9,7 @@ depend on the order games finished.
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Self
 
@@ -98,7 +98,8 @@ class LiveRatings:
 
 @dataclass(frozen=True)
 class BTRating:
-    """Bradley–Terry Elo with its 95% bootstrap interval."""
+    """Bradley–Terry Elo with its 95% interval; a side the games cannot bound is infinite
+    (an agent that won every game has `high == inf`: its rating is at least `low`)."""
 
     elo: float
     low: float
@@ -106,59 +107,80 @@ class BTRating:
 
 
 def bradley_terry(
-    outcomes: Sequence[Outcome],
-    anchor: str | None = "random",
-    bootstrap: int = 1000,
-    seed: int = 0,
+    outcomes: Sequence[Outcome], anchor: str | None = "random", intervals: bool = True
 ) -> dict[str, BTRating]:
-    """Elo-scale Bradley–Terry ratings with percentile bootstrap 95% intervals
+    """Elo-scale Bradley–Terry ratings with 95% profile-likelihood intervals
     (`bradley_terry_units`), from games tagged with their units."""
     games: dict[tuple, list[tuple[str, str, float]]] = defaultdict(list)
     for o in outcomes:
         games[o.unit].append((o.a, o.b, o.score) if o.a < o.b else (o.b, o.a, 1 - o.score))
     kinds = Counter(tuple(sorted(unit)) for unit in games.values())
-    return bradley_terry_units(list(kinds.items()), anchor, bootstrap, seed)
+    return bradley_terry_units(list(kinds.items()), anchor, intervals)
+
+
+def reference(names: Collection[str], anchor: str | None = "random") -> str | None:
+    """The reference point of the scale: the anchor when it played (it sits at ANCHOR_ELO
+    with a zero-width interval), otherwise None, the field's mean (at MEAN_ELO)."""
+    return anchor if anchor in names else None
+
+
+def reference_note(names: Collection[str], anchor: str | None = "random") -> str:
+    """One line saying what every rating and interval is relative to."""
+    fixed = reference(names, anchor)
+    if fixed is not None:
+        return f"Elo relative to {fixed}, fixed at {ANCHOR_ELO:.0f}; 95% intervals"
+    return f"Elo relative to the field's mean, fixed at {MEAN_ELO:.0f}; 95% intervals"
+
+
+def interval_text(low: float | None, high: float | None) -> str:
+    """An Elo interval for a table: "1380–1620", or "≥ 1,450" where the games bound it on
+    one side only, "unbounded" where on neither (a part of the field that never met the
+    reference). None is an open side, as JSON writes it."""
+    low = -math.inf if low is None else low
+    high = math.inf if high is None else high
+    if math.isinf(low) and math.isinf(high):
+        return "unbounded"
+    if math.isinf(high):
+        return f"≥ {low:,.0f}"
+    if math.isinf(low):
+        return f"≤ {high:,.0f}"
+    return f"{low:.0f}–{high:.0f}"
 
 
 def bradley_terry_units(
     kinds: Sequence[tuple[tuple[tuple[str, str, float], ...], int]],
     anchor: str | None = "random",
-    bootstrap: int = 1000,
-    seed: int = 0,
+    intervals: bool = True,
 ) -> dict[str, BTRating]:
-    """Elo-scale Bradley–Terry ratings with percentile bootstrap 95% intervals, from the
-    kinds of unit (each a tuple of (agent, opponent, agent's score) games) and how many
-    units are of each kind, in the order the kinds first appeared.
+    """Elo-scale Bradley–Terry ratings with 95% intervals, from the kinds of unit (each a
+    tuple of (agent, opponent, agent's score) games) and how many units are of each kind.
 
-    The fit is the maximum a posteriori estimate of log-strengths under a weak Gaussian
+    The rating is the maximum a posteriori estimate of log-strengths under a weak Gaussian
     prior, N(0, PRIOR_SD² in Elo), on each agent, found by damped Newton on aggregated
     win counts; ties count half a win to each side. The prior keeps every rating finite
     when an agent won or lost every game, and puts the parts of a disconnected field at a
     common mean (nothing in the data relates them). Elo = 400 * log10(strength), shifted
     so `anchor` sits at 1000 when it played, otherwise so the ratings average 1500.
 
-    The bootstrap resamples units (side-swapped pairs) with replacement, as the games of
-    a pair are not independent; units of one kind are interchangeable, so drawing kinds
-    by their counts is that bootstrap at a cost that does not grow with the history. It
-    is seeded, so the same history gives the same intervals. An interval is widened to
-    take in its point estimate should the bootstrap distribution miss it (on sparse data,
-    where resamples often lack an agent's only pairs), so the table never contradicts
-    itself.
+    The intervals are `profile_intervals`, relative to that same reference, widened to
+    take in the rating should it fall outside (it can, on a side left open).
     """
     names = sorted({name for unit, _ in kinds for a, b, _ in unit for name in (a, b)})
     if not names:
         return {}
     units = _UnitTypes.of(kinds, {name: k for k, name in enumerate(names)})
-    point = _elo(_fit(units.tables(units.counts[None])), names, anchor)[0]
+    tables = units.tables(units.counts[None])
+    point = _elo(fit(tables), names, anchor)[0]
     low, high = point, point
-    if bootstrap > 0:
-        rng = np.random.default_rng(seed)
-        total = units.counts.sum()
-        draws = rng.multinomial(total, units.counts / total, size=bootstrap)
-        samples = _elo(_fit(units.tables(draws)), names, anchor)
-        low, high = np.percentile(samples, [2.5, 97.5], axis=0)
+    if intervals:
+        fixed = reference(names, anchor)
+        offset = ANCHOR_ELO if fixed is not None else MEAN_ELO
+        ref = names.index(fixed) if fixed is not None else None
+        lows, highs = profile_intervals(tables, ref)
+        low = np.minimum(lows[0] * ELO_PER_NAT + offset, point)
+        high = np.maximum(highs[0] * ELO_PER_NAT + offset, point)
     return {
-        name: BTRating(float(point[k]), float(min(low[k], point[k])), float(max(high[k], point[k])))
+        name: BTRating(float(point[k]), float(low[k]), float(high[k]))
         for k, name in enumerate(names)
     }
 
@@ -200,7 +222,7 @@ class _UnitTypes:
         return np.stack(flat).reshape(-1, 2, self.agents, self.agents)
 
 
-def _fit(tables: np.ndarray) -> np.ndarray:
+def fit(tables: np.ndarray) -> np.ndarray:
     """Log-strengths (B, N) of B independent fits, from (B, 2, N, N) points and games.
 
     Newton converges in a handful of steps where MM crawls once strengths spread out; the
@@ -252,6 +274,136 @@ def _log_posterior(theta: np.ndarray, points: np.ndarray) -> np.ndarray:
     diff = theta[:, :, None] - theta[:, None, :]
     likelihood = -(points * np.logaddexp(0, -diff)).sum(axis=(1, 2))
     return likelihood - PRIOR_PRECISION * (theta**2).sum(axis=1) / 2
+
+
+TEMPER = 2.0  # games; measured by scripts/bench_rating_coverage.py (1 is too few)
+Z95 = 1.959963984540054  # the 97.5% normal quantile: a deviance of Z95² is chi-square's 95%
+SECANT_STEPS = 12
+PROFILE_STEPS = 20  # Newton steps of one constrained fit, started from the last one
+SPAN = 30.0  # nats (over 5,000 Elo): no profile bound is sought farther from the estimate
+
+
+def profile_intervals(tables: np.ndarray, ref: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """95% intervals (B, N) of each agent's log-strength relative to agent `ref` (its own
+    is [0, 0]) or, when None, to the field's mean, for B independent (B, 2, N, N) tables.
+
+    An interval is the set of values the likelihood ratio test does not reject at 5%: the
+    profile log-likelihood within Z95²/2 of its maximum. Likelihood-ratio intervals follow
+    the skew of a rating near 0% or 100% (a normal interval there is absurd), and need no
+    resampling, so they are deterministic. Two things keep them honest on few games:
+    `_tempered` counts each pairing's evidence a little short (the chi-square reading of
+    a handful of games is too sharp: 4 wins in 4 would exclude an even match), and a side
+    the games cannot bound (`_open_sides`: an agent that won every game has no upper
+    bound) is left infinite rather than set by the prior, which does not pull ratings
+    apart as far as a gap of 1,000 Elo. Games are taken as independent; side-swapped
+    pairs cancel team luck, so that errs wide. Coverage at every sample size is measured
+    by scripts/bench_rating_coverage.py.
+    """
+    n = tables.shape[2]
+    regular = _tempered(tables)
+    contrasts = _contrasts(n, ref)  # (N, N): row k is agent k's rating relative to ref
+    profiled = contrasts if ref is None else contrasts + np.eye(n)[ref] * np.eye(n)[:, [ref]]
+    theta = fit(regular)
+    best = _log_posterior(theta, regular[:, 0])
+    curvature = _derivatives(theta, regular[:, 0], regular[:, 1])[1]
+    spread = np.einsum("kn,bnm,km->bk", profiled, np.linalg.inv(curvature), profiled)
+    estimate = theta @ profiled.T  # (B, N)
+    bounds = []
+    for side in (-1.0, 1.0):
+        start = estimate + side * Z95 * np.sqrt(np.maximum(spread, 1e-12))
+        bounds.append(_profile_bound(regular, profiled, theta, best, estimate, start, side))
+    low, high = bounds
+    low_open, high_open = _open_sides(tables[:, 0], ref)
+    low, high = np.where(low_open, -np.inf, low), np.where(high_open, np.inf, high)
+    if ref is not None:
+        low[:, ref] = high[:, ref] = 0.0
+    return low, high
+
+
+def _tempered(tables: np.ndarray) -> np.ndarray:
+    """Each pairing's games weighted g / (g + TEMPER): the evidence of g games counted
+    as g² / (g + TEMPER), a small-sample correction that matters for a handful of games
+    (where the likelihood ratio's chi-square reading is too sharp) and fades with more."""
+    games = tables[:, 1]
+    return tables * (games / (games + TEMPER))[:, None]
+
+
+def _contrasts(n: int, ref: int | None) -> np.ndarray:
+    """Rows c_k with c_k . theta the rating of agent k relative to the reference."""
+    return np.eye(n) - (np.eye(n)[ref] if ref is not None else np.full(n, 1 / n))
+
+
+def _profile_bound(
+    tables: np.ndarray,
+    contrasts: np.ndarray,
+    theta: np.ndarray,
+    best: np.ndarray,
+    estimate: np.ndarray,
+    start: np.ndarray,
+    side: float,
+) -> np.ndarray:
+    """Where the signed root of the profile deviance reaches Z95 on one side of each
+    agent's estimate, by safeguarded secant steps; every (fit, agent) is one batched
+    constrained fit, so B x N bounds cost about as much as one."""
+    b, n = estimate.shape
+    repeat = np.repeat(tables, n, axis=0)  # (B*N, 2, N, N), agent fastest
+    c = np.tile(contrasts, (b, 1))
+    fitted = np.repeat(theta, n, axis=0)
+    peak, centre = np.repeat(best, n), estimate.ravel()
+    before_at, before = centre.copy(), np.full(b * n, -Z95)
+    at = start.ravel().copy()
+    for _ in range(SECANT_STEPS):
+        fitted = _constrained_fit(repeat, c, at, fitted)
+        deviance = 2 * (peak - _log_posterior(fitted, repeat[:, 0]))
+        now = np.sqrt(np.maximum(deviance, 0)) - Z95
+        moved = at - before_at
+        slope = (now - before) / np.where(moved == 0, 1.0, moved)
+        step = np.where(np.abs(slope) > 1e-9, -now / np.where(slope == 0, 1.0, slope), 0.0)
+        before_at, before = at, now
+        at = centre + side * np.clip(side * (at + step - centre), 1e-6, SPAN)
+    return at.reshape(b, n)
+
+
+def _constrained_fit(
+    tables: np.ndarray, contrasts: np.ndarray, value: np.ndarray, theta: np.ndarray
+) -> np.ndarray:
+    """The log-posterior's maximum (B, N) under c_b . theta = value_b, by Newton steps
+    inside the constraint (the KKT system), from `theta` moved onto it."""
+    points, games = tables[:, 0], tables[:, 1]
+    norm = np.einsum("bi,bi->b", contrasts, contrasts)
+    gap = value - np.einsum("bi,bi->b", contrasts, theta)
+    theta = theta + contrasts * (gap / norm)[:, None]
+    b, n = theta.shape
+    system = np.zeros((b, n + 1, n + 1))
+    system[:, :n, n] = system[:, n, :n] = contrasts
+    for _ in range(PROFILE_STEPS):
+        gradient, curvature = _derivatives(theta, points, games)
+        system[:, :n, :n] = curvature
+        right = np.concatenate([gradient, np.zeros((b, 1))], axis=1)
+        step = np.linalg.solve(system, right[..., None])[..., 0][:, :n]
+        decrement = np.einsum("bi,bi->b", gradient, step)
+        if decrement.max() < CONVERGED:
+            break
+        theta = _line_search(theta, step, decrement, points)
+    return theta
+
+
+def _open_sides(points: np.ndarray, ref: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Which sides (B, N) of each rating the games leave unbounded.
+
+    Raising a set of agents together raises the likelihood without limit when they took
+    every point in their games with the rest: an agent's rating has no upper bound when
+    the agents that took points from it, and those that took points from them, and so on,
+    leave out the reference (for the field's mean: leave anyone out). Lower bounds read
+    the same with the roles swapped.
+    """
+    sides = []
+    for took in (np.swapaxes(points, 1, 2) > 0, points > 0):  # row i: who i must bring along
+        reach = took | np.eye(points.shape[1], dtype=bool)
+        for _ in range(int(np.ceil(np.log2(points.shape[1]))) + 1):
+            reach = reach.astype(float) @ reach.astype(float) > 0
+        sides.append(~reach[:, :, ref] if ref is not None else ~reach.all(axis=2))
+    return sides[1], sides[0]
 
 
 def _elo(theta: np.ndarray, names: list[str], anchor: str | None) -> np.ndarray:

@@ -37,6 +37,23 @@ def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def rate_difference(
+    successes_a: float, n_a: int, successes_b: float, n_b: int, z: float = 1.96
+) -> tuple[float, float, float]:
+    """Rate a minus rate b and its interval by Newcombe's hybrid score method (his method
+    10), built from the two Wilson intervals: it keeps their good behaviour near 0% and
+    100% and on few games, where the normal (Wald or pooled z) difference misleads."""
+    if not n_a or not n_b:
+        return 0.0, -1.0, 1.0
+    rate_a, rate_b = successes_a / n_a, successes_b / n_b
+    low_a, high_a = wilson(successes_a, n_a, z)
+    low_b, high_b = wilson(successes_b, n_b, z)
+    difference = rate_a - rate_b
+    low = difference - math.hypot(rate_a - low_a, high_b - rate_b)
+    high = difference + math.hypot(high_a - rate_a, rate_b - low_b)
+    return difference, low, high
+
+
 def score_from_elo(elo: float) -> float:
     """Expected score of a player `elo` points stronger (logistic, 400 scale)."""
     return 1 / (1 + 10 ** (-elo / 400))

@@ -246,7 +246,7 @@ def test_regression_alarm_needs_a_significant_drop():
     clear = gauntlet_alarms([_row("grunt", 10, 40, 30, 40)], playing)
     assert [a.kind for a in clear] == ["regression"]
     assert "25.0%" in clear[0].message and "75.0%" in clear[0].message
-    assert "z = -4.47" in clear[0].message
+    assert "-50.0% (95% interval -65.3% to -28.5%)" in clear[0].message
     assert gauntlet_alarms([_row("grunt", 17, 40, 23, 40)], playing) == []  # within chance
     assert gauntlet_alarms([_row("grunt", 30, 40, 10, 40)], playing) == []  # better
 

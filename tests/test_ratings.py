@@ -6,7 +6,14 @@ import time
 import numpy as np
 import pytest
 
-from arena.ratings import Glicko, LiveRatings, bradley_terry, glicko, glicko_period
+from arena.ratings import (
+    Glicko,
+    LiveRatings,
+    bradley_terry,
+    glicko,
+    glicko_period,
+    reference_note,
+)
 from arena.stats import Outcome
 
 TRUE = {"random": 1000, "weak": 1200, "fair": 1400, "good": 1600, "best": 1800}
@@ -46,7 +53,7 @@ def _random_schedule(true_elo: dict[str, float], pairs: int, seed: int = 0) -> l
 
 
 def test_bradley_terry_recovers_known_strengths():
-    ratings = bradley_terry(_simulate(TRUE, 60), bootstrap=500, seed=1)
+    ratings = bradley_terry(_simulate(TRUE, 60))
     assert sorted(ratings, key=lambda n: ratings[n].elo) == list(TRUE)
     for name, elo in TRUE.items():
         assert ratings[name].elo == pytest.approx(elo, abs=75)
@@ -58,7 +65,7 @@ def test_bradley_terry_recovers_known_strengths():
 def test_bradley_terry_intervals_contain_truth_for_most_agents_across_runs():
     covered, total = 0, 0
     for seed in range(5):
-        ratings = bradley_terry(_simulate(TRUE, 25, seed=seed), bootstrap=300, seed=seed)
+        ratings = bradley_terry(_simulate(TRUE, 25, seed=seed))
         covered += sum(ratings[n].low <= TRUE[n] <= ratings[n].high for n in TRUE if n != "random")
         total += len(TRUE) - 1
     assert covered / total >= 0.8
@@ -66,8 +73,8 @@ def test_bradley_terry_intervals_contain_truth_for_most_agents_across_runs():
 
 def test_anchor_is_fixed_at_1000_and_only_shifts_the_scale():
     outcomes = _simulate(TRUE, 20)
-    by_random = bradley_terry(outcomes, bootstrap=100)
-    by_weak = bradley_terry(outcomes, anchor="weak", bootstrap=100)
+    by_random = bradley_terry(outcomes)
+    by_weak = bradley_terry(outcomes, anchor="weak")
     random = by_random["random"]
     assert (random.elo, random.low, random.high) == pytest.approx((1000.0, 1000.0, 1000.0))
     assert by_weak["weak"].elo == pytest.approx(1000.0)
@@ -78,33 +85,51 @@ def test_anchor_is_fixed_at_1000_and_only_shifts_the_scale():
 def test_without_anchor_the_ratings_average_1500():
     outcomes = _simulate(TRUE, 20)
     absent = [o for o in outcomes if "random" not in (o.a, o.b)]
-    for ratings in (bradley_terry(absent, bootstrap=50), bradley_terry(outcomes, anchor=None)):
+    for ratings in (bradley_terry(absent), bradley_terry(outcomes, anchor=None)):
         assert np.mean([r.elo for r in ratings.values()]) == pytest.approx(1500)
     assert bradley_terry([]) == {}
 
 
-def test_perfect_record_stays_finite():
+def test_perfect_record_stays_finite_with_a_one_sided_interval():
     outcomes = [Outcome("champ", "random", 1.0, (k // 2,)) for k in range(20)]
     outcomes += [Outcome("random", "dud", 1.0, ("d", k // 2)) for k in range(20)]
-    ratings = bradley_terry(outcomes, bootstrap=100)
-    assert all(np.isfinite([r.elo, r.low, r.high]).all() for r in ratings.values())
+    ratings = bradley_terry(outcomes)
+    assert all(np.isfinite(r.elo) for r in ratings.values())
     assert 1300 < ratings["champ"].elo < 2500 and -500 < ratings["dud"].elo < 700
+    champ, dud = ratings["champ"], ratings["dud"]
+    assert champ.high == np.inf and 1000 < champ.low < champ.elo  # at least, never exactly
+    assert dud.low == -np.inf and dud.elo < dud.high < 1000
+
+
+def test_a_tournament_of_sweeps_has_no_zero_width_interval():
+    """gym-leader beat random in all 4 games: its rating is bounded below only, by a
+    bound that drops below an even match (4 games cannot rule one out) and rises with
+    the games."""
+    by_games = {}
+    for games in (4, 40):
+        sweep = [Outcome("gym-leader", "random", 1.0, (k // 2,)) for k in range(games)]
+        by_games[games] = bradley_terry(sweep)["gym-leader"]
+    assert by_games[4].high == by_games[40].high == np.inf
+    assert by_games[4].low < 1000 < by_games[40].low < by_games[40].elo
+    assert reference_note(["gym-leader", "random"]).startswith("Elo relative to random")
+    assert "field's mean" in reference_note(["gym-leader", "max-power"])
 
 
 def test_prior_barely_moves_a_well_measured_gap():
     outcomes = [Outcome("a", "random", float(k % 4 != 0), (k // 2,)) for k in range(40)]
-    gap = bradley_terry(outcomes, bootstrap=0)["a"].elo - 1000
+    gap = bradley_terry(outcomes, intervals=False)["a"].elo - 1000
     assert gap == pytest.approx(400 * np.log10(3), abs=3)  # the maximum-likelihood gap
 
 
-def test_bootstrap_is_reproducible_and_intervals_contain_the_estimate():
+def test_intervals_are_deterministic_contain_the_estimate_and_only_the_anchors_is_zero():
     outcomes = _simulate(TRUE, 15, seed=4)
-    first = bradley_terry(outcomes, bootstrap=200, seed=3)
-    assert first == bradley_terry(outcomes, bootstrap=200, seed=3)
-    assert first != bradley_terry(outcomes, bootstrap=200, seed=4)
+    first = bradley_terry(outcomes)
+    assert first == bradley_terry(outcomes)
     assert all(r.low <= r.elo <= r.high for r in first.values())
     assert all(r.low < r.high for n, r in first.items() if n != "random")
-    point = bradley_terry(outcomes, bootstrap=0)
+    unanchored = bradley_terry(outcomes, anchor=None)
+    assert all(r.low < r.elo < r.high for r in unanchored.values())
+    point = bradley_terry(outcomes, intervals=False)
     assert {n: r.elo for n, r in point.items()} == {n: r.elo for n, r in first.items()}
     assert all(r.low == r.elo == r.high for r in point.values())
 
@@ -116,31 +141,31 @@ def test_interval_takes_in_the_estimate_when_sparse_resamples_miss_it():
     outcomes = []
     for k, (a, b, score) in enumerate(pairs):
         outcomes += [Outcome(a, b, min(score, 1), (k,)), Outcome(b, a, 1 - max(score - 1, 0), (k,))]
-    ratings = bradley_terry(outcomes, bootstrap=200, seed=0)
+    ratings = bradley_terry(outcomes)
     assert all(r.low <= r.elo <= r.high for r in ratings.values())
 
 
-def test_bootstrap_resamples_pairs_not_games():
+def test_an_even_record_is_never_certain():
+    """Each pair split 1-1: fifty pairs still leave the gap uncertain (a bootstrap over
+    pairs would call it exactly even)."""
     split = [
         o for k in range(50) for o in (Outcome("x", "y", 1.0, (k,)), Outcome("y", "x", 1.0, (k,)))
     ]
-    swept = [
-        Outcome(a, b, float(k % 2 == 0), (k,)) for k in range(50) for a, b in (("x", "y"),) * 2
-    ]
-    by_split = bradley_terry(split, bootstrap=300)["x"]
-    by_sweep = bradley_terry(swept, bootstrap=300)["x"]
-    # Same 50-50 record game by game; only the pairs differ. Split pairs carry no doubt.
-    assert by_split.elo == pytest.approx(1500) and by_sweep.elo == pytest.approx(1500)
-    assert by_split.high - by_split.low == pytest.approx(0, abs=1e-6)
-    assert by_sweep.high - by_sweep.low > 50
+    x = bradley_terry(split)["x"]
+    assert x.elo == pytest.approx(1500)
+    assert 1400 < x.low < 1480 and 1520 < x.high < 1600
 
 
 def test_disconnected_field_stays_finite_and_ordered_within_each_part():
     true = {"random": 1000, "weak": 1200, "fair": 1400, "good": 1600, "best": 1800}
-    left = [o for o in _simulate(true, 40) if {o.a, o.b} <= {"random", "weak", "fair"}]
-    right = [o for o in _simulate(true, 40, seed=1) if {o.a, o.b} <= {"good", "best"}]
-    ratings = bradley_terry(left + right, bootstrap=100)
-    assert all(np.isfinite([r.elo, r.low, r.high]).all() for r in ratings.values())
+    left_names, right_names = {"random", "weak", "fair"}, {"good", "best"}
+    left = [o for o in _simulate(true, 40) if {o.a, o.b} <= left_names]
+    right = [o for o in _simulate(true, 40, seed=1) if {o.a, o.b} <= right_names]
+    ratings = bradley_terry(left + right)
+    assert all(np.isfinite(r.elo) for r in ratings.values())
+    # Nothing relates the right part to the anchor: its intervals are open both ways.
+    assert all(np.isfinite([r.low, r.high]).all() for n, r in ratings.items() if n in left_names)
+    assert all((r.low, r.high) == (-np.inf, np.inf) for n, r in ratings.items() if n in right_names)
     assert ratings["random"].elo < ratings["weak"].elo < ratings["fair"].elo
     assert ratings["best"].elo - ratings["good"].elo == pytest.approx(200, abs=100)
 
@@ -150,7 +175,7 @@ def test_bradley_terry_is_fast_enough():
     outcomes = _random_schedule(dict(zip(names, np.linspace(1800, 1000, 10), strict=True)), 2000)
     assert len(outcomes) == 4000
     start = time.perf_counter()
-    bradley_terry(outcomes, bootstrap=1000)
+    bradley_terry(outcomes)
     assert time.perf_counter() - start < 5
 
 

@@ -35,7 +35,7 @@ def test_round_robin_ranks_random_last(server, tmp_path):
     battles = _rows(db, "rr")
     assert len(battles) == 6 * 8
     store = _store(db)
-    table = standings(battles, store.agent_names(), bootstrap=200)
+    table = standings(battles, store.agent_names())
     by_trueskill = [r.agent for r in table]
     by_bradley_terry = [r.agent for r in sorted(table, key=lambda r: -r.bt_elo)]
     assert by_trueskill[-1] == "random" and by_bradley_terry[-1] == "random"
@@ -124,7 +124,7 @@ def test_failing_agents_finish_with_their_failures_counted(server, tmp_path):
     store = _store(db)
     battles = _rows(db, "faults")
     assert len(battles) == 6
-    table = {r.agent: r for r in standings(battles, store.agent_names(), bootstrap=50)}
+    table = {r.agent: r for r in standings(battles, store.agent_names())}
     raising, sleepy = table["tests.user_bots:RaisingPlayer"], table["tests.user_bots:SleepyPlayer"]
     assert raising.errors > 0 and raising.timeouts == 0
     assert sleepy.timeouts > 0 and sleepy.errors == 0
@@ -202,7 +202,7 @@ def test_battle_over_its_wall_clock_limit_is_ended_and_recorded(server, tmp_path
     assert len(battles) == 2
     assert all(b.end_reason == "time limit: over 2s" and b.winner is None for b in battles)
     assert all(b.duration < 30 for b in battles)
-    board = standings(battles, _store(db).agent_names(), bootstrap=10)
+    board = standings(battles, _store(db).agent_names())
     assert all(row.games == 2 and row.time_limited == 2 and row.ties == 0 for row in board)
 
 

@@ -22,6 +22,7 @@ from arena.board import SERVER
 from arena.game import GameRecord, Seat
 from arena.kinds import TournamentKind
 from arena.player import BattleLog
+from arena.ratings import interval_text
 from arena.showdown.server import free_port
 from arena.store import Battle, Store, compress_log, decompress_log
 from arena.web.app import allowed_hosts
@@ -350,7 +351,7 @@ def test_leaderboard_page_shows_the_cli_numbers(site, page, tmp_path):
             cells.locator(".wlt").inner_text() == f"{want['wins']}-{want['losses']}-{want['ties']}"
         )
         assert cells.locator(".elo").inner_text() == (
-            f"{want['bt_elo']:.0f} ({want['bt_elo_low']:.0f}–{want['bt_elo_high']:.0f})"
+            f"{want['bt_elo']:.0f} ({interval_text(want['bt_elo_low'], want['bt_elo_high'])})"
         )
         assert cells.locator(".win-rate").inner_text().startswith(f"{want['win_rate']:.1%}")
     assert page.locator("#matrix td.cell").count() > 0

@@ -106,7 +106,9 @@ def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]
     battles = [b for b in battles if b.format == query.format]
     elo = {}
     if query.min_elo is not None:
-        elo = {n: r.elo for n, r in bradley_terry(outcomes(battles, names), bootstrap=0).items()}
+        elo = {
+            n: r.elo for n, r in bradley_terry(outcomes(battles, names), intervals=False).items()
+        }
     return [(b, sides) for b in battles if (sides := _chosen_sides(b, names, query, elo))]
 
 

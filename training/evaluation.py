@@ -7,8 +7,10 @@ rate with a Wilson 95% interval and the candidate's invalid and fallback rates, 
 three flags:
 - saturated: the opponent is beaten ≥ 95% with the interval's lower bound ≥ 90%: it
   carries no signal any more;
-- regression: this epoch's interval lies wholly below epoch 0's against that opponent
-  (non-overlapping Wilson intervals: significant at well under the 5% level);
+- regression: this epoch's win rate fell below epoch 0's against that opponent beyond
+  chance (the difference's 95% interval lies wholly below zero);
+saturation and regression are the promotion gate's own (`arena.alarms`), on the same
+counts;
 - valid-action decline: the share of the candidate's decisions that were neither
   invalid nor a fallback fell below epoch 0's by more than VALID_DECLINE (0.1 point).
 """
@@ -17,6 +19,7 @@ import asyncio
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from arena.alarms import regressed, saturated
 from arena.kinds import TournamentKind
 from arena.leaderboard import outcomes
 from arena.ratings import LiveRatings
@@ -28,7 +31,6 @@ from arena.tournament import TournamentConfig, TournamentRun, field_specs, store
 from models.checkpoint import agent_name
 
 DEFAULT_OPPONENTS = ("simple-heuristic", "gym-leader", "max-power")
-SATURATED_RATE, SATURATED_LOW = 0.95, 0.90
 VALID_DECLINE = 0.001
 
 
@@ -120,7 +122,7 @@ def results(store: Store, tournament_id: int, me: str) -> list[OpponentResult]:
                 high=cell.high,
                 invalid_rate=invalid / max(decisions, 1),
                 fallback_rate=fallback / max(decisions, 1),
-                saturated=cell.rate >= SATURATED_RATE and cell.low >= SATURATED_LOW,
+                saturated=saturated(cell.wins + cell.ties / 2, cell.games),
             )
         )
     return rows
@@ -133,7 +135,12 @@ def flag(current: dict, baseline: dict | None) -> dict:
         base = (baseline or {}).get(opponent)
         row = dict(row)
         if base is not None:
-            row["regression"] = row["high"] < base["low"]
+            row["regression"] = regressed(
+                row["win_rate"] * row["games"],
+                row["games"],
+                base["win_rate"] * base["games"],
+                base["games"],
+            )
             valid = 1 - row["invalid_rate"] - row["fallback_rate"]
             valid_before = 1 - base["invalid_rate"] - base["fallback_rate"]
             row["valid_decline"] = valid < valid_before - VALID_DECLINE

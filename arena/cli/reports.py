@@ -22,6 +22,7 @@ from arena.leaderboard import (
 )
 from arena.matrix import MATRIX_COLUMNS, stored_matrix
 from arena.narration import narrate
+from arena.ratings import interval_text, reference_note
 from arena.rerun import rerun as rerun_battle
 from arena.store import Store, decompress_log
 
@@ -54,7 +55,8 @@ def print_leaderboard(
     if csv_path == STDOUT:
         write_csv(csv_path, rows, COLUMNS)
         return
-    table = Table(title="leaderboard, ranked by Bradley–Terry Elo", title_justify="left")
+    note = reference_note([r.agent for r in rows if not math.isnan(r.bt_elo)])
+    table = Table(title=f"leaderboard, ranked by Bradley–Terry Elo ({note})", title_justify="left")
     headers = (
         "#",
         "agent",
@@ -79,7 +81,7 @@ def print_leaderboard(
             f"{r.wins}-{r.losses}-{r.ties}",
             str(r.time_limited),
             f"{r.win_rate:.1%} ({r.win_rate_low:.1%}–{r.win_rate_high:.1%})",
-            f"{r.bt_elo:.0f} ({r.bt_elo_low:.0f}–{r.bt_elo_high:.0f})",
+            f"{r.bt_elo:.0f} ({interval_text(r.bt_elo_low, r.bt_elo_high)})",
             f"{r.trueskill_conservative:.2f}",
             f"{r.mean_turns:.1f}",
             f"{r.invalid_rate:.2%}",
@@ -157,7 +159,9 @@ def ladder_table(
             r.agent,
             str(r.games),
             f"{r.wins}-{r.losses}-{r.ties}",
-            "—" if math.isnan(r.fh_bt) else f"{r.fh_bt:.0f} ({r.fh_bt_low:.0f}–{r.fh_bt_high:.0f})",
+            "—"
+            if math.isnan(r.fh_bt)
+            else f"{r.fh_bt:.0f} ({interval_text(r.fh_bt_low, r.fh_bt_high)})",
             f"yes ({r.rated_games})" if r.eligible else f"no ({r.rated_games})",
             _number(r.server_skill),
             _number(r.server_elo if r.server_elo is not None else r.rating_last),

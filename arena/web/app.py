@@ -27,6 +27,7 @@ from aiohttp import web
 from arena.export import csv_text, json_rows
 from arena.leaderboard import COLUMNS
 from arena.matrix import MATRIX_COLUMNS
+from arena.ratings import interval_text
 from arena.store import MAX_ID, Store
 from arena.web import assets, runs, views
 from arena.web.views import BadQuery, BattleFilter
@@ -122,6 +123,7 @@ def make_app(
     env.filters["kind"] = views.kind_label
     env.filters["pct"] = lambda v: "—" if v is None else f"{v:.1%}"
     env.filters["num"] = lambda v, digits=0: "—" if v is None else f"{v:.{digits}f}"
+    env.globals["interval"] = interval_text
     app.router.add_static("/static/", _package_dir("static"))
     if assets.installed():
         app.router.add_static("/vendor/", assets.vendor_dir())
