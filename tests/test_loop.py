@@ -126,5 +126,6 @@ def test_bad_input_is_one_line_and_stores_nothing(tmp_path):
     ):
         _one_line_error(run_arena(*base, *change), fragment)
         assert not db_path.exists()
+    Store.open(f"sqlite:///{tmp_path / 'l.db'}")  # `lineage` reads a store, never makes one
     unknown = run_arena("lineage", "nobody", "--db", f"sqlite:///{tmp_path / 'l.db'}")
     _one_line_error(unknown, "unknown lineage 'nobody'")

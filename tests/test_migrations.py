@@ -5,6 +5,8 @@ import csv
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from alembic import command
@@ -15,7 +17,7 @@ from sqlmodel import SQLModel
 
 from arena import migrations
 from arena.store import Store
-from tests.conftest import REPO, run_arena, start_arena
+from tests.conftest import REPO, run_arena
 
 FIXTURE = REPO / "tests" / "data" / "main-6c24063"
 OLD_TABLES = ("agent", "tournament", "battle", "ratingsnapshot")
@@ -80,9 +82,12 @@ def test_store_from_before_migrations_is_upgraded_with_nothing_lost(old_store, t
         table: _rows(FIXTURE / "arena.db", table, _columns(FIXTURE / "arena.db", table))
         for table in OLD_TABLES
     }
+    refused = run_arena("leaderboard", "--db", db)  # reading never migrates
+    assert refused.returncode == 2 and "run `arena db upgrade` on it first" in refused.stderr
+    upgraded = run_arena("db", "upgrade", "--db", db)
+    assert upgraded.returncode == 0 and "from schema 0001" in upgraded.stdout, upgraded.stderr
     board = run_arena("leaderboard", "--db", db, "--csv", str(tmp_path / "leaderboard.csv"))
     assert board.returncode == 0, board.stderr
-    assert board.stderr.count("upgrading the store") == 1
     for table, rows in before.items():
         old_columns = _columns(FIXTURE / "arena.db", table)
         assert _rows(old_store, table, old_columns if table != "agent" else old_columns[:2]) == [
@@ -144,7 +149,8 @@ def test_store_newer_than_the_code_is_one_clear_line(old_store):
 def test_new_store_starts_at_the_newest_revision_silently(tmp_path):
     db = f"sqlite:///{tmp_path / 'new.db'}"
     result = run_arena("db", "current", "--db", db)
-    assert result.returncode == 0
+    assert result.returncode == 2 and not (tmp_path / "new.db").exists()  # reading makes none
+    Store.open(db)
     fresh = run_arena("battles", "--ladder", "--db", db)
     assert fresh.returncode == 0 and "upgrading" not in fresh.stderr, fresh.stderr
     assert f"schema {migrations.head()}" in run_arena("db", "current", "--db", db).stdout
@@ -170,9 +176,10 @@ def test_postgres_store_at_revision_one_is_upgraded(postgres_url, tmp_path):
             rows = [dict(row._mapping) for row in reading.execute(old.tables[table].select())]
             writing.execute(new.tables[table].insert(), rows)
     engine.dispose()
+    upgraded = run_arena("db", "upgrade", "--db", url)
+    assert upgraded.returncode == 0 and "from schema 0001" in upgraded.stdout, upgraded.stderr
     board = run_arena("leaderboard", "--db", url, "--csv", str(tmp_path / "leaderboard.csv"))
     assert board.returncode == 0, board.stderr
-    assert board.stderr.count("upgrading the store") == 1
     _same_where_old(_csv(tmp_path / "leaderboard.csv"), _csv(FIXTURE / "leaderboard.csv"))
     run_arena("leaderboard", "--ladder", "--db", url, "--csv", str(tmp_path / "l.csv"))
     _same_where_old(_csv(tmp_path / "l.csv"), _csv(FIXTURE / "ladder.csv"))
@@ -186,7 +193,16 @@ def test_postgres_store_at_revision_one_is_upgraded(postgres_url, tmp_path):
 @pytest.mark.parametrize("store", ["new", "old"])
 def test_processes_opening_one_store_at_once_take_turns(store, old_store, tmp_path):
     path = old_store if store == "old" else tmp_path / "new.db"
-    processes = [start_arena("battles", "--ladder", "--db", f"sqlite:///{path}") for _ in range(4)]
+    opening = "import sys; from arena.store import Store; Store.open(sys.argv[1])"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", opening, f"sqlite:///{path}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     results = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0] * 4, results
     assert sum(stderr.count("upgrading the store") for _, stderr in results) == (
