@@ -16,14 +16,20 @@ from pathlib import Path
 
 from poke_env.player import Player
 
-from models.shipped import SHIPPED
+from arena.models.shipped import SHIPPED
 
 BUILTINS = {
     "random": "poke_env.player:RandomPlayer",
     "max-power": "poke_env.player:MaxBasePowerPlayer",
     "simple-heuristic": "poke_env.player:SimpleHeuristicsPlayer",
-    "grunt": "models.grunt:GruntPlayer",
-    "gym-leader": "models.gym_leader:GymLeaderPlayer",
+    "grunt": "arena.models.heuristics.grunt:GruntPlayer",
+    "gym-leader": "arena.models.heuristics.gym_leader:GymLeaderPlayer",
+}
+# Where arena's bots lived before models/ installed as arena.models: stores, configs and
+# users' commands may still name them so, and are read as the new paths.
+MOVED_MODULES = {
+    "models.grunt": "arena.models.heuristics.grunt",
+    "models.gym_leader": "arena.models.heuristics.gym_leader",
 }
 HEURISTICS = ("random", "max-power", "simple-heuristic", "grunt", "gym-leader")
 
@@ -74,6 +80,12 @@ class AgentSpec:
         return identity_key(self.kind, self.import_path, self.sha256, self.settings)
 
 
+def current_path(path: str) -> str:
+    """`path` (`pkg.module:Class`) with a module arena has moved named as it is now."""
+    module_name, colon, attribute = path.partition(":")
+    return MOVED_MODULES.get(module_name, module_name) + colon + attribute
+
+
 def _import_class(path: str) -> type:
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
@@ -95,8 +107,8 @@ def _is_checkpoint(spec: str) -> bool:
 
 def resolve_checkpoint(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSpec:
     """A checked checkpoint as an agent; its player class is bound to the file."""
-    from models import checkpoint  # torch loads here, not for every command
-    from models.neural import NeuralPlayer
+    from arena.models.neural import checkpoint  # torch loads here, not for every command
+    from arena.models.neural.player import NeuralPlayer
 
     try:
         path = checkpoint.resolve_path(spec)
@@ -120,7 +132,8 @@ def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSp
     elif _is_checkpoint(spec):
         return resolve_checkpoint(spec, device, temperature)
     elif ":" in spec:
-        name, kind, path = spec, "import", spec
+        path = current_path(spec)
+        name, kind = path, "import"
     else:
         known = ", ".join([*BUILTINS, *SHIPPED])
         raise UnknownAgent(

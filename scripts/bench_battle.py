@@ -14,11 +14,11 @@ from poke_env.player import RandomPlayer
 from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 
 from arena import aio
-from arena.match import play_match
-from arena.player import close, username_for
+from arena.game.player import close, username_for
+from arena.game.transport import ServerTransport
+from arena.matchmaking.match import play_match
+from arena.models.registry import resolve
 from arena.showdown import running_server
-from arena.transport import ServerTransport
-from models.registry import resolve
 
 
 async def poke_env_rate(url: str, fmt: str, games: int, concurrency: int) -> float:

@@ -2,8 +2,8 @@
 
 Plays fresh gen1ou games on a local server (gym-leader against max-power, grunt against
 random) and adds the battle recorded in tests/data; then replays each side's stored log
-into a poke-env Battle (`models.replay`) and times, for every decision, poke-env
-parsing the messages that led to it and `models.features.encode` on the result.
+into a poke-env Battle (`arena.models.neural.log_replay`) and times, for every decision, poke-env
+parsing the messages that led to it and `arena.models.neural.features.encode` on the result.
 Two passes: the first meets every Pokémon and moveset for the first time (the encoder
 fills its tables), the second is the steady state of a long dataset build or tournament.
 Goal: encode <= 1.0x parse.
@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 
 from arena import aio
-from arena.match import play_match
+from arena.game.teams import load_pool
+from arena.game.transport import ServerTransport
+from arena.matchmaking.match import play_match
+from arena.models.neural.features import FEATURE_VERSION, encode, species_vocabulary
+from arena.models.neural.log_replay import decisions, new_battle, username
+from arena.models.registry import resolve
 from arena.showdown import running_server
-from arena.teams import load_pool
-from arena.transport import ServerTransport
-from models.features import FEATURE_VERSION, encode, species_vocabulary
-from models.registry import resolve
-from models.replay import decisions, new_battle, username
 
 RECORDED = Path(__file__).resolve().parent.parent / "tests" / "data"
 PAIRINGS = (("gym-leader", "max-power"), ("grunt", "random"))

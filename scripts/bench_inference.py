@@ -18,16 +18,16 @@ import torch
 from poke_env.player import Player
 
 from arena import aio
-from arena.match import play_match
+from arena.game.teams import load_pool
+from arena.game.transport import ServerTransport
+from arena.matchmaking.match import play_match
+from arena.models.neural.actions import actions
+from arena.models.neural.batching import InferenceWorker
+from arena.models.neural.checkpoint import initialise, load
+from arena.models.neural.features import encode
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import AgentSpec, resolve
 from arena.showdown import running_server
-from arena.teams import load_pool
-from arena.transport import ServerTransport
-from models.actions import actions
-from models.checkpoint import initialise, load
-from models.features import encode
-from models.inference import InferenceWorker
-from models.policy import PolicyConfig
-from models.registry import AgentSpec, resolve
 
 
 class Recorder(Player):

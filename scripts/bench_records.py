@@ -15,19 +15,19 @@ import statistics
 import tempfile
 import time
 
-import arena.player
+import arena.game.player
 from arena import aio
-from arena.choices import Choice
-from arena.ratings import LiveRatings
-from arena.schedule import build, pairings
+from arena.game.choices import Choice
+from arena.game.teams import load_pool
+from arena.matchmaking.schedule import build, pairings
+from arena.matchmaking.tournament import TournamentConfig, TournamentRun
+from arena.models.registry import resolve
+from arena.rating.ratings import LiveRatings
 from arena.showdown import server_url
-from arena.store import Store
-from arena.teams import load_pool
-from arena.tournament import TournamentConfig, TournamentRun
-from models.registry import resolve
+from arena.store.database import Store
 
 AGENTS = ["gym-leader", "grunt", "simple-heuristic", "max-power", "random"]
-RECORDING = arena.player.choice_of
+RECORDING = arena.game.player.choice_of
 CONSTANT = Choice(0, None, -1, "", 0, False, False)
 
 
@@ -71,7 +71,7 @@ async def main(args) -> None:
             for round_ in range(args.rounds):
                 runs = [("without", _without_records), ("with records", RECORDING)]
                 for label, recorder in runs[:: 1 if round_ % 2 == 0 else -1]:  # ABBA: no drift
-                    arena.player.choice_of = recorder
+                    arena.game.player.choice_of = recorder
                     cost, rate = await cpu_per_decision(store, url, pool, f"{label}-{round_}", args)
                     times[label].append(cost)
                     rates[label].append(rate)

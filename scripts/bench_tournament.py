@@ -36,19 +36,19 @@ from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 from poke_env.teambuilder import Teambuilder
 
 from arena import aio
-from arena.cluster import RayOptions
-from arena.match import play_match
-from arena.player import username_for
-from arena.ratings import LiveRatings
-from arena.schedule import build, pairings
+from arena.game.player import username_for
+from arena.game.teams import TeamPool, load_pool
+from arena.game.transport import ServerTransport
+from arena.matchmaking.cluster import RayOptions
+from arena.matchmaking.match import play_match
+from arena.matchmaking.schedule import build, pairings
+from arena.matchmaking.tournament import TournamentConfig, TournamentRun
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import resolve
+from arena.rating.ratings import LiveRatings
 from arena.showdown import running_server
-from arena.store import Store
-from arena.teams import TeamPool, load_pool
-from arena.tournament import TournamentConfig, TournamentRun
-from arena.transport import ServerTransport
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
-from models.registry import resolve
+from arena.store.database import Store
 
 AGENTS = ["gym-leader", "grunt", "simple-heuristic", "max-power", "random"]
 

@@ -15,9 +15,9 @@ import time
 import numpy as np
 import torch
 
-from models.actions import N_ACTIONS
-from models.checkpoint import initialise
-from models.features import (
+from arena.models.neural.actions import N_ACTIONS
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.features import (
     GLOBAL_FEATURES,
     MOVE_FEATURES,
     N_ENTITIES,
@@ -25,10 +25,10 @@ from models.features import (
     POKEMON_FEATURES,
     TYPES,
 )
-from models.policy import PolicyConfig
-from training import transitions
-from training.decisions import COMPONENTS, Decisions
-from training.trainer import ActorCritic, RunInfo, TrainConfig, Trainer
+from arena.models.neural.policy import PolicyConfig
+from arena.training.data.decisions import COMPONENTS, Decisions
+from arena.training.learn import transitions
+from arena.training.learn.trainer import ActorCritic, RunInfo, TrainConfig, Trainer
 
 
 def random_decisions(rows: int, config: PolicyConfig, seed: int) -> Decisions:

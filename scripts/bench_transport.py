@@ -20,13 +20,13 @@ from bench_tournament import AGENTS, arena_run, cross_evaluate_rate
 
 from arena import aio
 from arena.errors import ArenaError
-from arena.player import close, spawn
-from arena.runner import PlaySettings, field, play_slots
+from arena.game.player import close, spawn
+from arena.game.teams import load_pool
+from arena.game.transport import ServerTransport, opened
+from arena.matchmaking.runner import PlaySettings, field, play_slots
+from arena.models.registry import resolve
 from arena.showdown import running_server
-from arena.store import Store
-from arena.teams import load_pool
-from arena.transport import ServerTransport, opened
-from models.registry import resolve
+from arena.store.database import Store
 
 TICK = os.sysconf("SC_CLK_TCK")
 

@@ -29,9 +29,9 @@ from pathlib import Path
 from poke_env.player import Player
 from sqlalchemy import insert
 
+from arena.models.registry import AgentSpec
 from arena.showdown.server import free_port
-from arena.store import Battle, Store, compress_log
-from models.registry import AgentSpec
+from arena.store.database import Battle, Store, compress_log
 
 CHUNK = 5000  # rows per executemany
 LOG = [

@@ -35,9 +35,9 @@ import sys
 import time
 from pathlib import Path
 
-from models.checkpoint import load, resolve_path
-from models.shipped import BASE_CHECKPOINT
-from training import dataset, evaluation
+from arena.models.neural.checkpoint import load, resolve_path
+from arena.models.shipped import BASE_CHECKPOINT
+from arena.training.data import dataset
 
 HEURISTICS = "gym-leader,simple-heuristic,grunt,max-power"
 STRONG = "gym-leader,simple-heuristic"
@@ -137,10 +137,10 @@ def main() -> None:
     ))  # fmt: skip
 
     def gauntlet(stage: str, candidate: Path, games: float, seed: int) -> dict:
-        settings = evaluation.EvalSettings(
+        settings = gauntlet.EvalSettings(
             opponents=OPPONENTS, games=even(games * args.scale), db=db, concurrency=16, seed=seed
         )
-        return evaluation.gauntlet(stage, 0, candidate, list(OPPONENTS), settings)
+        return gauntlet.gauntlet(stage, 0, candidate, list(OPPONENTS), settings)
 
     candidates = {"bc": bc_checkpoint, "offline-ac": resolve_path(str(ac_run))}
     selection: dict[str, dict] = {}
@@ -151,7 +151,7 @@ def main() -> None:
             selection[stage] = gauntlet(name, candidate, args.select_games, SELECT_SEED)
 
     timed(timings, "selection", select)
-    chosen = max(selection, key=lambda stage: evaluation.score(selection[stage]))
+    chosen = max(selection, key=lambda stage: gauntlet.score(selection[stage]))
     final = candidates[chosen]
     strength: dict = {}
     timed(timings, "strength", lambda: strength.update(
@@ -180,7 +180,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.save(args.out)
     for stage, table in selection.items():
-        print_table(f"selection: {stage} (mean {100 * evaluation.score(table):.1f}%)", table)
+        print_table(f"selection: {stage} (mean {100 * gauntlet.score(table):.1f}%)", table)
     print(f"\n{args.out} ({args.out.stat().st_size / 1e6:.1f} MB) from {chosen}, built in "
           f"{sum(timings.values()) / 60:.1f} min")  # fmt: skip
     print_table("strength", strength)

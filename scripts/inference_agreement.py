@@ -13,9 +13,9 @@ from collections import Counter
 
 from sqlmodel import select
 
-from arena.store import Battle, Store, decode_choices, decompress_log
-from training.inference import disagreements
-from training.replay import replay
+from arena.store.database import Battle, Store, decode_choices, decompress_log
+from arena.training.data.action_inference import disagreements
+from arena.training.data.protocol import replay
 
 
 def _kind(step, role: str, record) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from models.checkpoint import agent_name
+from arena.models.neural.checkpoint import agent_name
 
 REWARDS = ("binary", "aggressive", "default")
 INITIAL = "epoch 0"  # each run's initial policy, an opponent from epoch 1 on

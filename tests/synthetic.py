@@ -1,7 +1,7 @@
 """Constructed decision tables with known answers, shaped like the encoder's output.
 
 Each battle is a short chain of decisions by one side; the state is written into the
-global features (dims read from `models.features`, so a new feature version still fits)
+global features (dims read from `arena.models.neural.features`, so a new feature version still fits)
 and the reward into `damage_done`, so `REWARD` reads it back.
 """
 
@@ -9,17 +9,17 @@ from pathlib import Path
 
 import numpy as np
 
-from models.actions import N_ACTIONS
-from models.features import (
+from arena.models.neural.actions import N_ACTIONS
+from arena.models.neural.features import (
     GLOBAL_FEATURES,
     MOVE_FEATURES,
     N_ENTITIES,
     N_MOVE_SLOTS,
     POKEMON_FEATURES,
 )
-from training import dataset
-from training.decisions import COMPONENTS, Decisions
-from training.rewards import RewardFunction
+from arena.training.data import dataset
+from arena.training.data.decisions import COMPONENTS, Decisions
+from arena.training.data.rewards import RewardFunction
 
 REWARD = RewardFunction("damage", {"damage_done": 1.0})
 DAMAGE = COMPONENTS.index("damage_done")

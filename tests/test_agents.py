@@ -2,10 +2,10 @@
 
 import pytest
 
-from arena.match import play_match
-from arena.teams import load_pool
-from arena.transport import ServerTransport
-from models.registry import HEURISTICS, resolve
+from arena.game.teams import load_pool
+from arena.game.transport import ServerTransport
+from arena.matchmaking.match import play_match
+from arena.models.registry import HEURISTICS, resolve
 from tests.conftest import run_arena
 
 MIN_WIN_RATE = {"gym-leader": 0.8, "simple-heuristic": 0.8}

@@ -3,9 +3,9 @@ trainer's epochs."""
 
 import pytest
 
-from arena.alarms import regressed, saturated
-from arena.stats import rate_difference, wilson
-from training.evaluation import flag
+from arena.gate.alarms import regressed, saturated
+from arena.rating.stats import rate_difference, wilson
+from arena.training.learn.gauntlet import flag
 
 
 def test_rate_difference_is_newcombes_interval():

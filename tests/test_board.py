@@ -5,11 +5,11 @@ import secrets
 import signal
 from collections import Counter
 
-from arena.board import PUBLIC_RATINGS
-from arena.leaderboard import anchored
-from arena.ratings import bradley_terry, glicko
-from arena.stats import Outcome
-from arena.store import Store
+from arena.ladder.board import PUBLIC_RATINGS
+from arena.rating.ratings import bradley_terry, glicko
+from arena.rating.stats import Outcome
+from arena.report.leaderboard import anchored
+from arena.store.database import Store
 from tests.conftest import run_arena, start_arena
 
 POOL = ("random", "max-power", "gym-leader")

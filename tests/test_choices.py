@@ -6,16 +6,16 @@ from pathlib import Path
 import pytest
 from poke_env.player import Player, SingleBattleOrder
 
-from arena.choices import NOT_A_SLOT, Choice
-from arena.ratings import LiveRatings
-from arena.schedule import build
-from arena.store import Store, decode_choices
-from arena.teams import load_pool
-from arena.tournament import TournamentConfig, TournamentRun
-from models.actions import actions
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
-from models.registry import HEURISTICS, AgentSpec, resolve
+from arena.game.choices import NOT_A_SLOT, Choice
+from arena.game.teams import load_pool
+from arena.matchmaking.schedule import build
+from arena.matchmaking.tournament import TournamentConfig, TournamentRun
+from arena.models.neural.actions import actions
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import HEURISTICS, AgentSpec, resolve
+from arena.rating.ratings import LiveRatings
+from arena.store.database import Store, decode_choices
 
 
 class DecisionWitness(Player):

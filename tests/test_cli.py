@@ -20,13 +20,13 @@ from arena.cli.common import PANELS
 from arena.cli.lineage import lineage_table, wide_table
 from arena.cli.tournament import _field
 from arena.errors import ArenaError
-from arena.store import Store
-from models.checkpoint import resolve_path
-from models.registry import resolve
-from models.shipped import BASE, BASE_CHECKPOINT
+from arena.models.neural.checkpoint import resolve_path
+from arena.models.registry import resolve
+from arena.models.shipped import BASE, BASE_CHECKPOINT
+from arena.store.database import Store
+from arena.training.learn.run import RunOptions, initial_checkpoint
+from arena.training.lineage.report import GenerationRow
 from tests.conftest import REPO, run_arena
-from training.lineage import GenerationRow
-from training.run import RunOptions, initial_checkpoint
 
 COMMANDS = {c.name: c for c in typer.main.get_command(app).commands.values()}
 

@@ -13,14 +13,14 @@ import time
 
 import pytest
 
-from arena.cluster import NAMESPACE, RayOptions, play_on_ray
 from arena.errors import ArenaError
-from arena.runner import PlaySettings
-from arena.schedule import build, pairings
-from arena.store import Store
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
-from models.registry import resolve
+from arena.matchmaking.cluster import NAMESPACE, RayOptions, play_on_ray
+from arena.matchmaking.runner import PlaySettings
+from arena.matchmaking.schedule import build, pairings
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import resolve
+from arena.store.database import Store
 from tests.conftest import ARENA, REPO, run_arena, start_arena
 
 # Read by Ray when it is imported, and inherited by every process the tests start: Ray's

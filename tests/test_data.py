@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from arena.store import Store
+from arena.store.database import Store
+from arena.training.data import dataset
+from arena.training.data.decisions import COMPONENTS, UNKNOWN_ACTION
 from tests.conftest import run_arena
-from training import dataset
-from training.decisions import COMPONENTS, UNKNOWN_ACTION
 
 HEURISTICS = "random,grunt,gym-leader"
 

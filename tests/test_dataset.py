@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from arena.errors import ArenaError
-from models.features import FEATURE_VERSION
-from training import dataset
-from training.decisions import COMPONENTS, Decisions
+from arena.models.neural.features import FEATURE_VERSION
+from arena.training.data import dataset
+from arena.training.data.decisions import COMPONENTS, Decisions
 
 
 def _decisions(n: int, battle: int, agent: int) -> Decisions:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from training.decisions import COMPONENTS, Decisions
+from arena.training.data.decisions import COMPONENTS, Decisions
 
 
 def _decisions(battles: list[int], agents: list[str], agent: list[int]) -> Decisions:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from training import diagnosis
+from arena.training.learn import diagnosis
 
 
 def test_explained_variance_is_one_for_exact_and_zero_for_the_mean():

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from arena import aio
-from arena.runner import PlaySettings, field, play_slots
-from arena.schedule import build, pairings
-from arena.store import Store, decompress_log
-from arena.teams import load_pool
-from arena.transport import opened
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
-from models.registry import resolve
+from arena.game.teams import load_pool
+from arena.game.transport import opened
+from arena.matchmaking.runner import PlaySettings, field, play_slots
+from arena.matchmaking.schedule import build, pairings
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import resolve
+from arena.store.database import Store, decompress_log
 from tests.conftest import run_arena
 
 EVERY_KIND = "gym-leader,random,tests.user_bots:FirstLegalPlayer"  # + a checkpoint

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from arena.alarms import GauntletRow, fault_alarms, gauntlet_alarms
 from arena.errors import ArenaError
-from arena.evaluation import EvaluationConfig, HeadToHead, Lineup, evaluate
-from arena.stats import Outcome, wilson
-from arena.store import Battle, Store
+from arena.gate.alarms import GauntletRow, fault_alarms, gauntlet_alarms
+from arena.gate.evaluation import EvaluationConfig, HeadToHead, Lineup, evaluate
+from arena.rating.stats import Outcome, wilson
+from arena.store.database import Battle, Store
 from tests.conftest import run_arena
 from tests.test_tournament import _start_until
 
@@ -315,7 +315,7 @@ def test_bad_hypotheses_store_nothing(case, tmp_path):
 
 @pytest.mark.parametrize(
     ("candidate", "incumbent"),
-    [("random", "random"), ("gym-leader", "models.gym_leader:GymLeaderPlayer")],
+    [("random", "random"), ("gym-leader", "arena.models.heuristics.gym_leader:GymLeaderPlayer")],
 )
 def test_candidate_equal_to_incumbent_stores_nothing(candidate, incumbent, tmp_path):
     _check_refused(tmp_path, [candidate, "--incumbent", incumbent], "are the same agent")

@@ -3,14 +3,14 @@
 import asyncio
 import threading
 
-from arena.ratings import LiveRatings
-from arena.schedule import build, pairings
-from arena.store import Store
-from arena.tournament import TournamentConfig, TournamentRun
-from models import inference
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
-from models.registry import resolve
+from arena.matchmaking.schedule import build, pairings
+from arena.matchmaking.tournament import TournamentConfig, TournamentRun
+from arena.models.neural import batching
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import resolve
+from arena.rating.ratings import LiveRatings
+from arena.store.database import Store
 
 AGENTS = ("random", "max-power")
 
@@ -60,13 +60,13 @@ async def test_a_model_loads_off_the_loop_once_for_every_battle_asking(tmp_path,
     initialise(PolicyConfig.sized("tiny"), seed=3).save(path)
     loop_thread = threading.current_thread()
     loads = []
-    load = inference.load
+    load = batching.load
 
     def watched(checkpoint):
         loads.append(threading.current_thread())
         return load(checkpoint)
 
-    monkeypatch.setattr(inference, "load", watched)
-    workers = await asyncio.gather(*(inference.shared_worker(path, "cpu") for _ in range(5)))
+    monkeypatch.setattr(batching, "load", watched)
+    workers = await asyncio.gather(*(batching.shared_worker(path, "cpu") for _ in range(5)))
     assert len({id(worker) for worker in workers}) == 1
     assert len(loads) == 1 and loads[0] is not loop_thread

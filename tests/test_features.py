@@ -18,12 +18,12 @@ import pytest
 import torch
 from poke_env.data import GenData
 
-from arena.match import play_match
-from arena.teams import load_pool
-from arena.transport import ServerTransport
-from models import features
-from models.checkpoint import CheckpointError, initialise, load
-from models.features import (
+from arena.game.teams import load_pool
+from arena.game.transport import ServerTransport
+from arena.matchmaking.match import play_match
+from arena.models.neural import features
+from arena.models.neural.checkpoint import CheckpointError, initialise, load
+from arena.models.neural.features import (
     ACTIVE,
     BOOST_AT,
     DAMAGE,
@@ -36,9 +36,9 @@ from models.features import (
     move_vocabulary,
     species_vocabulary,
 )
-from models.policy import PolicyConfig
-from models.registry import resolve
-from models.replay import decisions, new_battle, username
+from arena.models.neural.log_replay import decisions, new_battle, username
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import resolve
 from tests.conftest import run_arena
 from tests.test_heuristics import position
 from tests.user_bots import MaskProbePlayer
@@ -91,7 +91,7 @@ def test_every_own_move_slot_carries_its_damage_on_the_foe():
 
 
 def test_shipped_vocabularies_are_poke_envs_union_over_generations():
-    """The ids read from models/vocabularies/ are those poke-env's own data gives:
+    """The ids read from models/neural/vocabularies/ are those poke-env's own data gives:
     1 + the index in the sorted union of its pokedex (movedex) over generations 1-9."""
     for vocabulary, table in ((species_vocabulary(), "pokedex"), (move_vocabulary(), "moves")):
         names = set().union(*(getattr(GenData.from_gen(g), table) for g in range(1, 10)))
@@ -190,7 +190,10 @@ def test_the_encoder_never_uses_the_heuristic_bots_damage_code():
         imported = {
             node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)
         }
-        assert "models.damage" not in imported and "models.gym_leader" not in imported
+        assert (
+            "arena.models.heuristics.damage" not in imported
+            and "arena.models.heuristics.gym_leader" not in imported
+        )
 
 
 def test_a_version_1_checkpoint_is_refused_in_one_line(tmp_path):

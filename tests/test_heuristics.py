@@ -10,9 +10,9 @@ import logging
 import pytest
 from poke_env.battle import Battle, Move, Pokemon
 
-from models.damage import expected_damage, hit_damage, matchup, outspeeds, stats_of
-from models.grunt import GruntPlayer
-from models.gym_leader import GymLeaderPlayer
+from arena.models.heuristics.damage import expected_damage, hit_damage, matchup, outspeeds, stats_of
+from arena.models.heuristics.grunt import GruntPlayer
+from arena.models.heuristics.gym_leader import GymLeaderPlayer
 
 MOVES = {
     "Tauros": ["bodyslam", "hyperbeam", "blizzard", "earthquake"],

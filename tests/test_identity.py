@@ -3,13 +3,13 @@
 import pytest
 
 from arena.errors import ArenaError
-from arena.game import GameRecord, Seat
-from arena.player import BattleLog
-from arena.store import Store
-from arena.tournament import check_unchanged
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
-from models.registry import resolve
+from arena.game.battle import GameRecord, Seat
+from arena.game.player import BattleLog
+from arena.matchmaking.tournament import check_unchanged
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import resolve
+from arena.store.database import Store
 from tests.conftest import run_arena
 
 

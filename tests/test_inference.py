@@ -2,10 +2,10 @@
 
 from sqlmodel import select
 
-from arena.store import Battle, Store, decode_choices, decompress_log
+from arena.store.database import Battle, Store, decode_choices, decompress_log
+from arena.training.data.action_inference import disagreements
+from arena.training.data.protocol import replay
 from tests.conftest import run_arena
-from training.inference import disagreements
-from training.replay import replay
 
 HEURISTICS = "random,max-power,simple-heuristic,grunt,gym-leader"
 

@@ -11,12 +11,12 @@ import pytest_asyncio
 import yaml
 
 from arena.errors import ArenaError
-from arena.ladder import ConnectionLost, LadderSession
-from arena.login import LoginRefused
-from arena.player import Account, close, spawn
+from arena.game.player import Account, close, spawn
+from arena.ladder.play import ConnectionLost, LadderSession
+from arena.models.registry import resolve
 from arena.showdown import ShowdownServer
-from arena.store import Store, decode_choices
-from models.registry import resolve
+from arena.showdown.login import LoginRefused
+from arena.store.database import Store, decode_choices
 from tests.conftest import run_arena, start_arena
 from tests.login_server import LoginServer, password_of
 

@@ -1,6 +1,6 @@
 """Reading a server's ladder table: columns found by header, whatever the server shows."""
 
-from arena.laddertop import Standing, parse
+from arena.showdown.laddertop import Standing, parse
 
 # the shape of Showdown's main ladder page: Elo, GXE, Glicko-1 with its deviation
 FULL = (

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from arena.store import Store
-from models.checkpoint import sha256
+from arena.models.neural.checkpoint import sha256
+from arena.store.database import Store
 from tests.conftest import run_arena, start_arena
 
 

@@ -15,8 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, text
 from sqlmodel import SQLModel
 
-from arena import migrations
-from arena.store import Store
+from arena.store import migrations
+from arena.store.database import Store
 from tests.conftest import REPO, run_arena
 
 FIXTURE = REPO / "tests" / "data" / "main-6c24063"
@@ -193,7 +193,7 @@ def test_postgres_store_at_revision_one_is_upgraded(postgres_url, tmp_path):
 @pytest.mark.parametrize("store", ["new", "old"])
 def test_processes_opening_one_store_at_once_take_turns(store, old_store, tmp_path):
     path = old_store if store == "old" else tmp_path / "new.db"
-    opening = "import sys; from arena.store import Store; Store.open(sys.argv[1])"
+    opening = "import sys; from arena.store.database import Store; Store.open(sys.argv[1])"
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", opening, f"sqlite:///{path}"],
@@ -211,7 +211,8 @@ def test_processes_opening_one_store_at_once_take_turns(store, old_store, tmp_pa
 
 
 def test_migrated_schema_is_the_one_the_code_declares(old_store, tmp_path):
-    """A column added to arena/store.py without its revision (or the reverse) fails here."""
+    """A column added to arena/store/database.py without its revision (or the reverse) fails
+    here."""
     for url in (f"sqlite:///{tmp_path / 'fresh.db'}", f"sqlite:///{old_store}"):
         with Store.open(url).engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []

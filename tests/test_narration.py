@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from arena.narration import narrate
+from arena.report.narration import narrate
 from tests.conftest import REPO
 
 STORE = REPO / "tests" / "data" / "main-6c24063" / "arena.db"

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from arena.match import play_match
-from arena.teams import load_pool
-from arena.transport import ServerTransport
-from models.actions import N_ACTIONS, actions
-from models.checkpoint import Checkpoint, CheckpointError, initialise, load
-from models.features import (
+from arena.game.teams import load_pool
+from arena.game.transport import ServerTransport
+from arena.matchmaking.match import play_match
+from arena.models.neural.actions import N_ACTIONS, actions
+from arena.models.neural.batching import InferenceWorker
+from arena.models.neural.checkpoint import Checkpoint, CheckpointError, initialise, load
+from arena.models.neural.features import (
     GLOBAL_FEATURES,
     MOVE_FEATURES,
     N_ENTITIES,
@@ -22,9 +23,8 @@ from models.features import (
     encode,
     stack,
 )
-from models.inference import InferenceWorker
-from models.policy import PolicyConfig, to_tensors
-from models.registry import resolve
+from arena.models.neural.policy import PolicyConfig, to_tensors
+from arena.models.registry import resolve
 from tests.conftest import run_arena
 from tests.test_heuristics import position
 from tests.user_bots import MaskProbePlayer

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
+from arena.training.data.build import CHUNK
 from tests.conftest import marked_processes, run_arena, start_arena
-from training.build import CHUNK
 
 MARK_ENV = "ARENA_TEST_KILLED"
 WORKER = b"multiprocessing.spawn"  # in every spawned worker's command line

@@ -10,12 +10,12 @@ import pytest
 import typer.main
 
 from arena.cli import app
-from arena.leaderboard import outcomes
-from arena.ratings import bradley_terry
-from arena.store import Store
-from models.checkpoint import initialise, sha256
-from models.policy import PolicyConfig
-from models.shipped import BASE_CHECKPOINT
+from arena.models.neural.checkpoint import initialise, sha256
+from arena.models.neural.policy import PolicyConfig
+from arena.models.shipped import BASE_CHECKPOINT
+from arena.rating.ratings import bradley_terry
+from arena.report.leaderboard import outcomes
+from arena.store.database import Store
 from tests.conftest import run_arena
 
 FAST = ["--opponents", "max-power", "--elo1", "150", "--max-pairs", "10", "--concurrency", "8"]

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from arena.ratings import (
+from arena.rating.ratings import (
     Glicko,
     LiveRatings,
     bradley_terry,
@@ -14,7 +14,7 @@ from arena.ratings import (
     glicko_period,
     reference_note,
 )
-from arena.stats import Outcome
+from arena.rating.stats import Outcome
 
 TRUE = {"random": 1000, "weak": 1200, "fair": 1400, "good": 1600, "best": 1800}
 

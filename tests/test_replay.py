@@ -9,9 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from training.decisions import COMPONENTS, UNKNOWN_ACTION
-from training.inference import infer
-from training.replay import replay
+from arena.training.data.action_inference import infer
+from arena.training.data.decisions import COMPONENTS, UNKNOWN_ACTION
+from arena.training.data.protocol import replay
 
 TEAM = {
     "Tauros": (353, ["bodyslam", "hyperbeam", "blizzard", "earthquake"]),

@@ -5,15 +5,15 @@ import dataclasses
 import numpy as np
 from poke_env.player import Player
 
-from arena.ratings import LiveRatings
-from arena.schedule import build
-from arena.store import Store, decompress_log
-from arena.teams import load_pool
-from arena.tournament import TournamentConfig, TournamentRun
-from models.actions import actions
-from models.features import encode
-from models.registry import resolve
-from training.replay import replay
+from arena.game.teams import load_pool
+from arena.matchmaking.schedule import build
+from arena.matchmaking.tournament import TournamentConfig, TournamentRun
+from arena.models.neural.actions import actions
+from arena.models.neural.features import encode
+from arena.models.registry import resolve
+from arena.rating.ratings import LiveRatings
+from arena.store.database import Store, decompress_log
+from arena.training.data.protocol import replay
 
 
 class ObservationWitness(Player):

@@ -4,10 +4,10 @@ and the `battles` / `replay` commands on a store with ladder games."""
 import shutil
 
 from arena.cli.reports import print_leaderboard
-from arena.leaderboard import ladder_standings, standings
-from arena.matrix import matrix_rows
-from arena.player import Account
-from arena.store import LADDER_OPPONENT, Battle
+from arena.game.player import Account
+from arena.report.leaderboard import ladder_standings, standings
+from arena.report.matrix import matrix_rows
+from arena.store.database import LADDER_OPPONENT, Battle
 from tests.conftest import REPO, run_arena
 
 NAMES = {1: "alpha", 2: "beta"}
@@ -74,7 +74,7 @@ def test_two_ladder_accounts_of_one_agent_are_never_merged():
 
 
 def test_leaderboard_title_names_its_ranking(tmp_path, capsys):
-    from arena.store import Store
+    from arena.store.database import Store
 
     store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
     print_leaderboard(store, None)

@@ -8,12 +8,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from arena.choices import Choice
-from arena.rerun import first_divergence
-from arena.store import Store, decode_choices
-from models.chance import current, deciding, route_poke_env_draws, side_random
-from models.checkpoint import initialise
-from models.policy import PolicyConfig, choose
+from arena.game.choices import Choice
+from arena.matchmaking.rerun import first_divergence
+from arena.models.chance import current, deciding, route_poke_env_draws, side_random
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig, choose
+from arena.store.database import Store, decode_choices
 from tests.conftest import run_arena
 from tests.user_bots import DRIFT_TURN
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, insert, text, update
 
-from arena.leaderboard import standings, stored_standings
-from arena.matrix import matrix_rows, stored_matrix
-from arena.results import read, tally
-from arena.store import Battle, Store
+from arena.report.leaderboard import standings, stored_standings
+from arena.report.matrix import matrix_rows, stored_matrix
+from arena.store.database import Battle, Store
+from arena.store.results import read, tally
 from tests.conftest import REPO
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from arena.errors import ArenaError
-from training.decisions import COMPONENTS
-from training.rewards import resolve
+from arena.training.data.decisions import COMPONENTS
+from arena.training.data.rewards import resolve
 
 # damage_done, hp_gain, gave_status, took_status, removed, lost, victory
 STEPS = np.array(

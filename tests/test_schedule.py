@@ -3,8 +3,8 @@
 import pytest
 
 from arena.errors import ArenaError
-from arena.schedule import build, pairings
-from arena.teams import Team, TeamPool
+from arena.game.teams import Team, TeamPool
+from arena.matchmaking.schedule import build, pairings
 
 POOL = TeamPool(tuple(Team(f"t{k}", f"packed{k}") for k in range(6)))
 

@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from arena.leaderboard import standings
-from arena.store import Store, decode_choices
+from arena.report.leaderboard import standings
+from arena.store.database import Store, decode_choices
 from tests.conftest import run_arena
 from tests.test_tournament import _start_until
 

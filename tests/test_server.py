@@ -10,10 +10,10 @@ import pytest
 
 from arena import aio
 from arena.errors import ArenaError
-from arena.runner import PlaySettings, field
+from arena.game.transport import ServerTransport
+from arena.matchmaking.runner import PlaySettings, field
+from arena.models.registry import HEURISTICS, resolve
 from arena.showdown import ShowdownServer, list_servers
-from arena.transport import ServerTransport
-from models.registry import HEURISTICS, resolve
 from tests.conftest import run_arena, showdown_pids
 
 

@@ -5,8 +5,8 @@ import yaml
 
 from arena import paths
 from arena.errors import ArenaError
-from arena.servers import resolve_server
 from arena.showdown import ShowdownServer
+from arena.showdown.servers import resolve_server
 from tests.conftest import link_install, run_arena, showdown_pids
 
 FORMS = "use local, local:PORT, a name from config/servers.yaml or a ws:// or wss:// address"

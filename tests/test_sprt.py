@@ -11,8 +11,8 @@ import pytest
 
 from arena.config import defaults
 from arena.errors import ArenaError
-from arena.sprt import bounds, check_hypotheses, elo_estimate, llr, sprt
-from arena.stats import score_from_elo
+from arena.rating.sprt import bounds, check_hypotheses, elo_estimate, llr, sprt
+from arena.rating.stats import score_from_elo
 
 ELO0, ELO1, ALPHA, BETA = 0.0, 35.0, 0.05, 0.05
 DRAW_RATIOS = (0.0, 0.2, 0.5)  # per game; 0 leaves the odd pair scores empty

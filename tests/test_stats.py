@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from arena.stats import (
+from arena.rating.stats import (
     Outcome,
     elo_from_score,
     pentanomial,

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.exc import InternalError, OperationalError
 from typer.testing import CliRunner
 
-from arena import migrations
 from arena.cli import app
-from arena.store import Store, connect
+from arena.store import migrations
+from arena.store.database import Store, connect
 from tests.conftest import REPO
 
 FIXTURE = REPO / "tests" / "data" / "main-6c24063" / "arena.db"
@@ -155,7 +155,7 @@ def test_a_store_arena_may_not_write_is_one_line(command, tmp_path, monkeypatch)
     (tmp_path / "arena.db").chmod(0o444)
     if os.geteuid() == 0:
         monkeypatch.setattr(
-            "arena.store.os.access", lambda path, mode: os.stat(path).st_mode & 0o200 != 0
+            "arena.store.database.os.access", lambda path, mode: os.stat(path).st_mode & 0o200 != 0
         )
     before = _files(tmp_path)
     line = one_line(arena(*command, "--db", db))

@@ -4,8 +4,8 @@ import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
+from arena.game.teams import default_dir, load_pool
 from arena.showdown.install import install_dir, node_executable
-from arena.teams import default_dir, load_pool
 
 SHIPPED = sorted(default_dir("gen1ou").iterdir())
 

@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from arena.leaderboard import standings
-from arena.store import Store
+from arena.report.leaderboard import standings
+from arena.store.database import Store
 from tests.conftest import run_arena, showdown_pids, start_arena
 
 

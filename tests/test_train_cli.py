@@ -6,14 +6,14 @@ import time
 
 import pytest
 
-from arena.store import Store
-from models.checkpoint import initialise, load, sha256
-from models.features import FEATURE_VERSION
-from models.policy import PolicyConfig
+from arena.models.neural.checkpoint import initialise, load, sha256
+from arena.models.neural.features import FEATURE_VERSION
+from arena.models.neural.policy import PolicyConfig
+from arena.store.database import Store
+from arena.training.learn import gauntlet
+from arena.training.learn.trainer import METRICS_FILE as METRICS
 from tests import synthetic
 from tests.conftest import run_arena, start_arena
-from training import evaluation
-from training.trainer import METRICS_FILE as METRICS
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def test_an_unknown_reward_is_refused(tmp_path, data):
 def test_empty_data_is_refused(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    from training import dataset
+    from arena.training.data import dataset
 
     dataset.write_manifest(empty, dataset.Manifest(query={}))
     result = _train("--data", str(empty), "--out", str(tmp_path / "run"))
@@ -135,13 +135,13 @@ def test_a_run_killed_in_training_and_in_evaluation_resumes_and_every_checkpoint
     for epoch in range(3):
         assert store.tournament(f"train:killed:epoch-{epoch}") is not None
 
-    settings = evaluation.EvalSettings(games=10, db=db, server=server.websocket_url)
+    settings = gauntlet.EvalSettings(games=10, db=db, server=server.websocket_url)
     for epoch in range(3):
         path = out / f"policy_epoch_{epoch}.pt"
         checkpoint = load(path)
         assert (checkpoint.epoch, checkpoint.algorithm) == (epoch, "offline-ac")
         assert checkpoint.data and checkpoint.reward == "default"
-        played = evaluation.gauntlet(f"check-{epoch}", epoch, path, ["random"], settings)
+        played = gauntlet.gauntlet(f"check-{epoch}", epoch, path, ["random"], settings)
         assert played["random"]["games"] == 10
         assert played["random"]["invalid_rate"] == 0  # a fallback (a timeout on a busy
         # machine) is the runner's doing; an invalid choice would be the policy's
@@ -158,8 +158,8 @@ def test_a_gauntlet_finds_its_candidate_among_agents_of_the_same_name(server, tm
         "--temperature", "1", "--games-per-pair", "2", "--server", server.websocket_url,
     )  # fmt: skip
     assert sampled.returncode == 0, sampled.stderr
-    settings = evaluation.EvalSettings(games=2, db=db, server=server.websocket_url)
-    played = evaluation.gauntlet("greedy", 0, checkpoint, ["random"], settings)
+    settings = gauntlet.EvalSettings(games=2, db=db, server=server.websocket_url)
+    played = gauntlet.gauntlet("greedy", 0, checkpoint, ["random"], settings)
     assert played["random"]["games"] == 2
 
 

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.training.learn import transitions
+from arena.training.learn.run import slot_frequency
+from arena.training.learn.trainer import RunInfo, TrainConfig, Trainer, predict
 from tests import synthetic
-from training import transitions
-from training.run import slot_frequency
-from training.trainer import RunInfo, TrainConfig, Trainer, predict
 
 
 @pytest.fixture(autouse=True)

@@ -18,18 +18,18 @@ import pytest
 from poke_env.player import Player
 from sqlalchemy import insert
 
-from arena.board import SERVER
-from arena.game import GameRecord, Seat
+from arena.game.battle import GameRecord, Seat
+from arena.game.player import BattleLog
 from arena.kinds import TournamentKind
-from arena.player import BattleLog
-from arena.ratings import interval_text
+from arena.ladder.board import SERVER
+from arena.models.neural.checkpoint import initialise
+from arena.models.neural.policy import PolicyConfig
+from arena.models.registry import AgentSpec, resolve
+from arena.rating.ratings import interval_text
 from arena.showdown.server import free_port
-from arena.store import Battle, Store, compress_log, decompress_log
+from arena.store.database import Battle, Store, compress_log, decompress_log
 from arena.web.app import allowed_hosts
 from arena.web.serve import exposed
-from models.checkpoint import initialise
-from models.policy import PolicyConfig
-from models.registry import AgentSpec, resolve
 from tests import synthetic
 from tests.conftest import REPO, run_arena, start_arena
 

@@ -47,8 +47,8 @@ class MaskProbePlayer(Player):
     seen: list = []
 
     def choose_move(self, battle):
-        from models.actions import N_MOVES, actions
-        from models.features import encode
+        from arena.models.neural.actions import N_MOVES, actions
+        from arena.models.neural.features import encode
 
         legal = actions(battle)
         decoded = {_key(slot, k < N_MOVES) for k, slot in enumerate(legal.slots) if legal.mask[k]}

@@ -25,11 +25,11 @@ from arena.cli.common import (
     server_option,
 )
 from arena.config import defaults
-from arena.match import MatchResult, play_match
-from arena.schedule import check_even
-from arena.teams import load_pool
-from arena.transport import check_transport
-from models.registry import resolve
+from arena.game.teams import load_pool
+from arena.game.transport import check_transport
+from arena.matchmaking.match import MatchResult, play_match
+from arena.matchmaking.schedule import check_even
+from arena.models.registry import resolve
 
 BATTLE = defaults()["battle"]
 

@@ -6,7 +6,6 @@ from typing import Annotated
 import typer
 
 from arena import aio
-from arena.board import ACCOUNT_PREFIX, SERVER, account, board_standings, default_pool
 from arena.cli.common import (
     CsvOption,
     DbOption,
@@ -22,16 +21,17 @@ from arena.cli.common import (
 from arena.cli.ladder import recorder, with_interrupts
 from arena.cli.reports import ladder_table
 from arena.errors import ArenaError
-from arena.export import STDOUT, write_csv
-from arena.ladder import LadderSession, check_game_type
-from arena.leaderboard import ELIGIBLE_GAMES, LADDER_COLUMNS
-from arena.player import Account, close, spawn
-from arena.servers import resolve_server
+from arena.game.player import Account, close, spawn
+from arena.game.teams import load_pool
+from arena.ladder.board import ACCOUNT_PREFIX, SERVER, account, board_standings, default_pool
+from arena.ladder.play import LadderSession, check_game_type
+from arena.models.registry import resolve
+from arena.report.export import STDOUT, write_csv
+from arena.report.leaderboard import ELIGIBLE_GAMES, LADDER_COLUMNS
 from arena.showdown.server import server_url
-from arena.store import Store
-from arena.teams import load_pool
-from arena.writer import StoreWriter
-from models.registry import resolve
+from arena.showdown.servers import resolve_server
+from arena.store.database import Store
+from arena.store.writer import StoreWriter
 
 
 @app.command()

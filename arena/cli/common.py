@@ -16,14 +16,14 @@ from rich.live import Live
 from typer.core import TyperGroup
 
 from arena import logs
-from arena.cluster import RayOptions, check_options
 from arena.config import defaults
 from arena.errors import ArenaError, interrupted
-from arena.servers import SERVER_FORMS, Server, resolve_server
-from arena.store import Store, url_of
-from arena.tournament import TournamentRun
-from arena.transport import check_transport, opened
-from models.registry import UnknownAgent
+from arena.game.transport import check_transport, opened
+from arena.matchmaking.cluster import RayOptions, check_options
+from arena.matchmaking.tournament import TournamentRun
+from arena.models.registry import UnknownAgent
+from arena.showdown.servers import SERVER_FORMS, Server, resolve_server
+from arena.store.database import Store, url_of
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -40,8 +40,8 @@ def build(
     db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
 ):
     """Encode every decision of the selected battles into DIR; a rerun adds new battles only."""
-    from training.build import Query
-    from training.build import build as build_dataset
+    from arena.training.data.build import Query
+    from arena.training.data.build import build as build_dataset
 
     query = Query(
         tournaments=tuple(tournament or ()),
@@ -91,7 +91,7 @@ def _percent(share: float) -> str:
 @clean_errors
 def info(directory: Annotated[Path, typer.Argument(help="A dataset directory.")]):
     """Audit a dataset: its battles, agents, labels, rewards and action frequencies."""
-    from training.audit import audit
+    from arena.training.data.audit import audit
 
     report = audit(directory)
     summary = {

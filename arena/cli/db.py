@@ -1,9 +1,9 @@
 """`arena db`: the store's schema revision, and upgrading it on demand."""
 
-from arena import migrations
 from arena.cli.common import clean_errors, command_group, console
 from arena.cli.reports import DbOption
-from arena.store import connect
+from arena.store import migrations
+from arena.store.database import connect
 
 db_app = command_group("db", "The store's schema: show or upgrade it.")
 

@@ -35,10 +35,10 @@ from arena.cli.common import (
 )
 from arena.config import defaults
 from arena.errors import ArenaError
-from arena.evaluation import EvaluationConfig, EvaluationReport, EvaluationRun, prepare
-from arena.game import GameStartError
-from arena.sprt import bounds
-from arena.workers import WorkerFailed
+from arena.game.battle import GameStartError
+from arena.gate.evaluation import EvaluationConfig, EvaluationReport, EvaluationRun, prepare
+from arena.matchmaking.workers import WorkerFailed
+from arena.rating.sprt import bounds
 
 DEFAULTS = defaults()["evaluate"]
 TOURNAMENT = defaults()["tournament"]

@@ -23,15 +23,15 @@ from arena.cli.common import (
     open_store,
 )
 from arena.errors import ArenaError
-from arena.ladder import LadderGame, LadderSession, check_game_type
-from arena.login import password
-from arena.player import Account, close, spawn
-from arena.servers import SERVER_FORMS, Server, resolve_server
+from arena.game.player import Account, close, spawn
+from arena.game.teams import load_pool
+from arena.ladder.play import LadderGame, LadderSession, check_game_type
+from arena.models.registry import AgentSpec, resolve
 from arena.showdown import validator
-from arena.store import Store
-from arena.teams import load_pool
-from arena.writer import StoreWriter
-from models.registry import AgentSpec, resolve
+from arena.showdown.login import password
+from arena.showdown.servers import SERVER_FORMS, Server, resolve_server
+from arena.store.database import Store
+from arena.store.writer import StoreWriter
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

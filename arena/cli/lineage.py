@@ -8,8 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from arena.cli.common import CsvOption, DbOption, JsonOption, app, clean_errors, console
-from arena.export import write_csv, write_json
-from arena.store import Store
+from arena.report.export import write_csv, write_json
+from arena.store.database import Store
 
 
 def _number(value: float | None, spec: str) -> str:
@@ -53,7 +53,7 @@ def lineage_table(rows) -> RenderableType:
 
 def wide_table(rows) -> Table:
     """Every column of the rows, a win rate per gauntlet opponent and the alarms in full."""
-    from training.lineage import opponents
+    from arena.training.lineage.report import opponents
 
     met = opponents(rows)
     table = Table(
@@ -100,7 +100,7 @@ def lineage(
     against each gauntlet opponent and the alarms; with --csv or --json nothing else is
     printed.
     """
-    from training.lineage import COLUMNS, lineage_rows, opponents
+    from arena.training.lineage.report import COLUMNS, lineage_rows, opponents
 
     rows = lineage_rows(Store.open(db, readonly=True), name)
     if csv:

@@ -80,9 +80,9 @@ def loop_command(
     Each generation: the champion's self-play and pool games, an incremental data build,
     training from the champion, the promotion gate. A killed loop resumes where it was.
     """
-    from training.evaluation import DEFAULT_OPPONENTS
-    from training.lineage import lineage_rows
-    from training.loop import Loop, LoopConfig
+    from arena.training.learn.gauntlet import DEFAULT_OPPONENTS
+    from arena.training.lineage.loop import Loop, LoopConfig
+    from arena.training.lineage.report import lineage_rows
 
     config = LoopConfig(
         name=name,

@@ -19,8 +19,8 @@ def init(
     seed: Annotated[int, typer.Option(help="Seeds the initial weights.")] = 0,
 ):
     """Write a freshly initialised checkpoint."""
-    from models.checkpoint import initialise
-    from models.policy import PolicyConfig
+    from arena.models.neural.checkpoint import initialise
+    from arena.models.neural.policy import PolicyConfig
 
     try:
         config = PolicyConfig.sized(size)
@@ -34,7 +34,13 @@ def init(
 @clean_errors
 def info(checkpoint: Annotated[str, typer.Argument(help="File, run directory or DIR@EPOCH.")]):
     """Print a checkpoint's metadata, parameter count and sha256."""
-    from models.checkpoint import CheckpointError, agent_name, load, resolve_path, sha256
+    from arena.models.neural.checkpoint import (
+        CheckpointError,
+        agent_name,
+        load,
+        resolve_path,
+        sha256,
+    )
 
     try:
         path = resolve_path(checkpoint)

@@ -43,8 +43,8 @@ from arena.cli.evaluate import (
     opponent_list,
     print_report,
 )
-from arena.evaluation import EvaluationConfig
-from arena.tournament import TournamentRun
+from arena.gate.evaluation import EvaluationConfig
+from arena.matchmaking.tournament import TournamentRun
 
 GamesPerPairOption = Annotated[
     int, typer.Option(help="Games per pairing in the epochs' round robin; even.")
@@ -101,7 +101,7 @@ def promote_command(
     The exit code is the verdict's: 0 PROMOTE, 10 REJECT, 11 INCONCLUSIVE. With --lineage
     a PROMOTE makes the candidate that lineage's champion.
     """
-    from training.promotion import PromotionConfig, promote
+    from arena.training.lineage.promotion import PromotionConfig, promote
 
     config = PromotionConfig(
         run=str(run),

@@ -10,9 +10,11 @@ from rich.table import Table
 from arena import aio
 from arena.cli.common import CsvOption, JsonOption, app, clean_errors, console
 from arena.errors import ArenaError
-from arena.export import STDOUT, write_csv, write_json, write_markdown
 from arena.kinds import TournamentKind
-from arena.leaderboard import (
+from arena.matchmaking.rerun import rerun as rerun_battle
+from arena.rating.ratings import interval_text, reference_note
+from arena.report.export import STDOUT, write_csv, write_json, write_markdown
+from arena.report.leaderboard import (
     COLUMNS,
     ELIGIBLE_GAMES,
     LADDER_COLUMNS,
@@ -20,11 +22,9 @@ from arena.leaderboard import (
     ladder_standings,
     stored_standings,
 )
-from arena.matrix import MATRIX_COLUMNS, stored_matrix
-from arena.narration import narrate
-from arena.ratings import interval_text, reference_note
-from arena.rerun import rerun as rerun_battle
-from arena.store import Store, decompress_log
+from arena.report.matrix import MATRIX_COLUMNS, stored_matrix
+from arena.report.narration import narrate
+from arena.store.database import Store, decompress_log
 
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
 TournamentOption = Annotated[

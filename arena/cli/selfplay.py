@@ -28,9 +28,9 @@ from arena.cli.common import (
 from arena.cli.reports import print_leaderboard
 from arena.cli.tournament import play_to_end
 from arena.config import defaults
-from arena.results import mirror
-from arena.selfplay import KIND, prepare
-from arena.tournament import TournamentConfig
+from arena.matchmaking.selfplay import KIND, prepare
+from arena.matchmaking.tournament import TournamentConfig
+from arena.store.results import mirror
 
 DEFAULTS = defaults()["tournament"]
 

@@ -40,23 +40,23 @@ from arena.cli.common import (
 from arena.cli.reports import print_leaderboard
 from arena.config import defaults
 from arena.errors import ArenaError
-from arena.game import GameStartError
-from arena.ratings import LiveRatings
-from arena.schedule import build, check_even, pairings
-from arena.servers import Server
-from arena.store import Store
-from arena.teams import load_pool
-from arena.tournament import (
+from arena.game.battle import GameStartError
+from arena.game.teams import load_pool
+from arena.game.transport import check_transport
+from arena.matchmaking.schedule import build, check_even, pairings
+from arena.matchmaking.tournament import (
     TournamentConfig,
     TournamentRun,
     check_kind,
     field_specs,
     stored_id,
 )
-from arena.transport import check_transport
-from arena.workers import WorkerFailed
-from models.registry import HEURISTICS, resolve
-from models.shipped import BASE
+from arena.matchmaking.workers import WorkerFailed
+from arena.models.registry import HEURISTICS, resolve
+from arena.models.shipped import BASE
+from arena.rating.ratings import LiveRatings
+from arena.showdown.servers import Server
+from arena.store.database import Store
 
 DEFAULTS = defaults()["tournament"]
 
@@ -65,7 +65,7 @@ def _field(models: list[str], agents: str | None, base: bool | None) -> tuple[st
     """The agents' specs in the order given; the shipped heuristics and the base model
     when none are. `base` adds (True) or leaves out (False) the base model either way."""
     if models:
-        from models.checkpoint import CheckpointError, resolve_path  # torch loads here
+        from arena.models.neural.checkpoint import CheckpointError, resolve_path  # torch loads here
 
         for spec in models:
             try:

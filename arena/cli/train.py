@@ -18,9 +18,9 @@ from arena.cli.common import (
     server_option,
 )
 from arena.errors import ArenaError
-from training.evaluation import DEFAULT_OPPONENTS, EvalSettings, alarms
-from training.run import RunOptions, open_run, train
-from training.trainer import TrainConfig
+from arena.training.learn.gauntlet import DEFAULT_OPPONENTS, EvalSettings, alarms
+from arena.training.learn.run import RunOptions, open_run, train
+from arena.training.learn.trainer import TrainConfig
 
 DEFAULTS = TrainConfig()
 

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from arena.cli.common import DbOption, app, clean_errors
-from arena.store import Store
+from arena.store.database import Store
 from arena.web.serve import exposed, serve
 
 
@@ -29,7 +29,7 @@ def web(
 
     Tournaments, battles, agents, the ladder, evaluations, training runs and lineages.
     """
-    from training.lineage import as_json, lineage_rows
+    from arena.training.lineage.report import as_json, lineage_rows
 
     store = Store.open(db, readonly=True)
     if exposed(host):

@@ -24,11 +24,11 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from arena.export import csv_text, json_rows
-from arena.leaderboard import COLUMNS
-from arena.matrix import MATRIX_COLUMNS
-from arena.ratings import interval_text
-from arena.store import MAX_ID, Store
+from arena.rating.ratings import interval_text
+from arena.report.export import csv_text, json_rows
+from arena.report.leaderboard import COLUMNS
+from arena.report.matrix import MATRIX_COLUMNS
+from arena.store.database import MAX_ID, Store
 from arena.web import assets, runs, views
 from arena.web.views import BadQuery, BattleFilter
 

@@ -1,8 +1,8 @@
 """Training runs as the dashboard shows them: `runs/*/metrics.jsonl` and their gauntlets.
 
-A run's directory is the trainer's (`training/run.py`): one JSON line per finished epoch
+A run's directory is the trainer's (`training/learn/run.py`): one JSON line per finished epoch
 with its training losses, held-out diagnosis, gauntlet results with their alarm flags
-(`training/evaluation.py`) and the learning-signal verdict (`training/diagnosis.py`).
+(`training/learn/gauntlet.py`) and the learning-signal verdict (`training/learn/diagnosis.py`).
 The files are only read, never locked or written, so a page can be open while the run
 trains. Each epoch's gauntlet is also an ordinary stored tournament,
 `train:NAME:epoch-N`, and the win rates shown come from those battles when the store has
@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from arena.kinds import TournamentKind
-from arena.matrix import cells
-from arena.results import read
-from arena.store import Store
-from models.checkpoint import agent_name
+from arena.models.neural.checkpoint import agent_name
+from arena.report.matrix import cells
+from arena.store.database import Store
+from arena.store.results import read
 
 METRICS = "metrics.jsonl"
 DEPTH = 2  # runs/NAME/metrics.jsonl and runs/GROUP/NAME/metrics.jsonl
@@ -31,7 +31,7 @@ CHARTS = {
     "effective sample size": ("ess",),
     "KL from the initial policy": ("kl_from_init",),
 }
-ALARMS = {  # gauntlet flags (training/evaluation.py) and how a page names them
+ALARMS = {  # gauntlet flags (training/learn/gauntlet.py) and how a page names them
     "saturated": "saturated",
     "regression": "regression",
     "valid_decline": "valid-action decline",

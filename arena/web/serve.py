@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from arena.errors import ArenaError
-from arena.store import Store
+from arena.store.database import Store
 from arena.web.app import allowed_hosts, make_app
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -2,7 +2,7 @@
 
 Every function here is synchronous and only reads: the web app runs them in a thread so
 the event loop keeps answering while a large store is read. Numbers come from the same
-functions the CLI reports use (`rank` and `cells` of the store's `arena.results.read`,
+functions the CLI reports use (`rank` and `cells` of the store's `arena.store.results.read`,
 `ladder_standings`), so a page and `arena leaderboard --json` cannot disagree. A
 tournament's ratings are cached by its battle count and last battle id (`RatingsCache`):
 a finished tournament is rated once, a running one again in the background when a game
@@ -17,16 +17,16 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from arena.errors import ArenaError
-from arena.export import json_rows
 from arena.kinds import EndReason, TournamentKind
-from arena.leaderboard import ladder_standings, rank
-from arena.matrix import cells
-from arena.narration import hp_by_turn, narrate
-from arena.results import read
-from arena.schedule import pairings
-from arena.selfplay import mirror_seat
-from arena.sprt import bounds
-from arena.store import Evaluation, Store, Tournament, decompress_log
+from arena.matchmaking.schedule import pairings
+from arena.matchmaking.selfplay import mirror_seat
+from arena.rating.sprt import bounds
+from arena.report.export import json_rows
+from arena.report.leaderboard import ladder_standings, rank
+from arena.report.matrix import cells
+from arena.report.narration import hp_by_turn, narrate
+from arena.store.database import Evaluation, Store, Tournament, decompress_log
+from arena.store.results import read
 
 PAGE_SIZE = 100  # battles per page of a tournament's battle list
 CACHED_TOURNAMENTS = 8  # rated tournaments kept in memory, least recently used dropped

@@ -1,8 +1,0 @@
-"""Runs the revisions on the connection `arena.migrations.upgrade` hands over."""
-
-from alembic import context
-
-connection = context.config.attributes["connection"]
-context.configure(connection=connection, render_as_batch=True)
-with context.begin_transaction():
-    context.run_migrations()

@@ -1,1 +1,0 @@
-"""The revisions, oldest first by number; see `arena.migrations` for how to add one."""

@@ -1,0 +1,1 @@
+"""The revisions, oldest first by number; see `arena.store.migrations` for how to add one."""

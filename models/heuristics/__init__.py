@@ -1,0 +1,1 @@
+"""The shipped heuristic bots and the damage arithmetic they share."""

@@ -1,0 +1,299 @@
+"""`arena data build`: stored battles → a dataset directory, incrementally and in parallel.
+
+The main process selects battles from their metadata only (never their logs) and hands
+chunks of battle ids to worker processes; each worker loads its chunk's logs, replays the
+chosen sides (`arena.training.data.protocol`), labels every decision (its record when the
+side has records, otherwise `arena.training.data.action_inference`) and writes one shard.
+The manifest is rewritten after every shard, so an interrupted build keeps what it finished
+and a rerun adds only battles the directory lacks. Memory stays at a few chunks, whatever
+the store's size.
+"""
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlmodel import select
+
+from arena.errors import ArenaError
+from arena.game.choices import Choice
+from arena.lifetime import worker_dies_with_parent
+from arena.models.neural.features import stack
+from arena.rating.ratings import bradley_terry
+from arena.report.leaderboard import outcomes
+from arena.store.database import Battle, Store, decode_choices, decompress_log
+from arena.training.data import dataset
+from arena.training.data.action_inference import infer
+from arena.training.data.decisions import Decisions
+from arena.training.data.protocol import Step, replay
+
+CHUNK = 32  # battles per shard: small enough to bound memory, large enough to compress well
+ROLES = ("p1", "p2")
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which battles and which of their sides a dataset holds."""
+
+    tournaments: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
+    format: str = "gen1ou"
+    winners_only: bool = False
+    min_elo: float | None = None
+    exclude_fallbacks: bool = False
+    include_ladder: bool = False
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "tournaments": list(self.tournaments), "agents": list(self.agents)}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One battle and the sides of it to encode, with the agent that played each."""
+
+    battle: int
+    sides: tuple[int, ...]
+    agents: tuple[int, ...]  # manifest agent index of each side in `sides`
+
+
+@dataclass
+class Built:
+    added_battles: int
+    added_decisions: int
+    total_battles: int
+    total_decisions: int
+
+
+def _tournament_ids(store: Store, names: tuple[str, ...]) -> list[int] | None:
+    if not names:
+        return None
+    ids = []
+    for name in names:
+        tournament = store.tournament(name)
+        if tournament is None:
+            raise ArenaError(f"unknown tournament {name!r}")
+        ids.append(tournament.id)
+    return ids
+
+
+def _chosen_sides(battle: Battle, names: dict[int, str], query: Query, elo: dict) -> list[int]:
+    sides = []
+    for side, role in enumerate(ROLES):
+        name = names[getattr(battle, f"{role}_agent_id")]
+        if query.agents and name not in query.agents:
+            continue
+        if query.winners_only and battle.winner != side:
+            continue
+        if query.min_elo is not None and elo.get(name, float("-inf")) < query.min_elo:
+            continue
+        sides.append(side)
+    return sides
+
+
+def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]:
+    """The battles the query matches, each with the sides it keeps, in the order they
+    finished; metadata only. Bradley–Terry Elo for `min_elo` is fitted on the matching
+    tournament battles, anchored as arena's leaderboard is."""
+    names = store.agent_names()
+    unknown = set(query.agents) - set(names.values())
+    if unknown:
+        raise ArenaError(f"unknown agent {sorted(unknown)[0]!r}")
+    battles = store.battles(_tournament_ids(store, query.tournaments))
+    if query.include_ladder:
+        battles += store.ladder_battles()
+    battles = [b for b in battles if b.format == query.format]
+    elo = {}
+    if query.min_elo is not None:
+        elo = {
+            n: r.elo for n, r in bradley_terry(outcomes(battles, names), intervals=False).items()
+        }
+    return [(b, sides) for b in battles if (sides := _chosen_sides(b, names, query, elo))]
+
+
+# -- workers --------------------------------------------------------------------------
+
+_store: Store | None = None
+
+
+def _worker_store(url: str | None) -> Store:
+    global _store
+    if _store is None:
+        _store = Store.open(url)
+    return _store
+
+
+def _labels(steps: list[Step], role: str, records: list[Choice] | None):
+    """Each decision's action slot and fallback flag: from its record when the side has
+    records (a decision without one was never put to the agent: a forfeit's default
+    move), inferred from the protocol otherwise."""
+    if records is None:
+        return [infer(s, role) for s in steps], [False] * len(steps)
+    by_rqid = {c.rqid: c for c in records}  # a retried decision: its last record stands
+    actions, fallbacks = [], []
+    for step in steps:
+        record = by_rqid.get(step.rqid)
+        actions.append(infer(step, role) if record is None else record.slot)
+        fallbacks.append(record is None or record.fallback)
+    return actions, fallbacks
+
+
+def encode_side(battle: Battle, side: int, agent: int, query: Query, agents: list[str]):
+    """One side's decisions of a stored battle, or None when none are kept."""
+    role = ROLES[side]
+    records = decode_choices(getattr(battle, f"{role}_choices"))
+    faults = getattr(battle, f"{role}_timeouts") + getattr(battle, f"{role}_errors")
+    if query.exclude_fallbacks and records is None and faults:
+        return None  # some decision stood in for the agent, and nothing says which
+    steps = replay(decompress_log(getattr(battle, f"{role}_log")), role, battle.format)
+    action, fallback = _labels(steps, role, records)
+    keep = ~np.array(fallback, dtype=bool) if query.exclude_fallbacks else np.ones(len(steps), bool)
+    if not keep.any():
+        return None
+    n = len(steps)
+    table = Decisions(
+        observations=stack([s.observation for s in steps]),
+        action=np.array(action, dtype=np.int64),
+        mask=np.stack([s.actions.mask for s in steps]),
+        components=np.stack([s.components for s in steps]),
+        done=np.arange(n) == n - 1,
+        battle=np.full(n, battle.id, dtype=np.int64),
+        side=np.full(n, side, dtype=np.int8),
+        turn=np.array([s.turn for s in steps], dtype=np.int32),
+        agent=np.full(n, agent, dtype=np.int32),
+        fallback=np.array(fallback, dtype=bool),
+        agents=agents,
+    )
+    return table if keep.all() else table.take(keep)
+
+
+def _encode_chunk(
+    url: str | None, path: Path, jobs: list[Job], agents: list[str], query: Query
+) -> dict:
+    store = _worker_store(url)
+    by_id = {job.battle: job for job in jobs}
+    with store.session() as session:
+        battles = session.exec(select(Battle).where(Battle.id.in_(list(by_id))))
+        parts = [
+            part
+            for b in battles
+            for side, agent in zip(by_id[b.id].sides, by_id[b.id].agents, strict=True)
+            if (part := encode_side(b, side, agent, query, agents)) is not None
+        ]
+    shard = {"file": path.name, "battles": len(jobs), "decisions": 0, "sha256": None}
+    if parts:
+        table = _concat_keeping_agents(parts)
+        shard |= {"decisions": len(table), "sha256": dataset.write_shard(path, table)}
+    return {"shard": shard, "battles": sorted(by_id)}
+
+
+def _concat_keeping_agents(parts: list[Decisions]) -> Decisions:
+    """Joined rows whose agent indices stay the manifest's (every part shares its list)."""
+    joined = Decisions.concat(parts)
+    position = np.array([parts[0].agents.index(n) for n in joined.agents], dtype=np.int32)
+    joined.agent = position[joined.agent]
+    joined.agents = parts[0].agents
+    return joined
+
+
+# -- the build ------------------------------------------------------------------------
+
+
+def _open_output(out: Path, query: Query) -> dataset.Manifest:
+    if out.exists() and not out.is_dir():
+        raise ArenaError(f"{out} is a file, not a dataset directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not dataset.is_dataset(out):
+            raise ArenaError(f"{out} is not empty and not a dataset")
+        manifest = dataset.read_manifest(out)
+        dataset.check_versions(out, manifest)
+        if manifest.query != query.as_json():
+            raise ArenaError(
+                f"{out} was built from another selection ({manifest.query}); "
+                "build into a new directory"
+            )
+        dataset.verified_shards(out, manifest)
+        return manifest
+    return dataset.Manifest(query=query.as_json())
+
+
+def _remove_leftovers(out: Path, manifest: dataset.Manifest) -> None:
+    """Shards an interrupted build wrote but never entered in the manifest."""
+    listed = {s["file"] for s in manifest.shards}
+    for path in out.glob("shard-*.npz"):
+        if path.name not in listed:
+            path.unlink()
+    for path in out.glob(".*.tmp"):
+        path.unlink()
+
+
+def _chunks(jobs: list[Job], first: int, out: Path) -> Iterator[tuple[Path, list[Job]]]:
+    for k in range(0, len(jobs), CHUNK):
+        yield out / f"shard-{first + k // CHUNK:05d}.npz", jobs[k : k + CHUNK]
+
+
+def build(
+    out: Path,
+    query: Query,
+    workers: int = 1,
+    db: str | None = None,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_chunk: Callable[[int, int], None] = lambda battles, decisions: None,
+) -> Built:
+    """Adds to `out` every battle the query matches that it does not hold yet."""
+    store = Store.open(db)
+    selection = select_battles(store, query)
+    if not selection:
+        raise ArenaError(f"no stored battle matches the selection {query.as_json()}")
+    manifest = _open_output(out, query)
+    names = store.agent_names()
+    held = set(manifest.battles)
+    jobs = []
+    for battle, sides in selection:
+        if battle.id in held:
+            continue
+        agent_ids = [getattr(battle, f"{ROLES[s]}_agent_id") for s in sides]
+        agents = tuple(manifest.agent_index(names[a]) for a in agent_ids)
+        jobs.append(Job(battle.id, tuple(sides), agents))
+    store.engine.dispose()
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out, manifest)
+    on_start(len(jobs))
+    added = [0, 0]
+    first = 1 + max((int(s["file"][6:11]) for s in manifest.shards), default=-1)
+    for result in _run(_chunks(jobs, first, out), manifest.agents, query, db, workers):
+        shard = result["shard"]
+        if shard["decisions"]:
+            manifest.shards.append(shard)
+        manifest.battles.extend(result["battles"])
+        dataset.write_manifest(out, manifest)
+        added[0] += len(result["battles"])
+        added[1] += shard["decisions"]
+        on_chunk(len(result["battles"]), shard["decisions"])
+    if not manifest.battles:
+        dataset.write_manifest(out, manifest)
+    return Built(added[0], added[1], len(manifest.battles), manifest.decisions)
+
+
+def _run(
+    chunks: Iterator, agents: list[str], query: Query, db: str | None, workers: int
+) -> Iterator[dict]:
+    """Each chunk's result as it completes; at most two chunks per worker in flight."""
+    if workers == 1:
+        for path, jobs in chunks:
+            yield _encode_chunk(db, path, jobs, agents, query)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=worker_dies_with_parent
+    ) as pool:
+        pending: set[Future] = set()
+        for path, jobs in chunks:
+            pending.add(pool.submit(_encode_chunk, db, path, jobs, agents, query))
+            if len(pending) >= 2 * workers:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in done)
+        for future in pending:
+            yield future.result()

@@ -1,0 +1,2 @@
+"""The trainer (behaviour cloning and offline actor-critic), its runs, diagnosis and
+per-epoch gauntlets."""
