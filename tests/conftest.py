@@ -41,6 +41,14 @@ def pytest_configure(config):
     config.arena_home = home
 
 
+def pytest_collection_modifyitems(items):
+    """Each test carries its tier's marker (`-m unit`, `-m integration`), from its folder."""
+    for item in items:
+        tier = item.path.parent.name
+        if tier in ("unit", "integration"):
+            item.add_marker(tier)
+
+
 def pytest_unconfigure(config):
     shutil.rmtree(config.arena_home, ignore_errors=True)
 

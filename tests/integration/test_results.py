@@ -58,6 +58,23 @@ def store(tmp_path_factory):
     return store, tournament
 
 
+def test_postgresql_adds_up_the_same(store, postgres_url):
+    """The same battles in a PostgreSQL database of its own (the server is shared)."""
+    sqlite, first = store
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS arena_results"))
+        connection.execute(text("CREATE DATABASE arena_results"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + "/arena_results"
+    tournament = _bench_module().build_store(url, 400, 5, seed=2)
+    other = Store.open(url)
+    _odd_games(other, tournament)
+    summed = read(other, [tournament])
+    assert summed == tally(other.battles([tournament]), other.agent_names())
+    assert summed == read(sqlite, [first])
+
+
 def test_sql_sums_are_the_python_sums(store):
     store, tournament = store
     names = store.agent_names()
@@ -77,20 +94,3 @@ def test_stored_reports_are_the_reports_of_the_loaded_battles(store):
     battles, names = store.battles([tournament]), store.agent_names()
     assert stored_standings(store, [tournament]) == standings(battles, names)
     assert stored_matrix(store, [tournament]) == matrix_rows(battles, names)
-
-
-def test_postgresql_adds_up_the_same(store, postgres_url):
-    """The same battles in a PostgreSQL database of its own (the server is shared)."""
-    sqlite, first = store
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS arena_results"))
-        connection.execute(text("CREATE DATABASE arena_results"))
-    admin.dispose()
-    url = postgres_url.rsplit("/", 1)[0] + "/arena_results"
-    tournament = _bench_module().build_store(url, 400, 5, seed=2)
-    other = Store.open(url)
-    _odd_games(other, tournament)
-    summed = read(other, [tournament])
-    assert summed == tally(other.battles([tournament]), other.agent_names())
-    assert summed == read(sqlite, [first])

@@ -1,13 +1,9 @@
 """Nothing that can block runs on the event loop: store writes and model loads leave it."""
 
-import asyncio
 import threading
 
 from arena.matchmaking.schedule import build, pairings
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun
-from arena.models.neural import batching
-from arena.models.neural.checkpoint import initialise
-from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import resolve
 from arena.rating.ratings import LiveRatings
 from arena.store.database import Store
@@ -53,20 +49,3 @@ async def test_tournament_writes_leave_the_loop_in_order(server, tmp_path):
     assert all(thread is not loop_thread for thread, _ in writes)
     stored = [b.battle_tag for b in sorted(store.battles([run.tournament_id]), key=lambda b: b.id)]
     assert stored == [tag for _, tag in writes]
-
-
-async def test_a_model_loads_off_the_loop_once_for_every_battle_asking(tmp_path, monkeypatch):
-    path = tmp_path / "tiny.pt"
-    initialise(PolicyConfig.sized("tiny"), seed=3).save(path)
-    loop_thread = threading.current_thread()
-    loads = []
-    load = batching.load
-
-    def watched(checkpoint):
-        loads.append(threading.current_thread())
-        return load(checkpoint)
-
-    monkeypatch.setattr(batching, "load", watched)
-    workers = await asyncio.gather(*(batching.shared_worker(path, "cpu") for _ in range(5)))
-    assert len({id(worker) for worker in workers}) == 1
-    assert len(loads) == 1 and loads[0] is not loop_thread

@@ -7,9 +7,7 @@ import shutil
 import sqlite3
 
 import pytest
-import typer.main
 
-from arena.cli import app
 from arena.models.neural.checkpoint import initialise, sha256
 from arena.models.neural.policy import PolicyConfig
 from arena.models.shipped import BASE_CHECKPOINT
@@ -19,11 +17,6 @@ from arena.store.database import Store
 from tests.conftest import run_arena
 
 FAST = ["--opponents", "max-power", "--elo1", "150", "--max-pairs", "10", "--concurrency", "8"]
-
-
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture
@@ -129,19 +122,3 @@ def test_bad_input_is_one_line_and_stores_nothing(tmp_path, run_dir, make, extra
     result = run_arena("promote", str(run), *incumbent, *extra, "--db", f"sqlite:///{db_path}")
     _one_line_error(result, fragment)
     assert not db_path.exists()
-
-
-def test_gate_options_are_explained_and_mean_what_evaluate_means():
-    commands = {c.name: c for c in typer.main.get_command(app).commands.values()}
-    options = {
-        name: {p.name: p for p in commands[name].params if p.param_type_name == "option"}
-        for name in ("evaluate", "promote", "loop", "lineage")
-    }
-    for name in ("promote", "loop", "lineage"):
-        assert [o for o, option in options[name].items() if not option.help] == [], name
-    shared = set(options["evaluate"]) & set(options["promote"])
-    assert {"elo0", "elo1", "alpha", "beta", "max_pairs", "opponents", "server"} <= shared
-    for option in shared - {"name"}:  # promote's name has a default of its own
-        assert options["evaluate"][option].help == options["promote"][option].help, option
-    for option in ("elo0", "elo1", "alpha", "beta", "max_pairs", "games_per_pair"):
-        assert options["loop"][option].help == options["promote"][option].help, option

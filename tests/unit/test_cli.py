@@ -1,16 +1,12 @@
 """The command line's shape: every option explained, shared options declared once."""
 
-import csv
 import importlib.util
 import inspect
 import io
-import json
 import re
-import shutil
 from dataclasses import replace
 
 import click
-import pytest
 import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
@@ -18,15 +14,9 @@ from typer.testing import CliRunner
 from arena.cli import app
 from arena.cli.common import PANELS
 from arena.cli.lineage import lineage_table, wide_table
-from arena.cli.tournament import _field
-from arena.errors import ArenaError
-from arena.models.neural.checkpoint import resolve_path
-from arena.models.registry import resolve
-from arena.models.shipped import BASE, BASE_CHECKPOINT
 from arena.store.database import Store
-from arena.training.learn.run import RunOptions, initial_checkpoint
 from arena.training.lineage.report import GenerationRow
-from tests.conftest import REPO, run_arena
+from tests.conftest import REPO
 
 COMMANDS = {c.name: c for c in typer.main.get_command(app).commands.values()}
 
@@ -56,34 +46,6 @@ def test_tournament_benchmark_plays_with_the_workers_it_names(tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'bench.db'}")
     run = bench.arena_run(store, "w", ["random", "max-power"], "gen1randombattle", None, 2, 2, 3)
     assert run.config.workers == 3
-
-
-# -- checkpoints: one resolver, shipped names included ---------------------------------
-
-
-def test_a_shipped_models_name_is_a_checkpoint_wherever_one_is_taken():
-    info = run_arena("model", "info", BASE)
-    assert info.returncode == 0, info.stderr
-    assert f"agent name: {BASE}" in info.stdout and str(BASE_CHECKPOINT) in info.stdout
-    assert resolve_path(BASE) == BASE_CHECKPOINT
-    assert _field([BASE], None, False) == (BASE,)  # tournament --models base
-    options = RunOptions(data=(), out="unused", init=BASE, size=None, reward="default")
-    assert initial_checkpoint(options)[1] == BASE_CHECKPOINT  # train --init base
-    # evaluate, promote's incumbent and loop --init name agents: one agent by either name
-    by_name, by_file = resolve(BASE), resolve(str(BASE_CHECKPOINT))
-    assert by_name.name == by_file.name == BASE and by_name.identity == by_file.identity
-
-
-def test_a_missing_checkpoint_is_one_line_naming_it():
-    missing = run_arena("model", "info", "nowhere/at-all.pt")
-    assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
-        "arena: no such checkpoint: nowhere/at-all.pt"
-    ]
-    with pytest.raises(ArenaError, match="--models: no such checkpoint: nowhere"):
-        _field(["nowhere"], None, False)
-
-
-# -- the help: panels, paragraphs the terminal wraps -----------------------------------
 
 
 def _help(*args: str, width: int = 80) -> str:
@@ -139,28 +101,6 @@ def test_every_export_flag_takes_a_file_or_a_dash_for_standard_output():
     for (args, _), option in exports.items():
         assert not option.is_flag and option.metavar == "FILE|-", args
         assert "- for standard output" in option.help, args
-
-
-def test_exports_to_standard_output_are_the_export_alone(tmp_path):
-    path = tmp_path / "arena.db"
-    shutil.copyfile(REPO / "tests" / "data" / "main-6c24063" / "arena.db", path)
-    db = f"sqlite:///{path}"
-    as_csv = run_arena("leaderboard", "--csv", "-", "--db", db)
-    as_json = run_arena("leaderboard", "--json", "-", "--db", db)
-    assert as_csv.returncode == 0 and as_json.returncode == 0, as_csv.stderr + as_json.stderr
-    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    assert [r["agent"] for r in rows] == [r["agent"] for r in json.loads(as_json.stdout)]
-    ladder = run_arena("leaderboard", "--ladder", "--json", "-", "--db", db)
-    assert ladder.returncode == 0 and json.loads(ladder.stdout)[0]["server"], ladder.stderr
-    matrix = run_arena("matrix", "--csv", "-", "--db", db)
-    assert matrix.stdout.startswith("agent,opponent,"), matrix.stderr
-    markdown = run_arena("leaderboard", "--markdown", "-", "--db", db)
-    assert markdown.stdout.startswith("| rank | agent |"), markdown.stderr
-    lineages = run_arena("lineage", "--json", "-", "--db", db)  # the store holds none
-    assert lineages.returncode == 0 and json.loads(lineages.stdout) == [], lineages.stderr
-
-
-# -- arena lineage ----------------------------------------------------------------------
 
 
 def _generation(number: int, **changes) -> GenerationRow:

@@ -3,11 +3,10 @@ battle, so that any change to what the encoder outputs fails here and forces a b
 `FEATURE_VERSION` (checkpoints trained on the old features would otherwise be fed
 something else).
 
-Hand-built positions come from `tests.test_heuristics.position` (all level 100, stats
+Hand-built positions come from `tests.unit.test_heuristics.position` (all level 100, stats
 as the request shows them: DV 15 and full stat experience). The recorded battle is a
 gen1ou game of gym-leader (p1) against max-power (p2), both sides' logs as arena stored
-them, in tests/data/.
-"""
+them, in tests/data/."""
 
 import ast
 import hashlib
@@ -15,14 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from poke_env.data import GenData
 
-from arena.game.teams import load_pool
-from arena.game.transport import ServerTransport
-from arena.matchmaking.match import play_match
 from arena.models.neural import features
-from arena.models.neural.checkpoint import CheckpointError, initialise, load
 from arena.models.neural.features import (
     ACTIVE,
     BOOST_AT,
@@ -37,14 +31,15 @@ from arena.models.neural.features import (
     species_vocabulary,
 )
 from arena.models.neural.log_replay import decisions, new_battle, username
-from arena.models.neural.policy import PolicyConfig
-from arena.models.registry import resolve
-from tests.conftest import run_arena
-from tests.test_heuristics import position
-from tests.user_bots import MaskProbePlayer
+from tests.conftest import REPO
+from tests.unit.test_heuristics import position
 
-DATA = Path(__file__).parent / "data"
+DATA = REPO / "tests" / "data"
+
+
 RECORDED = "gen1ou-gym-leader-vs-max-power-p{}.log"
+
+
 MEAN_ROLL = 236 / 255
 
 
@@ -157,33 +152,6 @@ def test_recorded_battle_encodes_to_pinned_values():
     assert damage(p2[10], 3) == [0.185907781124115, 0.37181556224823, 0.0, 0.0]
 
 
-async def test_replayed_states_are_the_states_the_player_saw(server):
-    """Replaying a stored log gives, decision by decision, what the live player encoded:
-    the dataset sees what the agent saw."""
-    MaskProbePlayer.seen.clear()
-    probe = resolve("tests.user_bots:MaskProbePlayer")
-    result = await play_match(
-        probe,
-        resolve("max-power"),
-        transport=ServerTransport(server.websocket_url),
-        battle_format="gen1ou",
-        pool=load_pool("gen1ou", None)[1],
-        games=2,
-        concurrency=1,
-        seed=4,
-    )
-    live = [obs for _, _, obs, _ in MaskProbePlayer.seen]
-    replayed = []
-    for game in result.games:
-        seat = next(s for s in game.seats if s.agent == result.names[0])
-        battle = new_battle(game.battle_tag, "gen1ou", username(seat.log.lines))
-        replayed += [encode(state) for state in decisions(battle, seat.log.lines)]
-    assert len(live) == len(replayed) > 20
-    for seen, again in zip(live, replayed, strict=True):
-        for name in features.Observation.__dataclass_fields__:
-            assert np.array_equal(getattr(seen, name), getattr(again, name)), name
-
-
 def test_the_encoder_never_uses_the_heuristic_bots_damage_code():
     for module in ("features", "encoding_damage"):
         source = (Path(features.__file__).parent / f"{module}.py").read_text()
@@ -194,22 +162,6 @@ def test_the_encoder_never_uses_the_heuristic_bots_damage_code():
             "arena.models.heuristics.damage" not in imported
             and "arena.models.heuristics.gym_leader" not in imported
         )
-
-
-def test_a_version_1_checkpoint_is_refused_in_one_line(tmp_path):
-    path = tmp_path / "v1.pt"
-    initialise(PolicyConfig.sized("tiny"), seed=0).save(path)
-    data = torch.load(path, weights_only=True)
-    torch.save({**data, "feature_version": 1}, path)
-    with pytest.raises(CheckpointError) as refused:
-        load(path)
-    message = str(refused.value)
-    assert "needs features version 1" in message and "encodes version 2" in message
-    assert "\n" not in message
-    result = run_arena("model", "info", str(path))
-    assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert "needs features version 1" in result.stderr
 
 
 def test_observations_stack_by_field():

@@ -1,6 +1,5 @@
 """The trainer learns what constructed data teaches, and its diagnosis says so."""
 
-import numpy as np
 import pytest
 import torch
 
@@ -10,15 +9,6 @@ from arena.training.learn import transitions
 from arena.training.learn.run import slot_frequency
 from arena.training.learn.trainer import RunInfo, TrainConfig, Trainer, predict
 from tests import synthetic
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train fastest on one thread, above all on a busy two-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def fit(tmp_path, decisions, steps: int, epochs: int = 1, **config) -> Trainer:
@@ -48,19 +38,6 @@ def fit(tmp_path, decisions, steps: int, epochs: int = 1, **config) -> Trainer:
         trainer.epoch += 1
         trainer.finish_epoch(metrics, None)
     return trainer
-
-
-def test_transitions_chain_each_side_and_discount_returns_to_the_end():
-    decisions = synthetic.chain(battles=2, length=3)
-    order = np.random.default_rng(0).permutation(len(decisions))
-    shuffled = decisions.take(order)
-    next_row, terminal = transitions.chains(shuffled)
-    returns = transitions.monte_carlo(
-        synthetic.REWARD(shuffled.components), next_row, terminal, 0.5
-    )
-    expected = {1: 0.25, 2: 0.5, 3: 1.0}
-    assert [expected[t] for t in shuffled.turn] == pytest.approx(returns.tolist())
-    assert terminal.tolist() == (shuffled.turn == 3).tolist()
 
 
 def test_the_critic_recovers_the_values_of_a_chain(tmp_path):

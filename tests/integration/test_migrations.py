@@ -3,7 +3,6 @@ upgraded in place, keeps every row and reports what that code reported."""
 
 import csv
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,17 +16,10 @@ from sqlmodel import SQLModel
 
 from arena.store import migrations
 from arena.store.database import Store
-from tests.conftest import REPO, run_arena
+from tests.conftest import run_arena
+from tests.unit.test_migrations import FIXTURE
 
-FIXTURE = REPO / "tests" / "data" / "main-6c24063"
 OLD_TABLES = ("agent", "tournament", "battle", "ratingsnapshot")
-
-
-@pytest.fixture
-def old_store(tmp_path):
-    path = tmp_path / "arena.db"
-    shutil.copyfile(FIXTURE / "arena.db", path)
-    return path
 
 
 def _rows(path, table: str, columns: list[str]) -> list[tuple]:
@@ -48,6 +40,8 @@ def _csv(path) -> list[dict]:
 
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
 # Floats are compared to within what machines, BLAS builds and TrueSkill's closed-form
 # 1-vs-1 update (1e-13 apart from the factor graph that wrote the fixture) differ by in
 # their last digits, far below any change to how a rating or an interval is computed.
@@ -102,24 +96,6 @@ def test_store_from_before_migrations_is_upgraded_with_nothing_lost(old_store, t
     _same_where_old(_csv(tmp_path / "l.csv"), _csv(FIXTURE / "ladder.csv"))
     battles = run_arena("battles", "--db", db)
     _same_report(battles.stdout, (FIXTURE / "battles.txt").read_text())
-
-
-def test_upgrade_fills_identities_and_ladder_accounts(old_store):
-    store = Store.open(f"sqlite:///{old_store}")
-    agents = store.agents()
-    assert len({agent.identity for agent in agents}) == len(agents) == 6
-    opponents = [agent for agent in agents if agent.kind == "ladder-opponent"]
-    assert all(agent.spec == agent.name for agent in opponents)
-    ladder = store.ladder_battles()
-    assert len(ladder) == 4 and all(b.username for b in ladder)
-    # the two accounts played each other: each met the other as a ladder opponent
-    assert {b.username for b in ladder} == {agent.name.split(":")[1] for agent in opponents}
-    # revision 0006: the server's standings are new columns, empty for older games
-    assert all(
-        (b.server_elo, b.server_glicko, b.server_glicko_deviation, b.server_gxe, b.server_skill)
-        == (None,) * 5
-        for b in ladder
-    )
 
 
 def test_db_upgrade_and_current(old_store):
@@ -208,73 +184,3 @@ def test_processes_opening_one_store_at_once_take_turns(store, old_store, tmp_pa
     assert sum(stderr.count("upgrading the store") for _, stderr in results) == (
         1 if store == "old" else 0
     )
-
-
-def test_migrated_schema_is_the_one_the_code_declares(old_store, tmp_path):
-    """A column added to arena/store/database.py without its revision (or the reverse) fails
-    here."""
-    for url in (f"sqlite:///{tmp_path / 'fresh.db'}", f"sqlite:///{old_store}"):
-        with Store.open(url).engine.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
-
-
-def test_revision_one_is_the_schema_stores_had_before_migrations(tmp_path):
-    before = MetaData()
-    before.reflect(create_engine(f"sqlite:///{FIXTURE / 'arena.db'}"))
-    engine = create_engine(f"sqlite:///{tmp_path / 'one.db'}")
-    with engine.connect() as connection:
-        command.upgrade(migrations.config(connection), migrations.BEFORE_MIGRATIONS)
-        connection.commit()
-        assert compare_metadata(MigrationContext.configure(connection), before) == []
-
-
-def test_revision_nine_fills_the_kinds_names_told(tmp_path):
-    """Evaluations, promotions' round robins and epoch gauntlets were stored as plain
-    tournaments; revision 0009 gives them their kinds and leaves every other row be."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'kinds.db'}")
-    with engine.connect() as connection:
-        command.upgrade(migrations.config(connection), "0008")
-        connection.commit()
-    rows = [
-        (1, "plain", "tournament"),
-        (2, "evaluation:gate", "tournament"),
-        (3, "promotion:p:epochs", "tournament"),
-        (4, "train:run:epoch-2", "tournament"),
-        (5, "loop:l:g1:selfplay", "selfplay"),
-        (6, "train:named-by-hand", "tournament"),
-    ]
-    stamp = "2026-01-01 00:00:00"
-    with engine.begin() as connection:
-        for row in rows:
-            connection.execute(
-                text(
-                    "INSERT INTO tournament (id, name, kind, config, status, created_at, "
-                    "updated_at) VALUES (:id, :name, :kind, '{}', 'finished', :at, :at)"
-                ),
-                dict(zip(("id", "name", "kind"), row, strict=True), at=stamp),
-            )
-        connection.execute(
-            text(
-                "INSERT INTO evaluation (name, tournament_id, config, status, pairs, llr, "
-                "pentanomial, trajectory, created_at, updated_at) "
-                "VALUES ('gate', 2, '{}', 'finished', 0, 0, '[]', '[]', :at, :at)"
-            ),
-            {"at": stamp},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO promotion (name, run, config, incumbent, tournament_id, status, "
-                "created_at, updated_at) VALUES ('p', 'r', '{}', 'base', 3, 'running', :at, :at)"
-            ),
-            {"at": stamp},
-        )
-    engine.dispose()
-    store = Store.open(f"sqlite:///{tmp_path / 'kinds.db'}")
-    assert [(t.id, t.kind) for t in store.tournaments()] == [
-        (1, "tournament"),
-        (2, "evaluation"),
-        (3, "promotion"),
-        (4, "epoch-gauntlet"),
-        (5, "selfplay"),
-        (6, "tournament"),
-    ]

@@ -40,15 +40,15 @@ def test_binary_sees_only_the_outcome():
 
 
 def test_a_user_function_is_called_on_the_components():
-    np.testing.assert_allclose(resolve("tests.test_rewards:user_reward")(STEPS), [3, 0, 0])
+    np.testing.assert_allclose(resolve("tests.unit.test_rewards:user_reward")(STEPS), [3, 0, 0])
 
 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
         ("nonsense", "unknown reward function"),
-        ("tests.test_rewards:NOT_A_FUNCTION", "is not a function"),
-        ("tests.test_rewards:missing", "has no 'missing'"),
+        ("tests.unit.test_rewards:NOT_A_FUNCTION", "is not a function"),
+        ("tests.unit.test_rewards:missing", "has no 'missing'"),
         ("no_such_module_here:f", "cannot import"),
     ],
 )

@@ -103,8 +103,3 @@ def test_every_command_refuses_a_server_it_cannot_name_in_one_line(args, tmp_pat
     assert len(lines) == 1 and lines[0].startswith("arena: unknown server '127.0.0.1:8000': ")
     assert FORMS in lines[0]
     assert showdown_pids() == before
-
-
-def test_only_a_local_server_takes_a_port():
-    with pytest.raises(ArenaError, match=r"only a local server takes a port \(local:PORT\)"):
-        resolve_server("pokeagent:8000")

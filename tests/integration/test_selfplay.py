@@ -7,7 +7,7 @@ import pytest
 from arena.report.leaderboard import standings
 from arena.store.database import Store, decode_choices
 from tests.conftest import run_arena
-from tests.test_tournament import _start_until
+from tests.integration.test_tournament import _start_until
 
 
 def _selfplay(server, db, *args):

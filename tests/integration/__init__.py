@@ -1,0 +1,1 @@
+"""Tests against the real thing: Showdown servers and hosts, databases, Chromium, training."""

@@ -1,0 +1,1 @@
+"""Pure tests: no server, no simulator host, no network, no model training."""
