@@ -19,17 +19,21 @@ def test_every_package_is_listed_for_the_wheel():
         tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     )
     found = set(find_packages(str(REPO), include=["arena*", "models*", "training*"]))
-    assert found - {"arena.showdown.node_modules"} <= listed - {"arena.shipped"}
+    installed = {name if name.startswith("arena") else f"arena.{name}" for name in found}
+    assert installed - {"arena.showdown.node_modules"} <= listed - {"arena.shipped"}
+    assert not any(name.split(".")[0] in ("models", "training") for name in listed)
 
 
 def test_wheel_installs_sets_up_and_plays(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation"]
         + ["-w", str(wheels), str(REPO)],
         check=True,
         capture_output=True,
+        text=True,
     )
+    assert "is absent from the `packages` configuration" not in build.stdout + build.stderr
     (wheel,) = wheels.glob("arena-*.whl")
     target = tmp_path / "venv"
     venv.create(target, with_pip=False)
@@ -54,8 +58,10 @@ def test_wheel_installs_sets_up_and_plays(tmp_path):
     env = {
         key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "ARENA_HOME")
     } | {"ARENA_HOME": str(tmp_path / "home")}
-    away = tmp_path / "elsewhere"
-    away.mkdir()
+    away = tmp_path / "elsewhere"  # a user's project, with packages of the usual names
+    for package in ("models", "training"):
+        (away / package).mkdir(parents=True)
+        (away / package / "__init__.py").write_text(f"USERS = {package!r}\n")
     arena = str(target / "bin" / "arena")
 
     def run(*args: str) -> subprocess.CompletedProcess:
@@ -85,3 +91,20 @@ def test_wheel_installs_sets_up_and_plays(tmp_path):
         assert battle.returncode == 0, battle.stderr
         assert "random" in battle.stdout and "max-power" in battle.stdout
     assert list((tmp_path / "home" / "run").glob("server-*.log"))
+    module = subprocess.run(  # python -m arena from the user's project plays the base model
+        [python, "-m", "arena", "battle", "base", "max-power", "--games", "2"],
+        cwd=away,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert module.returncode == 0, module.stderr
+    imports = (
+        "import arena.matchmaking.tournament, arena.models.registry, arena.training.learn.trainer;"
+        "import models, training; print(models.USERS, training.USERS)"
+    )
+    both = subprocess.run(
+        [python, "-c", imports], cwd=away, env=env, capture_output=True, text=True, check=True
+    )
+    assert both.stdout.split() == ["models", "training"]
