@@ -31,7 +31,8 @@ from sqlalchemy import insert
 
 from arena.models.registry import AgentSpec
 from arena.showdown.server import free_port
-from arena.store.database import Battle, Store, compress_log
+from arena.store.database import Store
+from arena.store.tables import Battle, compress_log
 
 CHUNK = 5000  # rows per executemany
 LOG = [

@@ -36,7 +36,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from arena.showdown.server import free_port
-from arena.store.database import connect, sqlite_file
+from arena.store.connection import connect, sqlite_file
 
 ARENA = [sys.executable, "-m", "arena"]
 STORED = re.compile(r"battle (\d+) stored: tournament (\d+), (.+), pair (\d+) game (\d+)$")

@@ -13,7 +13,8 @@ from collections import Counter
 
 from sqlmodel import select
 
-from arena.store.database import Battle, Store, decode_choices, decompress_log
+from arena.store.database import Store
+from arena.store.tables import Battle, decode_choices, decompress_log
 from arena.training.data.action_inference import disagreements
 from arena.training.data.protocol import replay
 

@@ -23,7 +23,8 @@ from arena.matchmaking.cluster import RayOptions, check_options
 from arena.matchmaking.tournament import TournamentRun
 from arena.models.registry import UnknownAgent
 from arena.showdown.servers import SERVER_FORMS, Server, resolve_server
-from arena.store.database import Store, url_of
+from arena.store.connection import url_of
+from arena.store.database import Store
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -3,7 +3,7 @@
 from arena.cli.common import clean_errors, command_group, console
 from arena.cli.reports import DbOption
 from arena.store import migrations
-from arena.store.database import connect
+from arena.store.connection import connect
 
 db_app = command_group("db", "The store's schema: show or upgrade it.")
 

@@ -24,7 +24,8 @@ from arena.report.leaderboard import (
 )
 from arena.report.matrix import MATRIX_COLUMNS, stored_matrix
 from arena.report.narration import narrate
-from arena.store.database import Store, decompress_log
+from arena.store.database import Store
+from arena.store.tables import decompress_log
 
 DbOption = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")]
 TournamentOption = Annotated[

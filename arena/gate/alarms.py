@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from arena.models.registry import HEURISTICS
 from arena.rating.stats import Outcome, rate_difference, wilson
-from arena.store.database import Battle
+from arena.store.tables import Battle
 
 SATURATED_RATE, SATURATED_LOW = 0.95, 0.90  # an agent this far above an opponent learns nothing
 

@@ -12,7 +12,7 @@ scale shifted so that the heuristics sit, on average, where the public board has
 from arena.models.registry import HEURISTICS
 from arena.models.shipped import BASE, BASE_CHECKPOINT
 from arena.report.leaderboard import ELIGIBLE_GAMES, LadderStanding, ladder_standings
-from arena.store.database import Battle
+from arena.store.tables import Battle
 
 SERVER = "local"  # the ladder name board games are stored under, as `--server local`'s
 ACCOUNT_PREFIX = "board-"

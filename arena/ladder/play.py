@@ -23,7 +23,7 @@ from arena.game.player import ArenaPlayer, BattleLog
 from arena.game.teams import Team, TeamPool
 from arena.kinds import EndReason
 from arena.models.registry import AgentSpec
-from arena.showdown.laddertop import Standing, parse
+from arena.showdown.laddertop import ServerStanding, parse
 from arena.showdown.validator import FormatInfo
 
 RATING = re.compile(
@@ -47,7 +47,7 @@ class LadderGame:
     opponent: str
     rating_before: float | None
     rating_after: float | None
-    standing: Standing | None = None  # the server's ladder row for the account, after it
+    standing: ServerStanding | None = None  # the server's ladder row for the account, after it
 
     @property
     def won(self) -> bool | None:
@@ -203,7 +203,7 @@ class LadderSession:
         if self.on_game:
             await self.on_game(LadderGame(record, opponent, before, after, standing))
 
-    async def _standing(self) -> Standing | None:
+    async def _standing(self) -> ServerStanding | None:
         """The account's row of the server's ladder table; None where the server keeps
         no table (a ladder run by a login server answers null) or does not answer."""
         username = self.player.username

@@ -19,7 +19,8 @@ from arena.game.teams import Team, load_pool
 from arena.game.transport import opened
 from arena.matchmaking.runner import PlaySettings, field
 from arena.models.registry import AgentSpec, UnknownAgent, resolve
-from arena.store.database import Battle, Store, decode_choices, decompress_log
+from arena.store.database import Store
+from arena.store.tables import Battle, decode_choices, decompress_log
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from arena.matchmaking.workers import Job, play_in_workers
 from arena.models.registry import AgentSpec, resolve
 from arena.rating.ratings import LiveRatings
 from arena.rating.stats import Outcome
-from arena.store.database import Store, Tournament
+from arena.store.database import Store
+from arena.store.tables import Tournament
 from arena.store.writer import StoreWriter
 
 SNAPSHOT_EVERY = 50  # battles between stored rating snapshots

@@ -19,8 +19,9 @@ from dataclasses import dataclass, fields
 from arena.rating.ratings import BTRating, LiveRatings, bradley_terry, bradley_terry_units, glicko
 from arena.rating.stats import Outcome, wilson
 from arena.showdown.laddertop import STANDING_FIELDS
-from arena.store.database import LADDER_OPPONENT, Battle, Store
+from arena.store.database import Store
 from arena.store.results import Results, count_result, rated, read, score, tally
+from arena.store.tables import LADDER_OPPONENT, Battle
 
 
 @dataclass

@@ -3,8 +3,9 @@
 from dataclasses import dataclass, fields
 
 from arena.rating.stats import matrix_cells
-from arena.store.database import Battle, Store
+from arena.store.database import Store
 from arena.store.results import Results, read, tally
+from arena.store.tables import Battle
 
 
 @dataclass

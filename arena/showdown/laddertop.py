@@ -17,7 +17,7 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
-class Standing:
+class ServerStanding:
     """One account's row on the server's ladder."""
 
     elo: float | None = None
@@ -27,7 +27,7 @@ class Standing:
     skill: float | None = None  # PokéAgent's Skill Rating (full-history Bradley–Terry)
 
 
-STANDING_FIELDS = tuple(f.name for f in fields(Standing))
+STANDING_FIELDS = tuple(f.name for f in fields(ServerStanding))
 
 
 class _Table(HTMLParser):
@@ -55,7 +55,7 @@ class _Table(HTMLParser):
 
 
 def _column(header: str) -> str | None:
-    """The Standing field a header names."""
+    """The ServerStanding field a header names."""
     name = header.lower()
     for key, field in (("glicko", "glicko"), ("gxe", "gxe"), ("skill", "skill"), ("elo", "elo")):
         if key in name:
@@ -67,7 +67,7 @@ def _numbers(text: str) -> list[float]:
     return [float(n) for n in NUMBER.findall(text.replace(",", ""))]
 
 
-def parse(html: str, username: str) -> Standing | None:
+def parse(html: str, username: str) -> ServerStanding | None:
     """`username`'s row in a laddertop table, None when the table does not list it."""
     table = _Table()
     table.feed(html)
@@ -88,5 +88,5 @@ def parse(html: str, username: str) -> Standing | None:
             values[field] = numbers[0]
             if field == "glicko" and len(numbers) > 1:
                 values["glicko_deviation"] = numbers[1]
-        return Standing(**values)
+        return ServerStanding(**values)
     return None

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, not_, select
 
 from arena.kinds import EndReason
-from arena.store.database import Battle, Store
+from arena.store.database import Store
+from arena.store.tables import Battle
 
 TIME_LIMIT = EndReason.TIME_LIMIT.value  # the end reason's prefix of a game cut by the clock
 FORFEIT = EndReason.FORFEIT.text("")  # followed by the forfeiting agent's name and a space

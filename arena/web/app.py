@@ -28,7 +28,8 @@ from arena.rating.ratings import interval_text
 from arena.report.export import csv_text, json_rows
 from arena.report.leaderboard import COLUMNS
 from arena.report.matrix import MATRIX_COLUMNS
-from arena.store.database import MAX_ID, Store
+from arena.store.database import Store
+from arena.store.tables import MAX_ID
 from arena.web import assets, runs, views
 from arena.web.views import BadQuery, BattleFilter
 

@@ -25,8 +25,9 @@ from arena.report.export import json_rows
 from arena.report.leaderboard import ladder_standings, rank
 from arena.report.matrix import cells
 from arena.report.narration import hp_by_turn, narrate
-from arena.store.database import Evaluation, Store, Tournament, decompress_log
+from arena.store.database import Store
 from arena.store.results import read
+from arena.store.tables import Evaluation, Tournament, decompress_log
 
 PAGE_SIZE = 100  # battles per page of a tournament's battle list
 CACHED_TOURNAMENTS = 8  # rated tournaments kept in memory, least recently used dropped

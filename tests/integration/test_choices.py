@@ -15,7 +15,8 @@ from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import HEURISTICS, AgentSpec, resolve
 from arena.rating.ratings import LiveRatings
-from arena.store.database import Store, decode_choices
+from arena.store.database import Store
+from arena.store.tables import decode_choices
 
 
 class DecisionWitness(Player):

@@ -16,7 +16,8 @@ from arena.matchmaking.schedule import build, pairings
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import resolve
-from arena.store.database import Store, decompress_log
+from arena.store.database import Store
+from arena.store.tables import decompress_log
 from tests.conftest import run_arena
 
 EVERY_KIND = "gym-leader,random,tests.user_bots:FirstLegalPlayer"  # + a checkpoint

@@ -2,7 +2,8 @@
 
 from sqlmodel import select
 
-from arena.store.database import Battle, Store, decode_choices, decompress_log
+from arena.store.database import Store
+from arena.store.tables import Battle, decode_choices, decompress_log
 from arena.training.data.action_inference import disagreements
 from arena.training.data.protocol import replay
 from tests.conftest import run_arena

@@ -16,7 +16,8 @@ from arena.ladder.play import ConnectionLost, LadderSession
 from arena.models.registry import resolve
 from arena.showdown import ShowdownServer
 from arena.showdown.login import LoginRefused
-from arena.store.database import Store, decode_choices
+from arena.store.database import Store
+from arena.store.tables import decode_choices
 from tests.conftest import run_arena, start_arena
 from tests.login_server import LoginServer, password_of
 

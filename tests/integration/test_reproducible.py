@@ -7,7 +7,8 @@ import pytest
 
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
-from arena.store.database import Store, decode_choices
+from arena.store.database import Store
+from arena.store.tables import decode_choices
 from tests.conftest import run_arena
 from tests.user_bots import DRIFT_TURN
 

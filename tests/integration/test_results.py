@@ -8,8 +8,9 @@ from sqlalchemy import create_engine, insert, text, update
 
 from arena.report.leaderboard import standings, stored_standings
 from arena.report.matrix import matrix_rows, stored_matrix
-from arena.store.database import Battle, Store
+from arena.store.database import Store
 from arena.store.results import read, tally
+from arena.store.tables import Battle
 from tests.conftest import REPO
 
 

@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 
 from arena.report.leaderboard import standings
-from arena.store.database import Store, decode_choices
+from arena.store.database import Store
+from arena.store.tables import decode_choices
 from tests.conftest import run_arena
 from tests.integration.test_tournament import _start_until
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 from sqlalchemy.exc import InternalError
 
-from arena.store.database import Store, connect
+from arena.store.connection import connect
+from arena.store.database import Store
 from tests.unit.test_store_safety import READERS, _files, arena, one_line
 
 READ_AND_CLOSE = (  # another process's reader: it opens the WAL, and closing may delete it
@@ -71,7 +72,7 @@ def test_a_store_arena_may_not_write_is_one_line(command, tmp_path, monkeypatch)
     (tmp_path / "arena.db").chmod(0o444)
     if os.geteuid() == 0:
         monkeypatch.setattr(
-            "arena.store.database.os.access", lambda path, mode: os.stat(path).st_mode & 0o200 != 0
+            "arena.store.connection.os.access", lambda path, mode: os.stat(path).st_mode & 0o200 != 0
         )
     before = _files(tmp_path)
     line = one_line(arena(*command, "--db", db))

@@ -26,7 +26,8 @@ from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import AgentSpec, resolve
 from arena.rating.ratings import interval_text
 from arena.showdown.server import free_port
-from arena.store.database import Battle, Store, compress_log, decompress_log
+from arena.store.database import Store
+from arena.store.tables import Battle, compress_log, decompress_log
 from tests import synthetic
 from tests.conftest import REPO, run_arena, start_arena
 

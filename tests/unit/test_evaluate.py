@@ -4,7 +4,7 @@ resume by name, alarms, and bad input that stores nothing."""
 from arena.gate.alarms import GauntletRow, fault_alarms, gauntlet_alarms
 from arena.gate.evaluation import EvaluationConfig, HeadToHead, Lineup
 from arena.rating.stats import Outcome, wilson
-from arena.store.database import Battle
+from arena.store.tables import Battle
 
 LINEUP = Lineup("cand", "inc", ("opp",), {})
 

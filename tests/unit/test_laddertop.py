@@ -1,6 +1,6 @@
 """Reading a server's ladder table: columns found by header, whatever the server shows."""
 
-from arena.showdown.laddertop import Standing, parse
+from arena.showdown.laddertop import ServerStanding, parse
 
 # the shape of Showdown's main ladder page: Elo, GXE, Glicko-1 with its deviation
 FULL = (
@@ -15,8 +15,8 @@ FULL = (
 
 
 def test_every_column_the_server_shows_is_read_for_the_right_account():
-    assert parse(FULL, "pac kaizo") == Standing(1319, 1402, 25, 41.0, 1350)
-    assert parse(FULL, "PAC-Best") == Standing(2041, 1874, 31, 80.3, 1912)
+    assert parse(FULL, "pac kaizo") == ServerStanding(1319, 1402, 25, 41.0, 1350)
+    assert parse(FULL, "PAC-Best") == ServerStanding(2041, 1874, 31, 80.3, 1912)
 
 
 def test_an_account_the_table_does_not_list_has_no_standing():
@@ -30,4 +30,4 @@ def test_a_column_the_server_does_not_show_stays_empty():
         "<tr><td>1</td><td>bob</td><td><strong>1080</strong></td><td>2</td><td>0</td>"
         "<td>0</td></tr></table>"
     )
-    assert parse(local, "Bob") == Standing(elo=1080)
+    assert parse(local, "Bob") == ServerStanding(elo=1080)

@@ -5,7 +5,7 @@ from arena.cli.reports import print_leaderboard
 from arena.game.player import Account
 from arena.report.leaderboard import ladder_standings, standings
 from arena.report.matrix import matrix_rows
-from arena.store.database import LADDER_OPPONENT, Battle
+from arena.store.tables import LADDER_OPPONENT, Battle
 
 NAMES = {1: "alpha", 2: "beta"}
 

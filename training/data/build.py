@@ -24,7 +24,8 @@ from arena.lifetime import worker_dies_with_parent
 from arena.models.neural.features import stack
 from arena.rating.ratings import bradley_terry
 from arena.report.leaderboard import outcomes
-from arena.store.database import Battle, Store, decode_choices, decompress_log
+from arena.store.database import Store
+from arena.store.tables import Battle, decode_choices, decompress_log
 from arena.training.data import dataset
 from arena.training.data.action_inference import infer
 from arena.training.data.decisions import Decisions

@@ -24,7 +24,8 @@ from arena.matchmaking.selfplay import KIND
 from arena.matchmaking.selfplay import prepare as prepare_selfplay
 from arena.models.registry import AgentSpec, resolve
 from arena.models.shipped import BASE
-from arena.store.database import Generation, Lineage, Store
+from arena.store.database import Store
+from arena.store.tables import Generation, Lineage
 from arena.training.data import rewards
 from arena.training.data.build import Query, build
 from arena.training.learn.gauntlet import DEFAULT_OPPONENTS, EvalSettings

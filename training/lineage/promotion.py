@@ -33,7 +33,8 @@ from arena.models.neural.checkpoint import EPOCH_FILE, agent_name, sha256
 from arena.models.registry import resolve
 from arena.rating.ratings import LiveRatings, bradley_terry
 from arena.report.leaderboard import outcomes
-from arena.store.database import Generation, Promotion, Store
+from arena.store.database import Store
+from arena.store.tables import Generation, Promotion
 
 ROUND_ROBIN_GAMES = 4  # games per pairing of epochs: two side-swapped pairs
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from arena.errors import ArenaError
 from arena.models.neural.checkpoint import agent_name
 from arena.models.shipped import BASE
-from arena.store.database import Generation, Lineage, Store
+from arena.store.database import Store
+from arena.store.tables import Generation, Lineage
 from arena.training.data import dataset
 from arena.training.learn.run import RUN_FILE
 
