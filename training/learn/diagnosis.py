@@ -8,7 +8,7 @@ reward explains a share of their variance; one fed noise explains none, whatever
 loss curve looks like (a flat critic loss alone says nothing: it is flat both when the
 critic has converged and when there is nothing to learn).
 
-Verdict thresholds (checked on constructed datasets in tests/test_trainer.py):
+Verdict thresholds (checked on constructed datasets in tests/integration/test_trainer.py):
 - the critic learns the reward when Q(s, a) explains ≥ CRITIC_EV of the held-out
   returns' variance (a tenth: well above the ~0 of shuffled rewards, well below what a
   reward that follows the action reaches);

@@ -17,9 +17,9 @@ Adding a revision (a new table or column):
    `with op.batch_alter_table(name) as batch:` (SQLite can only alter by rebuilding the
    table; batch mode does that and is a plain ALTER elsewhere), and fill new columns
    from the data already there so nothing is lost;
-4. extend `tests/test_migrations.py`: the 6c24063 store must still upgrade and report the
-   same. `alembic` with `script_location = arena.store:migrations` works for autogenerate
-   drafts, but the runtime needs no alembic.ini.
+4. extend `tests/integration/test_migrations.py`: the 6c24063 store must still upgrade
+   and report the same. `alembic` with `script_location = arena.store:migrations` works
+   for autogenerate drafts, but the runtime needs no alembic.ini.
 """
 
 import fcntl
