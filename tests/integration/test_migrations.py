@@ -63,11 +63,17 @@ def _same_report(new: str, old: str) -> None:
     assert [(n, o) for n, o in pairs if not _same_number(n, o)] == []
 
 
+# Columns computed another way since the fixture was recorded: the Bradley–Terry interval
+# is a profile-likelihood interval now (a bootstrap then); the rating itself is the same.
+RECOMPUTED = ("bt_elo_low", "bt_elo_high")
+
+
 def _same_where_old(new: list[dict], old: list[dict]) -> None:
     """Every old column of every old row is reported the same (new columns may follow)."""
     assert len(new) == len(old)
     for new_row, old_row in zip(new, old, strict=True):
-        _same_report(",".join(new_row[key] for key in old_row), ",".join(old_row.values()))
+        kept = [key for key in old_row if key not in RECOMPUTED]
+        _same_report(",".join(new_row[key] for key in kept), ",".join(old_row[key] for key in kept))
 
 
 def test_store_from_before_migrations_is_upgraded_with_nothing_lost(old_store, tmp_path):
