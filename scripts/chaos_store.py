@@ -61,6 +61,7 @@ class Writer:
     process: subprocess.Popen | None = None
     runs: int = 0
     kills: int = 0
+    failures: int = 0  # runs that ended with an error, not by a kill
 
     def command(self, db: str) -> list[str]:
         name = f"{self.name}-{self.runs}"
@@ -73,6 +74,8 @@ class Writer:
             return True
         if self.process.returncode == 0:
             self.runs += 1
+        elif self.process.returncode != -signal.SIGKILL:
+            self.failures += 1
         self.process = None
         return False
 
@@ -253,8 +256,10 @@ def chaos(db: str, folder: Path, rounds: int, games: int, loop: bool, seed: int)
             reading = reading or readers.start()  # the writers made the store: read it
             _until(lambda reads=reads: readers.reads > reads)
             time.sleep(chooser.uniform(0.0, 5.0))
-            running = [w for w in team if w.running()]
-            for writer in chooser.sample(running, chooser.randint(1, len(running) or 1)):
+            running = [w for w in team if w.running()]  # some may have just finished
+            for writer in chooser.sample(
+                running, chooser.randint(min(1, len(running)), len(running))
+            ):
                 kill(writer)
     finally:
         for writer in team:
@@ -269,6 +274,7 @@ def chaos(db: str, folder: Path, rounds: int, games: int, loop: bool, seed: int)
     return {
         "rounds": rounds,
         "kills": sum(w.kills for w in team),
+        "writer_failures": sum(w.failures for w in team),
         "reads": readers.reads,
         "reads_damaged": len(damaged),
         "pages_failed": readers.failed_pages,
@@ -306,10 +312,11 @@ def main() -> int:
         f"{result['committed']} (stored {result['stored']}), lost {result['lost']}, "
         f"duplicated {result['duplicated']}, integrity {result['integrity']}, reads "
         f"{result['reads']} ({result['reads_damaged']} met a damaged store), dashboard pages "
-        f"failed {result['pages_failed']}"
+        f"failed {result['pages_failed']}, writer runs failed {result['writer_failures']}"
     )
     clean = result["integrity"] in ("ok", "n/a (PostgreSQL)")
-    ok = clean and not (result["lost"] or result["duplicated"] or result["reads_damaged"])
+    bad = result["lost"] or result["duplicated"] or result["reads_damaged"]
+    ok = clean and not (bad or result["writer_failures"])
     return 0 if ok else 1
 
 

@@ -19,6 +19,7 @@ def _nothing_lost(result: dict) -> None:
     assert result["kills"] >= 2 and result["committed"] > 0, result
     assert result["lost"] == 0 and result["duplicated"] == 0, result
     assert result["reads_damaged"] == 0, result["damaged"]
+    assert result["writer_failures"] == 0, result
 
 
 def test_killed_writers_lose_no_committed_battle_on_sqlite(tmp_path):

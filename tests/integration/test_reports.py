@@ -3,12 +3,14 @@ and the `battles` / `replay` commands on a store with ladder games."""
 
 import shutil
 
+from arena.store.database import Store
 from tests.conftest import REPO, run_arena
 
 
 def _fixture_store(tmp_path) -> str:
     path = tmp_path / "arena.db"
     shutil.copyfile(REPO / "tests" / "data" / "main-6c24063" / "arena.db", path)
+    Store.open(f"sqlite:///{path}")  # a writer upgrades it: reports never migrate
     return f"sqlite:///{path}"
 
 

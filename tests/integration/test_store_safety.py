@@ -72,7 +72,8 @@ def test_a_store_arena_may_not_write_is_one_line(command, tmp_path, monkeypatch)
     (tmp_path / "arena.db").chmod(0o444)
     if os.geteuid() == 0:
         monkeypatch.setattr(
-            "arena.store.connection.os.access", lambda path, mode: os.stat(path).st_mode & 0o200 != 0
+            "arena.store.connection.os.access",
+            lambda path, mode: os.stat(path).st_mode & 0o200 != 0,
         )
     before = _files(tmp_path)
     line = one_line(arena(*command, "--db", db))
