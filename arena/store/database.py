@@ -371,6 +371,11 @@ class Store(DashboardReads):
         with self.session() as session:
             return list(session.exec(query))
 
+    def battles_with_logs(self, battle_ids: Iterable[int]) -> list[Battle]:
+        """The battles of `battle_ids`, whole: their logs and decision records included."""
+        with self.session() as session:
+            return list(session.exec(select(Battle).where(Battle.id.in_(list(battle_ids)))))
+
     def battle(self, battle_id: int) -> Battle | None:
         with self.session() as session:
             return session.get(Battle, battle_id)

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlmodel import select
 
 from arena.errors import ArenaError
 from arena.game.choices import Choice
@@ -175,14 +174,12 @@ def _encode_chunk(
 ) -> dict:
     store = _worker_store(url)
     by_id = {job.battle: job for job in jobs}
-    with store.session() as session:
-        battles = session.exec(select(Battle).where(Battle.id.in_(list(by_id))))
-        parts = [
-            part
-            for b in battles
-            for side, agent in zip(by_id[b.id].sides, by_id[b.id].agents, strict=True)
-            if (part := encode_side(b, side, agent, query, agents)) is not None
-        ]
+    parts = [
+        part
+        for b in store.battles_with_logs(by_id)
+        for side, agent in zip(by_id[b.id].sides, by_id[b.id].agents, strict=True)
+        if (part := encode_side(b, side, agent, query, agents)) is not None
+    ]
     shard = {"file": path.name, "battles": len(jobs), "decisions": 0, "sha256": None}
     if parts:
         table = _concat_keeping_agents(parts)
