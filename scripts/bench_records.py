@@ -18,11 +18,8 @@ import time
 import arena.game.player
 from arena import aio
 from arena.game.choices import Choice
-from arena.game.teams import load_pool
-from arena.matchmaking.schedule import build, pairings
-from arena.matchmaking.tournament import TournamentConfig, TournamentRun
-from arena.models.registry import resolve
-from arena.rating.ratings import LiveRatings
+from arena.matchmaking.setup import tournament_run
+from arena.matchmaking.tournament import TournamentConfig
 from arena.showdown import server_url
 from arena.store.database import Store
 
@@ -35,7 +32,7 @@ def _without_records(battle, order, fallback) -> Choice:
     return CONSTANT
 
 
-async def cpu_per_decision(store, url, pool, name: str, args) -> tuple[float, float]:
+async def cpu_per_decision(store, url, name: str, args) -> tuple[float, float]:
     config = TournamentConfig(
         name=name,
         agents=tuple(AGENTS),
@@ -50,19 +47,15 @@ async def cpu_per_decision(store, url, pool, name: str, args) -> tuple[float, fl
         max_failures=5,
         battle_time_limit=900,
     )
-    tournament = store.create_tournament(name, config.to_json())
-    slots = build(pairings(AGENTS, "round-robin", None), args.games_per_pair, pool, 0)
-    specs = {agent: resolve(agent) for agent in AGENTS}
-    run = TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
+    run = tournament_run(config, lambda: store)
     clock = time.process_time()
     await run.play(url)
     spent = time.process_time() - clock
-    decisions = sum(b.p1_decisions + b.p2_decisions for b in store.battles([tournament.id]))
+    decisions = sum(b.p1_decisions + b.p2_decisions for b in store.battles([run.tournament_id]))
     return spent / decisions, run.progress.rate
 
 
 async def main(args) -> None:
-    _, pool = load_pool("gen1ou", None)
     times = {"with records": [], "without": []}
     rates = {"with records": [], "without": []}
     with tempfile.TemporaryDirectory() as folder:
@@ -72,7 +65,7 @@ async def main(args) -> None:
                 runs = [("without", _without_records), ("with records", RECORDING)]
                 for label, recorder in runs[:: 1 if round_ % 2 == 0 else -1]:  # ABBA: no drift
                     arena.game.player.choice_of = recorder
-                    cost, rate = await cpu_per_decision(store, url, pool, f"{label}-{round_}", args)
+                    cost, rate = await cpu_per_decision(store, url, f"{label}-{round_}", args)
                     times[label].append(cost)
                     rates[label].append(rate)
                     print(

@@ -3,7 +3,6 @@
 import json
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -41,20 +40,17 @@ from arena.cli.reports import print_leaderboard
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.game.battle import GameStartError
-from arena.game.teams import load_pool
 from arena.game.transport import check_transport
-from arena.matchmaking.schedule import build, check_even, pairings
+from arena.matchmaking.schedule import check_even
+from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import (
     TournamentConfig,
     TournamentRun,
     check_kind,
-    field_specs,
-    stored_id,
 )
 from arena.matchmaking.workers import WorkerFailed
-from arena.models.registry import HEURISTICS, resolve
+from arena.models.registry import HEURISTICS
 from arena.models.shipped import BASE
-from arena.rating.ratings import LiveRatings
 from arena.showdown.servers import Server
 from arena.store.database import Store
 
@@ -163,19 +159,12 @@ def tournament(
     check_device(config.device, on_ray=cluster is not None)
     if transport or server:
         config = replace(config, transport=check_transport(transport, server))
-    specs = field_specs(config)
     check_even(config.games_per_pair, "--games-per-pair")
-    candidate_name = resolve(config.candidate).name if config.candidate else None
-    matchups = pairings(list(specs), config.mode, candidate_name)
-    _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
     entry = server_option(server)
-    store = store or open_store(db)
-    tournament_id = stored_id(store, config)
-    slots = build(matchups, config.games_per_pair, pool, config.seed)
-    run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
+    run = tournament_run(config, lambda: store or open_store(db))
     run.cluster = cluster
     code = play_to_end(run, entry)
-    print_leaderboard(store, [tournament_id], csv_path=csv)
+    print_leaderboard(run.store, [run.tournament_id], csv_path=csv)
     if code:
         raise typer.Exit(code)
 

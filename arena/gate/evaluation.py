@@ -27,6 +27,7 @@ from arena.rating.sprt import EloEstimate, bounds, check_hypotheses, elo_estimat
 from arena.rating.stats import Outcome
 from arena.report.leaderboard import outcomes as stored_outcomes
 from arena.store.database import Store
+from arena.store.tables import Evaluation
 
 PROMOTE, REJECT, INCONCLUSIVE = "PROMOTE", "REJECT", "INCONCLUSIVE"
 EXIT_CODES = {PROMOTE: 0, REJECT: 10, INCONCLUSIVE: 11}
@@ -325,16 +326,15 @@ class EvaluationRun:
 
 def _stored(store: Store, config: EvaluationConfig):
     """The stored evaluation of this name, created now or checked to be the same test."""
-    existing = store.evaluation(config.name)
-    if existing is None:
-        return store.create_evaluation(config.name, config.to_json())
-    differs = config.differs(json.loads(existing.config))
-    if differs:
-        raise ArenaError(
-            f"evaluation {config.name!r} exists with other {', '.join(differs)}: "
-            "rerun it as it was, or use a new --name"
-        )
-    return existing
+    return store.create_or_check(
+        TournamentKind.EVALUATION,
+        config.name,
+        config.to_json(),
+        config.differs,
+        "rerun it as it was, or use a new --name",
+        row=Evaluation,
+        create=lambda: store.create_evaluation(config.name, config.to_json()),
+    )
 
 
 def prepare(config: EvaluationConfig, store_url: str | None) -> EvaluationRun:

@@ -8,14 +8,13 @@ a game holds no rating information. The agent samples at the run's temperature; 
 opponents play as they do in tournaments.
 """
 
-import json
 from pathlib import Path
 
 from arena.errors import ArenaError
 from arena.game.teams import load_pool
 from arena.kinds import TournamentKind
 from arena.matchmaking.schedule import Slot, build, check_even
-from arena.matchmaking.tournament import TournamentConfig, TournamentRun, check_kind
+from arena.matchmaking.tournament import TournamentConfig, TournamentRun
 from arena.models.registry import AgentSpec, resolve
 from arena.rating.ratings import LiveRatings
 from arena.store.database import Store
@@ -63,17 +62,16 @@ def prepare(config: TournamentConfig, db: str | None) -> TournamentRun:
 
 def _stored(store: Store, config: TournamentConfig) -> int:
     """The run's id, creating it, or checking that a rerun asks for the same games."""
-    existing = store.tournament(config.name)
-    if existing is None:
-        return store.create_tournament(config.name, config.to_json(), kind=KIND).id
-    check_kind(existing, KIND)
-    stored = TournamentConfig.from_json(json.loads(existing.config))
-    differs = config.schedule_differs(stored)
-    if config.temperature != stored.temperature:
-        differs.append("temperature")
-    if differs:
-        raise ArenaError(
-            f"self-play run {config.name!r} exists with other {', '.join(differs)}: "
-            "rerun it as it was to resume it, or use a new --name"
-        )
-    return existing.id
+
+    def differs(stored: dict) -> list[str]:
+        previous = TournamentConfig.from_json(stored)
+        temperature = ["temperature"] if config.temperature != previous.temperature else []
+        return config.schedule_differs(previous) + temperature
+
+    return store.create_or_check(
+        KIND,
+        config.name,
+        config.to_json(),
+        differs,
+        "rerun it as it was to resume it, or use a new --name",
+    ).id

@@ -7,7 +7,6 @@ Up to `concurrency` workers take the next unplayed slot, play it, commit it to t
 """
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -24,7 +23,6 @@ from arena.models.registry import AgentSpec, resolve
 from arena.rating.ratings import LiveRatings
 from arena.rating.stats import Outcome
 from arena.store.database import Store
-from arena.store.tables import Tournament
 from arena.store.writer import StoreWriter
 
 SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
@@ -76,17 +74,7 @@ def field_specs(config: TournamentConfig) -> dict[str, AgentSpec]:
     return specs
 
 
-def check_kind(existing: Tournament, kind: TournamentKind = TournamentKind.TOURNAMENT) -> None:
-    if existing.kind != kind:
-        raise ArenaError(
-            f"{existing.name!r} is a stored {_label(existing.kind)}: rerun its own command to "
-            "resume it, or use a new --name"
-        )
-
-
-def _label(kind: str) -> str:
-    known = TournamentKind.of(kind)
-    return f"{kind} run" if known is None else known.label
+check_kind = Store.check_kind
 
 
 def stored_id(
@@ -94,18 +82,14 @@ def stored_id(
 ) -> int:
     """The tournament's id, creating it as a `kind`, or checking a rerun asks for the same
     games of the same kind."""
-    existing = store.tournament(config.name)
-    if existing is None:
-        return store.create_tournament(config.name, config.to_json(), kind).id
-    check_kind(existing, kind)
-    stored = TournamentConfig.from_json(json.loads(existing.config))
-    differs = config.schedule_differs(stored)
-    if differs:
-        raise ArenaError(
-            f"tournament {config.name!r} exists with other {', '.join(differs)}: "
-            f"use `--resume {config.name}` or a new --name"
-        )
-    return existing.id
+    return store.create_or_check(
+        kind,
+        config.name,
+        config.to_json(),
+        lambda stored: config.schedule_differs(TournamentConfig.from_json(stored)),
+        f"use `--resume {config.name}` or a new --name",
+        what="tournament",
+    ).id
 
 
 def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:

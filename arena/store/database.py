@@ -8,7 +8,7 @@ database is opened in `arena.store.connection`.
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
@@ -133,6 +133,45 @@ class Store(DashboardReads):
             session.add(tournament)
             session.commit()
             return tournament
+
+    def create_or_check(
+        self,
+        kind: TournamentKind,
+        name: str,
+        config: dict,
+        differs: Callable[[dict], list[str]],
+        retry: str,
+        what: str | None = None,
+        row: type[SQLModel] = Tournament,
+        create: Callable[[], SQLModel] | None = None,
+    ):
+        """The stored `row` of this name: made now (by `create`, or as a tournament of `kind`
+        holding `config`), or checked to be the same run, so that a rerun resumes it. A
+        tournament of another kind, or settings `differs` (given the stored config) names,
+        are refused with `retry`, the way out."""
+        with self.session() as session:
+            existing = session.exec(select(row).where(row.name == name)).first()
+        if existing is None:
+            return create() if create is not None else self.create_tournament(name, config, kind)
+        if row is Tournament:
+            self.check_kind(existing, kind)
+        mismatched = differs(json.loads(existing.config))
+        if mismatched:
+            raise ArenaError(
+                f"{what or kind.label} {name!r} exists with other {', '.join(mismatched)}: {retry}"
+            )
+        return existing
+
+    @staticmethod
+    def check_kind(existing: Tournament, kind: TournamentKind = TournamentKind.TOURNAMENT) -> None:
+        """Refuses to resume a stored tournament as another kind than the one that made it."""
+        if existing.kind != kind:
+            known = TournamentKind.of(existing.kind)
+            label = f"{existing.kind} run" if known is None else known.label
+            raise ArenaError(
+                f"{existing.name!r} is a stored {label}: rerun its own command to "
+                "resume it, or use a new --name"
+            )
 
     def set_status(self, tournament_id: int, status: str) -> None:
         with self.session() as session:

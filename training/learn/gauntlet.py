@@ -19,13 +19,12 @@ import asyncio
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from arena.game.teams import load_pool
 from arena.gate.alarms import regressed, saturated
 from arena.kinds import TournamentKind
-from arena.matchmaking.schedule import build, check_even, pairings
-from arena.matchmaking.tournament import TournamentConfig, TournamentRun, field_specs, stored_id
+from arena.matchmaking.schedule import check_even
+from arena.matchmaking.setup import tournament_run
+from arena.matchmaking.tournament import TournamentConfig
 from arena.models.neural.checkpoint import agent_name
-from arena.rating.ratings import LiveRatings
 from arena.rating.stats import win_rate_matrix
 from arena.report.leaderboard import outcomes
 from arena.store.database import Store
@@ -80,16 +79,13 @@ def gauntlet(run: str, epoch: int, candidate: Path, opponents: list[str], settin
         max_failures=5,
         battle_time_limit=900.0,
     )
-    specs = field_specs(config)
-    me = agent_name(candidate)
-    _, pool = load_pool(config.format, None)
-    store = Store.open(settings.db)
-    tournament_id = stored_id(store, config, TournamentKind.EPOCH_GAUNTLET)
-    slots = build(pairings(list(specs), "gauntlet", me), config.games_per_pair, pool, config.seed)
-    tournament = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
+    tournament = tournament_run(
+        config, lambda: Store.open(settings.db), TournamentKind.EPOCH_GAUNTLET
+    )
     asyncio.run(tournament.play(settings.server))
+    store, tournament_id = tournament.store, tournament.tournament_id
     store.set_status(tournament_id, "finished")
-    return {r.opponent: asdict(r) for r in results(store, tournament_id, me)}
+    return {r.opponent: asdict(r) for r in results(store, tournament_id, agent_name(candidate))}
 
 
 def results(store: Store, tournament_id: int, me: str) -> list[OpponentResult]:

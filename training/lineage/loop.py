@@ -132,25 +132,34 @@ def _evaluation(config: LoopConfig, name: str, incumbent: str) -> EvaluationConf
 def _lineage(store: Store, config: LoopConfig, init: AgentSpec) -> Lineage:
     """The loop's lineage, created with the init as its champion, or checked to be the
     same loop when resumed."""
-    existing = store.lineage(config.name)
-    if existing is None:
+    mine = config.stored()
+
+    def differs(stored: dict) -> list[str]:
+        if not stored:
+            raise ArenaError(
+                f"lineage {config.name!r} was made by arena promote: use another --name"
+            )
+        return [key for key, value in mine.items() if stored.get(key) != value]
+
+    def create() -> Lineage:
         champion = BASE if init.name == BASE else str(Path(init.import_path).resolve())
         return store.create_lineage(
             name=config.name,
-            config=json.dumps(config.stored(), sort_keys=True),
+            config=json.dumps(mine, sort_keys=True),
             champion=champion,
             champion_sha256=init.sha256,
         )
-    stored = json.loads(existing.config)
-    if not stored:
-        raise ArenaError(f"lineage {config.name!r} was made by arena promote: use another --name")
-    differs = [key for key, value in config.stored().items() if stored.get(key) != value]
-    if differs:
-        raise ArenaError(
-            f"loop {config.name!r} exists with other {', '.join(differs)}: rerun it as it "
-            "was (only --generations may grow), or use a new --name"
-        )
-    return existing
+
+    return store.create_or_check(
+        KIND,
+        config.name,
+        mine,
+        differs,
+        "rerun it as it was (only --generations may grow), or use a new --name",
+        what="loop",
+        row=Lineage,
+        create=create,
+    )
 
 
 class Loop:

@@ -27,11 +27,12 @@ from arena.gate.evaluation import (
     resolve_lineup,
 )
 from arena.kinds import TournamentKind
-from arena.matchmaking.schedule import build, check_even, pairings
-from arena.matchmaking.tournament import TournamentRun, stored_id
+from arena.matchmaking.schedule import check_even
+from arena.matchmaking.setup import tournament_run
+from arena.matchmaking.tournament import TournamentRun
 from arena.models.neural.checkpoint import EPOCH_FILE, agent_name, sha256
 from arena.models.registry import resolve
-from arena.rating.ratings import LiveRatings, bradley_terry
+from arena.rating.ratings import bradley_terry
 from arena.report.leaderboard import outcomes
 from arena.store.database import Store
 from arena.store.tables import Generation, Promotion
@@ -134,22 +135,23 @@ def check(config: PromotionConfig) -> Checked:
 
 def _stored(store: Store, checked: Checked) -> Promotion:
     config = checked.config
-    existing = store.promotion(config.name)
     mine = json.loads(json.dumps(config.to_json()))
-    if existing is None:
-        return store.create_promotion(
+    return store.create_or_check(
+        TournamentKind.PROMOTION,
+        config.name,
+        mine,
+        lambda stored: [] if stored == mine else ["settings"],
+        "rerun it as it was, or use a new --name",
+        what="promotion",
+        row=Promotion,
+        create=lambda: store.create_promotion(
             name=config.name,
             run=str(Path(config.run).resolve()),
             config=json.dumps(mine, sort_keys=True),
             incumbent=config.evaluation.incumbent,
             incumbent_sha256=checked.incumbent_sha256,
-        )
-    if json.loads(existing.config) != mine:
-        raise ArenaError(
-            f"promotion {config.name!r} exists with other settings: rerun it as it was, "
-            "or use a new --name"
-        )
-    return existing
+        ),
+    )
 
 
 def _check_lineage(store: Store, checked: Checked) -> None:
@@ -209,18 +211,10 @@ def rank_epochs(
         checked.config.games_per_pair,
         "round-robin",
     )
-    specs = {
-        agent_name(p): resolve(str(p), evaluation.device, evaluation.temperature)
-        for p in epochs.values()
-    }
-    _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
-    tournament_id = stored_id(store, config, TournamentKind.PROMOTION)
+    run = tournament_run(config, lambda: store, TournamentKind.PROMOTION)
+    tournament_id = run.tournament_id
     if promotion.tournament_id is None:
         store.save_promotion(promotion.id, tournament_id=tournament_id)
-    slots = build(
-        pairings(list(specs), "round-robin", None), config.games_per_pair, pool, config.seed
-    )
-    run = TournamentRun(config, tournament_id, specs, slots, store, LiveRatings())
     if run.pending and play(run, lambda: run.play(websocket_url)):
         store.set_status(tournament_id, "interrupted")
         raise interrupted(config.name)
