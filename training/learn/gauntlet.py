@@ -24,7 +24,6 @@ from arena.gate.alarms import regressed, saturated
 from arena.kinds import TournamentKind
 from arena.matchmaking.schedule import build, check_even, pairings
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun, field_specs, stored_id
-from arena.models.neural.checkpoint import agent_name
 from arena.rating.ratings import LiveRatings
 from arena.rating.stats import win_rate_matrix
 from arena.report.leaderboard import outcomes
@@ -80,6 +79,9 @@ def gauntlet(run: str, epoch: int, candidate: Path, opponents: list[str], settin
         max_failures=5,
         battle_time_limit=900.0,
     )
+    # here, not at the top: the checkpoint module imports torch, which `arena train --help` skips
+    from arena.models.neural.checkpoint import agent_name
+
     specs = field_specs(config)
     me = agent_name(candidate)
     _, pool = load_pool(config.format, None)
