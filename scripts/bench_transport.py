@@ -27,6 +27,7 @@ from arena.matchmaking.runner import PlaySettings, field, play_slots
 from arena.models.registry import resolve
 from arena.showdown import running_server
 from arena.store.database import Store
+from arena.store.writer import StoreWriter
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -131,9 +132,13 @@ async def arena_phase(transport, store, pool, args, concurrency):
     settings = PlaySettings("gen1ou", concurrency, 10, 5, 900, 0)
     async with field(run.specs, transport, settings) as players:
         io0 = await transport.pool.cpu_split() if transport.name == "direct" else (0, 0)
-        with Phase() as phase:
-            await play_slots(run.pending, players, settings, run._record, transport=transport)
-            io1 = await transport.pool.cpu_split() if transport.name == "direct" else (0, 0)
+        run.writer = StoreWriter()  # what TournamentRun.play opens: _record stores through it
+        try:
+            with Phase() as phase:
+                await play_slots(run.pending, players, settings, run._record, transport=transport)
+                io1 = await transport.pool.cpu_split() if transport.name == "direct" else (0, 0)
+        finally:
+            run.writer.close()
     return run.progress.played, phase, io1[1] - io0[1]
 
 

@@ -2,7 +2,6 @@
 
 from arena.cli.common import clean_errors, command_group, console
 from arena.cli.reports import DbOption
-from arena.store import migrations
 from arena.store.connection import connect
 
 db_app = command_group("db", "The store's schema: show or upgrade it.")
@@ -12,6 +11,8 @@ db_app = command_group("db", "The store's schema: show or upgrade it.")
 @clean_errors
 def db_upgrade(db: DbOption = None):
     """Upgrade the store to this arena's schema, keeping every row."""
+    from arena.store import migrations  # alembic: imported by the commands that use it
+
     engine, label = connect(db)
     before, now = migrations.upgrade(engine, label, announce=False)
     if before == now:
@@ -27,6 +28,8 @@ def db_upgrade(db: DbOption = None):
 @clean_errors
 def db_current(db: DbOption = None):
     """Print the store's schema revision and the newest this arena knows."""
+    from arena.store import migrations  # alembic: imported by the commands that use it
+
     engine, label = connect(db, readonly=True)
     console.print(
         f"{label}: schema {migrations.current(engine) or 'none'} (this arena: {migrations.head()})",

@@ -18,9 +18,8 @@ from arena.cli.common import (
     server_option,
 )
 from arena.errors import ArenaError
+from arena.training.learn.config import TrainConfig
 from arena.training.learn.gauntlet import DEFAULT_OPPONENTS, EvalSettings, alarms
-from arena.training.learn.run import RunOptions, open_run, train
-from arena.training.learn.trainer import TrainConfig
 
 DEFAULTS = TrainConfig()
 
@@ -81,6 +80,9 @@ def train_command(
     resume: Annotated[bool, typer.Option(help="Continue the run in --out.")] = False,
 ):
     """Train a policy (behaviour cloning or offline actor-critic) on recorded battles."""
+    # here, not at the top: the run imports torch, which `arena --help` does without
+    from arena.training.learn.run import RunOptions, open_run, train
+
     if not data and not resume:
         raise ArenaError("--data: name at least one dataset directory")
     check_device(device)

@@ -7,7 +7,6 @@ import typer
 
 from arena.cli.common import DbOption, app, clean_errors
 from arena.store.database import Store
-from arena.web.serve import exposed, serve
 
 
 @app.command()
@@ -29,7 +28,9 @@ def web(
 
     Tournaments, battles, agents, the ladder, evaluations, training runs and lineages.
     """
+    # here, not at the top: the web stack (aiohttp, jinja2) loads only for this command
     from arena.training.lineage.report import as_json, lineage_rows
+    from arena.web.serve import exposed, serve
 
     store = Store.open(db, readonly=True)
     if exposed(host):

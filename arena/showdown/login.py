@@ -12,11 +12,9 @@ import json
 import os
 import sys
 
-import aiohttp
-
 from arena.errors import ArenaError
 
-TIMEOUT = aiohttp.ClientTimeout(total=20)
+TIMEOUT_S = 20
 
 
 class LoginRefused(ArenaError):
@@ -36,10 +34,12 @@ def password(env_var: str | None, username: str) -> str:
 
 async def assertion(login_url: str, username: str, secret: str, challstr: str) -> str:
     """The login server's signed assertion that `username` may take this connection."""
+    import aiohttp  # here, not at the top: every command imports this module, few log in
+
     form = {"act": "login", "name": username, "pass": secret, "challstr": challstr}
     try:
         async with (
-            aiohttp.ClientSession(timeout=TIMEOUT) as session,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as session,
             session.post(login_url, data=form) as response,
         ):
             text = await response.text()

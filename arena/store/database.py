@@ -21,7 +21,6 @@ from arena.errors import ArenaError
 from arena.kinds import TournamentKind
 from arena.models.registry import AgentSpec, identity_key
 from arena.showdown.laddertop import STANDING_FIELDS, ServerStanding
-from arena.store import migrations
 from arena.store.connection import connect
 from arena.store.dashboard import DashboardReads
 from arena.store.identity import labels
@@ -65,6 +64,9 @@ class Store(DashboardReads):
         journal mode, and a store that is missing or not at this arena's schema is refused
         in one line (`arena db upgrade` brings an older one up).
         """
+        # here, not at the top: alembic costs a quarter second that `arena --help` skips
+        from arena.store import migrations
+
         engine, label = connect(url, readonly)
         if readonly:
             migrations.check_readable(engine, label)

@@ -24,7 +24,6 @@ from arena.kinds import TournamentKind
 from arena.matchmaking.schedule import check_even
 from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import TournamentConfig
-from arena.models.neural.checkpoint import agent_name
 from arena.rating.stats import win_rate_matrix
 from arena.report.leaderboard import outcomes
 from arena.store.database import Store
@@ -64,6 +63,9 @@ def tournament_name(run: str, epoch: int) -> str:
 
 def gauntlet(run: str, epoch: int, candidate: Path, opponents: list[str], settings) -> dict:
     """Plays (or resumes) the epoch's gauntlet; per-opponent results by name."""
+    # here, not at the top: the checkpoint module imports torch, which `arena train --help` skips
+    from arena.models.neural.checkpoint import agent_name
+
     check_even(settings.games, "--eval-games")
     config = TournamentConfig(
         name=tournament_name(run, epoch),

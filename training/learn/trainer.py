@@ -49,6 +49,7 @@ from arena.models.neural.actions import N_MOVES
 from arena.models.neural.checkpoint import Checkpoint, sha256
 from arena.models.neural.policy import Policy
 from arena.training.learn import diagnosis
+from arena.training.learn.config import TrainConfig
 from arena.training.learn.transitions import Transitions
 
 ALGORITHMS = ("bc", "offline-ac")
@@ -56,27 +57,6 @@ FILTERS = ("exp", "binary")
 STATE_FILE = "train_state.pt"
 METRICS_FILE = "metrics.jsonl"
 EVAL_CHUNK = 512
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    algo: str = "offline-ac"
-    epochs: int = 5
-    steps_per_epoch: int = 1000
-    batch: int = 128
-    lr: float = 3e-4
-    gamma: float = 0.99
-    seed: int = 0
-    device: str = "cpu"
-    q_heads: int = 2
-    expectile: float = 0.7
-    polyak: float = 0.005
-    target_refresh: int = 0  # steps between target sweeps; 0: twice per pass over the data
-    filter: str = "exp"
-    beta: float = 3.0
-    max_weight: float = 20.0
-    critic_weight: float = 1.0
-    grad_clip: float = 1.0
 
 
 # -- networks ----------------------------------------------------------------------------
