@@ -87,7 +87,7 @@ JsonOption = Annotated[
 
 # `arena --help` lists the commands in panels, as a user meets them (the README's order).
 PANELS = {
-    "Play": ("tournament", "battle", "selfplay"),
+    "Play": ("tournament", "battle", "selfplay", "play"),
     "Rate and inspect": ("leaderboard", "matrix", "battles", "replay", "evaluate", "web"),
     "Learn": ("model", "data", "train", "promote", "loop", "lineage"),
     "Ladder": ("ladder", "board", "sparring"),

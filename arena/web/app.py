@@ -1,7 +1,8 @@
 """The dashboard's HTTP side: routes, their HTML pages and JSON twins, CSV downloads.
 
-Read-only: every route is a GET and the store is only queried, so the dashboard can run
-beside tournaments, training and ladder play writing to the same store. Store reads run
+Read-only but for play (`arena.web.play`, when enabled): every other route is a GET and
+the store is only queried, so the dashboard can run beside tournaments, training and
+ladder play writing to the same store. Store reads run
 in a thread (`asyncio.to_thread`) so one slow page never stalls the others. Every string
 from outside (agent and account names, logs, team names) reaches the page through
 Jinja's autoescape, and data for the charts through `tojson`, which escapes `<`, `>`
@@ -30,7 +31,7 @@ from arena.report.leaderboard import COLUMNS
 from arena.report.matrix import MATRIX_COLUMNS
 from arena.store.database import Store
 from arena.store.tables import MAX_ID
-from arena.web import assets, runs, views
+from arena.web import assets, play, runs, views
 from arena.web.views import BadQuery, BattleFilter
 
 STORE = web.AppKey("store", Store)
@@ -103,6 +104,7 @@ def make_app(
     runs: Path,
     lineages: Callable[[Store], list[dict]],
     hosts: frozenset[str],
+    hall: "play.PlayHall | None" = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_known_host, _errors])
     app[HOSTS] = hosts
@@ -159,6 +161,7 @@ def make_app(
     ]
     for path, handler in routes:
         app.router.add_get(path, handler)
+    play.install(app, hall, HOSTS)
     return app
 
 

@@ -2,7 +2,8 @@
 
 The store is opened read-only (`Store.open(..., readonly=True)`) before anything listens:
 one that cannot be read is one clear line at start-up, and a SQLite file that does not
-exist is refused rather than created: the dashboard reads, it never makes a store.
+exist is refused rather than created: the dashboard reads, it never makes a store. With
+play enabled it is opened for writing, as any command that plays games opens it.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from aiohttp import web
 from arena.errors import ArenaError
 from arena.store.database import Store
 from arena.web.app import allowed_hosts, make_app
+from arena.web.play_session import PlayHall
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -33,9 +35,12 @@ def serve(
     port: int,
     open_browser: bool,
     say: Callable[[str], None],
+    hall: PlayHall | None = None,
+    page: str = "",
 ):
-    """Serves until interrupted; a port that cannot be bound is one clear line."""
-    app = make_app(store, runs, lineages, allowed_hosts(host, port))
+    """Serves until interrupted (with play when given a hall), opening `page` when asked;
+    a port that cannot be bound is one clear line."""
+    app = make_app(store, runs, lineages, allowed_hosts(host, port), hall)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
 
     async def main() -> None:
@@ -48,7 +53,7 @@ def serve(
             raise ArenaError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
         say(f"arena web: serving {url} (Ctrl-C stops)")
         if open_browser:
-            webbrowser.open(url)
+            webbrowser.open(url + page)
         try:
             await asyncio.Event().wait()
         finally:
