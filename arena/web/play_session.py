@@ -53,6 +53,36 @@ def tournament_name(battle_format: str) -> str:
     return f"play-{battle_format}"
 
 
+def human_tournament(store: Store, battle_format: str) -> int:
+    """The id of the format's tournament of games against people, made on first use."""
+    return store.create_or_check(
+        TournamentKind.HUMAN,
+        tournament_name(battle_format),
+        {"format": battle_format},
+        lambda stored: [] if stored.get("format") == battle_format else ["format"],
+        "games against people keep one tournament per format",
+    ).id
+
+
+def store_game(
+    store: Store, tournament_id: int, battle_format: str, record: GameRecord, ids: dict[str, int]
+) -> int:
+    """Stores a finished game as the next of its pairing, its own rating unit (a game
+    against a person has no side-swapped twin); the stored battle's id."""
+    pairing = f"{record.seats[0].agent} vs {record.seats[1].agent}"
+    while True:
+        games = store.finished_games(tournament_id)
+        record.pair = max((i for name, i, _ in games if name == pairing), default=-1) + 1
+        if store.record_battle(tournament_id, pairing, 0, battle_format, record, ids):
+            break
+    (stored,) = [
+        b
+        for b in store.battles([tournament_id])
+        if b.pairing == pairing and b.pair_index == record.pair
+    ]
+    return stored.id
+
+
 @dataclass
 class LiveGame:
     """One game in progress (or just over): its two players and, once over, its record."""
@@ -101,16 +131,7 @@ class PlayHall:
         """The pool checked and the tournament made (or found) before a game is offered."""
         fmt = self.options.battle_format
         _, self.pool = await asyncio.to_thread(load_pool, fmt, self.options.teams)
-        self.tournament_id = (
-            await asyncio.to_thread(
-                self.store.create_or_check,
-                TournamentKind.HUMAN,
-                tournament_name(fmt),
-                {"format": fmt},
-                lambda stored: [] if stored.get("format") == fmt else ["format"],
-                "games against people keep one tournament per format",
-            )
-        ).id
+        self.tournament_id = await asyncio.to_thread(human_tournament, self.store, fmt)
         self._transport = await self._stack.enter_async_context(
             opened("direct", hosts=self.options.hosts)
         )
@@ -178,9 +199,10 @@ class PlayHall:
         seed = f"sodium,{secrets.token_hex(32)}"
         try:
             fmt = self.options.battle_format
-            record = await play_game(*entrants, fmt, self._transport, seed=seed)
-            game.battle_id = await asyncio.to_thread(self._store, record, ids)
-            game.record = record
+            game.record = await play_game(*entrants, fmt, self._transport, seed=seed)
+            game.battle_id = await asyncio.to_thread(
+                store_game, self.store, self.tournament_id, fmt, game.record, ids
+            )
         except Exception as error:  # shown on the page; the game is simply not stored
             game.failure = f"{type(error).__name__}: {error}"
             log.exception("a game against %s failed", game.agent.name)
@@ -188,23 +210,6 @@ class PlayHall:
             if not game.seen.done():
                 game.seen.cancel()
             await asyncio.gather(close(game.player), close(game.opponent))
-
-    def _store(self, record: GameRecord, ids: dict[str, int]) -> int:
-        """Stores the game as the next of its pairing; its battle id."""
-        pairing = f"{record.seats[0].agent} vs {record.seats[1].agent}"
-        while True:
-            games = self.store.finished_games(self.tournament_id)
-            played = [index for name, index, _ in games if name == pairing]
-            record.pair = max(played, default=-1) + 1
-            fmt = self.options.battle_format
-            if self.store.record_battle(self.tournament_id, pairing, 0, fmt, record, ids):
-                break
-        (stored,) = [
-            b
-            for b in self.store.battles([self.tournament_id])
-            if b.pairing == pairing and b.pair_index == record.pair
-        ]
-        return stored.id
 
     def choose(self, game_id: str, rqid: int, key: str) -> None:
         game = self.game(game_id)
@@ -245,7 +250,7 @@ class PlayHall:
                 "clock": self.options.clock,
                 "options": [_option(key, target) for key, target in waiting.options.items()],
             }
-        if game.record is not None:
+        if game.over and game.record is not None:
             record = game.record
             view["result"] = {
                 "winner": record.winner_name(),

@@ -18,6 +18,7 @@ from poke_env.player import Player
 from sqlalchemy import insert
 
 from arena.game.battle import GameRecord, Seat
+from arena.game.human import human_spec
 from arena.game.player import BattleLog
 from arena.kinds import TournamentKind
 from arena.ladder.board import SERVER
@@ -28,6 +29,7 @@ from arena.rating.ratings import interval_text
 from arena.showdown.server import free_port
 from arena.store.database import Store
 from arena.store.tables import Battle, compress_log, decompress_log
+from arena.web.play_session import human_tournament, store_game
 from tests import synthetic
 from tests.conftest import REPO, run_arena, start_arena
 
@@ -621,12 +623,42 @@ def _add_board_games(db: str) -> None:
         )  # fmt: skip
 
 
+def _add_human_game(db: str) -> None:
+    """A game against a person, stored as `arena play` stores one (the browser test plays
+    one for real)."""
+    store = Store.open(db)
+    first = store.battles_with_logs([1])[0]
+    person, grunt = human_spec("Ada"), resolve("grunt")
+    record = GameRecord(
+        battle_tag="battle-gen1ou-human",
+        seats=(
+            Seat(
+                person.name,
+                first.p1_team,
+                BattleLog(lines=decompress_log(first.p1_log).splitlines()),
+            ),
+            Seat(
+                grunt.name,
+                first.p2_team,
+                BattleLog(lines=decompress_log(first.p2_log).splitlines()),
+            ),
+        ),
+        winner=1,
+        turns=first.turns,
+        duration=60.0,
+        end_reason="normal",
+    )
+    ids = {person.name: store.agent_id(person), grunt.name: store.agent_id(grunt)}
+    store_game(store, human_tournament(store, first.format), first.format, record, ids)
+
+
 @pytest.fixture(scope="module")
 def every_kind(site, trained, lineage, server, tmp_path_factory):
     """The dashboard's store once it holds every kind of tournament arena writes: the
     round robin, evaluation and ladder game of `site`, the epoch gauntlets of `trained`,
     the loop generation of `lineage`, and here a gauntlet, a self-play run, a
-    promotion's round robin of two epochs (and its evaluation) and board games."""
+    promotion's round robin of two epochs (and its evaluation), board games and a game
+    against a person."""
     db, url, _ = site
     run = tmp_path_factory.mktemp("promote") / "two-epochs"
     run.mkdir()
@@ -644,6 +676,7 @@ def every_kind(site, trained, lineage, server, tmp_path_factory):
         result = run_arena(*args)
         assert result.returncode in (0, 11), result.stderr  # 11: a gate left undecided
     _add_board_games(db)
+    _add_human_game(db)
     return db, url
 
 
