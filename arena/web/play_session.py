@@ -130,7 +130,9 @@ class PlayHall:
     async def open(self) -> None:
         """The pool checked and the tournament made (or found) before a game is offered."""
         fmt = self.options.battle_format
-        _, self.pool = await asyncio.to_thread(load_pool, fmt, self.options.teams)
+        info, self.pool = await asyncio.to_thread(load_pool, fmt, self.options.teams)
+        if info.game_type != "singles":
+            raise ArenaError(f"play is for singles formats: {fmt} is {info.game_type}")
         self.tournament_id = await asyncio.to_thread(human_tournament, self.store, fmt)
         self._transport = await self._stack.enter_async_context(
             opened("direct", hosts=self.options.hosts)

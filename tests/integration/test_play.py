@@ -17,7 +17,7 @@ from arena.showdown.server import free_port
 from arena.store.database import Store
 from arena.store.tables import decode_choices, decompress_log
 from arena.web.play_session import tournament_name
-from tests.conftest import start_arena
+from tests.conftest import run_arena, start_arena
 from tests.integration.test_web import browser, page  # noqa: F401  (fixtures)
 
 NAME = "tester"
@@ -49,7 +49,7 @@ def dashboard(tmp_path_factory):
     port = free_port()
     process = start_arena("web", "--play", "--db", db, "--port", str(port), "--clock", "60")
     try:
-        yield db, _serving(port, process)
+        yield db, _serving(port, process), port
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -66,8 +66,14 @@ def _view(url: str, game: str) -> dict:
 
 
 def test_a_person_plays_a_whole_battle_by_clicking_and_it_is_stored_as_shown(dashboard, page):  # noqa: F811
-    db, url = dashboard
+    db, url, _ = dashboard
     page.goto(f"{url}/play?agent=random&name={NAME}")
+    page.fill("#pasted", "Mewtwo\n- Psychic\n- Recover\n")  # an Uber: not in OU
+    page.click("#start")
+    page.wait_for_selector("#start-error:not(:empty)")
+    assert "your team is not legal in gen1ou" in page.inner_text("#start-error")
+    assert page.url.endswith("/play?agent=random&name=tester")
+    page.fill("#pasted", "")
     team = page.locator("#team option").nth(1).get_attribute("value")
     page.select_option("#team", team)
     page.click("#start")
@@ -125,3 +131,13 @@ def test_a_person_plays_a_whole_battle_by_clicking_and_it_is_stored_as_shown(das
     }
     assert view["theirs"] and all(mon["hp_text"].endswith("%") for mon in view["theirs"])
     assert {mon["species"] for mon in view["theirs"]} <= met
+
+
+def test_arena_play_uses_the_dashboard_already_serving_play_and_names_a_bad_agent(dashboard):
+    _, url, port = dashboard
+    used = run_arena("play", "random", "--name", NAME, "--port", str(port), "--no-open")
+    assert used.returncode == 0, used.stderr
+    assert f"{url}/play?agent=random&name={NAME}" in used.stdout
+    unknown = run_arena("play", "no-such-bot", "--port", str(port), "--no-open")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip().count("\n") == 0 and "unknown agent" in unknown.stderr
