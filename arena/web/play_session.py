@@ -163,7 +163,11 @@ class PlayHall:
         ids = await asyncio.to_thread(self._agent_ids, human, spec)
         fmt, transport = self.options.battle_format, self._transport
         person = await transport.spawn(human, fmt, self.options.clock, self.options.max_failures)
-        opponent = await transport.spawn(spec, fmt, AGENT_TIMEOUT, ArenaPlayer.max_failures)
+        try:
+            opponent = await transport.spawn(spec, fmt, AGENT_TIMEOUT, ArenaPlayer.max_failures)
+        except BaseException:
+            await close(person)
+            raise
         game = LiveGame(
             secrets.token_urlsafe(16),
             spec,

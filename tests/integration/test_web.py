@@ -698,6 +698,7 @@ def _routes(url: str) -> list[str]:
     """Every page and API route, with each id the store holds and a battle of each
     tournament."""
     paths = ["/", "/agents", "/agents.csv", "/ladder", "/evaluations", "/runs", "/lineages"]
+    paths.append("/play")  # on a dashboard without play: how to enable it
     for tournament in _api(url, "/api/tournaments"):
         base = f"/tournaments/{tournament['id']}"
         paths += [base, f"{base}/leaderboard.csv", f"{base}/matrix.csv", f"{base}/battles.csv"]
