@@ -9,10 +9,21 @@ from aiohttp import streams, web
 from aiohttp.test_utils import make_mocked_request
 
 from arena.errors import ArenaError
+from arena.game.battle import GameRecord, Seat
 from arena.game.human import HumanPlayer, Refused, Waiting, human_spec
+from arena.game.player import BattleLog
 from arena.kinds import TournamentKind
+from arena.models.registry import resolve
+from arena.report.leaderboard import stored_standings
+from arena.store.database import Store
 from arena.web import play
-from arena.web.play_session import PlayHall, PlayOptions
+from arena.web.play_session import (
+    PlayHall,
+    PlayOptions,
+    human_tournament,
+    store_game,
+    tournament_name,
+)
 
 HOST = "127.0.0.1:8765"
 HOSTS = web.AppKey("hosts", frozenset)
@@ -83,3 +94,27 @@ def test_a_person_is_the_agent_human_name_of_kind_human():
         with pytest.raises(ArenaError):
             human_spec(bad)
     assert TournamentKind.of("human") is TournamentKind.HUMAN
+
+
+def _game(person: str, agent: str, winner: int) -> GameRecord:
+    seats = (Seat(person, "t1", BattleLog(lines=["|start"])), Seat(agent, "t2", BattleLog()))
+    return GameRecord(f"battle-{winner}", seats, winner, 12, 30.0, "normal")
+
+
+def test_games_against_people_are_each_their_own_unit_and_rated_with_intervals(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'arena.db'}")
+    person, grunt = human_spec("Ada"), resolve("grunt")
+    ids = {person.name: store.agent_id(person), grunt.name: store.agent_id(grunt)}
+    tournament = human_tournament(store, "gen1ou")
+    assert human_tournament(store, "gen1ou") == tournament
+    stored = [
+        store_game(store, tournament, "gen1ou", _game(person.name, grunt.name, w), ids)
+        for w in (0, 1, 1)
+    ]
+    battles = {b.id: b for b in store.battles([tournament])}
+    assert [battles[i].pair_index for i in stored] == [0, 1, 2]
+    assert store.tournament(tournament_name("gen1ou")).kind == TournamentKind.HUMAN
+    rows = {row.agent: row for row in stored_standings(store, [tournament])}
+    assert (rows["human:Ada"].wins, rows["grunt"].wins) == (1, 2)
+    ada = rows["human:Ada"]
+    assert ada.bt_elo_low < ada.bt_elo < ada.bt_elo_high  # an interval, never a point
