@@ -89,6 +89,8 @@ def test_a_person_plays_a_whole_battle_by_clicking_and_it_is_stored_as_shown(das
     status, answer = _send(page, choice_url, {"rqid": pending["rqid"], "choice": "move:nomove"})
     assert status == 409 and "not a legal choice" in answer["error"]
     assert _send(page, choice_url, f"rqid={pending['rqid']}", "text/plain")[0] == 415
+    page.wait_for_selector("#clock:has-text('s left')")
+    assert page.locator("#yours .mon .hp-fill").count() == 6  # the person's whole team
     moves = page.locator("#moves button").all_inner_texts()
     assert moves and all("power" in m and "accuracy" in m and "PP" in m for m in moves)
 
