@@ -31,6 +31,7 @@ class TournamentKind(StrEnum):
     EVALUATION = "evaluation"  # `arena evaluate` and a promotion's test: an SPRT's games
     EPOCH_GAUNTLET = "epoch-gauntlet"  # a training run's gauntlet after one epoch
     PROMOTION = "promotion"  # a promotion's round robin of a run's epochs
+    REPLAY = "replay"  # `arena data import`: Showdown replays of people, never rated with the rest
 
     @property
     def label(self) -> str:
@@ -49,6 +50,7 @@ LABELS = {
     TournamentKind.EVALUATION: "evaluation",
     TournamentKind.EPOCH_GAUNTLET: "training gauntlet",
     TournamentKind.PROMOTION: "promotion round robin",
+    TournamentKind.REPLAY: "imported replays",
 }
 
 
