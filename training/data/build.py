@@ -129,14 +129,14 @@ def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]
 
 # -- workers --------------------------------------------------------------------------
 
-_store: Store | None = None
+_stores: dict[str | None, Store] = {}
 
 
 def _worker_store(url: str | None) -> Store:
-    global _store
-    if _store is None:
-        _store = Store.open(url)
-    return _store
+    """The store at `url`, opened once per process (a process may build from several)."""
+    if url not in _stores:
+        _stores[url] = Store.open(url)
+    return _stores[url]
 
 
 def _labels(steps: list[Step], role: str, records: list[Choice] | None):

@@ -27,6 +27,7 @@ _UNSHARED = {"request", "error", "bigerror", "j", "J", "l", "L", "n", "N", "c", 
 _UNSHARED |= {"inactive", "inactiveoff", "init", "title"}
 _HP_LINES = ("switch", "drag", "-damage", "-heal", "-sethp", "replace")
 _ACTIONS = ("move", "cant", "switch")
+_TRAPPING = {"wrap", "bind", "clamp", "firespin"}
 
 
 def spectator_log(p1_log: str, p2_log: str) -> list[str]:
@@ -81,7 +82,7 @@ class _Mon:
     status: str = ""
     used: dict | None = None  # PP used per move id
     disabled: str | None = None
-    recharge: bool = False  # a Hyper Beam to recharge from this turn
+    recharge: bool = False  # a Hyper Beam to recharge from (kept while frozen, in Gen 1)
 
     def condition(self) -> str:
         if self.status == "fnt":
@@ -107,11 +108,19 @@ class _Side:
         return next((m for m in self.order if m.own.name == name), None)
 
     def see(self, parts: list[str]) -> None:
-        if len(parts) < 3 or not parts[2].startswith(f"{self.role}a: "):
+        if len(parts) < 3:
+            return
+        if not parts[2].startswith(f"{self.role}a: "):
+            if parts[1] == "move" and len(parts) > 3 and to_id_str(parts[3]) in _TRAPPING:
+                self.order[0].recharge = False  # Gen 1: a partial trap cancels a recharge
             return
         kind, mon = parts[1], self.mon(parts[2][5:])
         if mon is None:
             return
+        if kind in ("switch", "drag", "faint", "move") or parts[3:4] in (["recharge"], ["flinch"]):
+            mon.recharge = False  # done, or cancelled (a flinch, or sleep below)
+        if kind == "-status" and parts[3] == "slp":
+            mon.recharge = False
         if kind in ("switch", "drag", "replace"):
             k = self.order.index(mon)
             self.order[0], self.order[k] = self.order[k], self.order[0]
@@ -166,7 +175,6 @@ class _Side:
             None,
         )
         if mon.recharge or (first is not None and first[1] == "cant" and first[3] == "recharge"):
-            mon.recharge = False
             return {"moves": [{"move": "Recharge", "id": "recharge"}], "trapped": True}
         if first is not None and first[1] == "move" and "[from]lockedmove" in first[4:]:
             move = self.data.moves[to_id_str(first[3])]
