@@ -63,7 +63,7 @@ def _record(fields: dict, battle_format: str | None) -> ReplayRecord:
     if battle_format is not None and found != battle_format:
         raise BadReplay(f"another format: {found}")
     turns = [int(p[2]) for line in lines if len(p := line.split("|")) > 2 and p[1] == "turn"]
-    ends = [line.split("|") for line in lines if line.startswith(("|win|", "|tie"))]
+    ends = [p for p in (line.split("|") for line in lines) if p[1:2] in (["win"], ["tie"])]
     if not ends:
         raise BadReplay("truncated: the log never ends the battle")
     winner = None
