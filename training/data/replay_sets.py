@@ -65,12 +65,20 @@ def _team_fits(team: list[TeambuilderPokemon], revealed: list[Revealed]) -> bool
     return all(any(_fits(mon, seen) for mon in team) for seen in revealed)
 
 
+def consistent(
+    revealed: list[Revealed], pool: list[list[TeambuilderPokemon]]
+) -> list[list[TeambuilderPokemon]]:
+    """The pool's teams the side may have played: more than one, and what the log never
+    showed of the side is a guess among them."""
+    return [team for team in pool if _team_fits(team, revealed)]
+
+
 def complete(
     revealed: list[Revealed], pool: list[list[TeambuilderPokemon]], gen: int
 ) -> list[OwnSet]:
     """The side's team in its order (the lead first), completed from the pool."""
     data = GenData.from_gen(gen)
-    team = next((t for t in pool if _team_fits(t, revealed)), None)
+    team = next(iter(consistent(revealed, pool)), None)
     if team is not None:
         by_species = {to_id_str(seen.species): seen for seen in revealed}
         return [_own(mon, by_species.get(_species(mon)), data) for mon in team]
