@@ -10,7 +10,9 @@ decision by decision: decisions found, legal masks, the action inferred against 
 recorded, and every encoded feature. The player's own HP is the one thing a replay shows
 only to the percent, so that column is compared apart and its largest difference printed.
 Usage: python scripts/replays_roundtrip.py [--db URL --tournament NAME | --games-per-pair 2]
-       [--out DIR] [--fixture N]
+       [--out DIR]  (keeps the replay files in DIR)
+The fixture tests/data/replays/gen1ou-arena1.json is the same spectator log of the battle
+whose two players' logs are in tests/data.
 """
 
 import argparse

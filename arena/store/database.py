@@ -24,7 +24,7 @@ from arena.showdown.laddertop import STANDING_FIELDS, ServerStanding
 from arena.store.connection import connect
 from arena.store.dashboard import DashboardReads
 from arena.store.identity import labels
-from arena.store.replays import ReplayStore
+from arena.store.replays import ReplayStore, not_replays
 from arena.store.tables import (
     LADDER_OPPONENT,
     Agent,
@@ -413,10 +413,7 @@ class Store(DashboardReads, ReplayStore):
         if tournament_ids is not None:
             query = query.where(Battle.tournament_id.in_(list(tournament_ids)))
         else:
-            replays = select(Tournament.id).where(Tournament.kind == TournamentKind.REPLAY)
-            query = query.where(
-                Battle.tournament_id.is_(None) | Battle.tournament_id.not_in(replays)
-            )
+            query = query.where(not_replays())
         with self.session() as session:
             return list(session.exec(query))
 

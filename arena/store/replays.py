@@ -18,6 +18,13 @@ from arena.store.tables import REPLAY_PLAYER, Agent, Battle, Replay, Tournament,
 REPLAYS = "replays"  # the one tournament every imported replay belongs to
 
 
+def not_replays():
+    """The SQL condition that keeps imported replays out of a selection of "every
+    tournament": people's games count for arena's ratings and data only when asked for."""
+    replays = select(Tournament.id).where(Tournament.kind == TournamentKind.REPLAY)
+    return Battle.tournament_id.is_(None) | Battle.tournament_id.not_in(replays)
+
+
 @dataclass(frozen=True)
 class ReplayRecord:
     """What an import stores of one replay."""
