@@ -14,7 +14,7 @@ from arena.store.database import Store
 from arena.store.tables import Agent, Battle, Replay, Tournament
 from arena.training.data.action_inference import infer
 from arena.training.data.build import Query, build
-from arena.training.data.dataset import load_one
+from arena.training.data.dataset import load_one, read_manifest
 from arena.training.data.protocol import replay
 from arena.training.data.replay_files import BadReplay, read
 from arena.training.data.replay_sets import complete, read_pool
@@ -191,10 +191,17 @@ def test_a_build_of_replays_holds_both_players_decisions(store, tmp_path):
         replay(LOGS["p2"], "p2", "gen1ou")
     )
     assert not table.fallback.any()
+    marked = read_manifest(out).inferred[str(built_id(store))]
+    assert "Chansey" in marked["p1"]  # it used one of its four moves: the pool has the rest
+    assert "Alakazam" in marked["p1"]  # two of its four moves never used
     with pytest.raises(Exception, match="no stored battle"):
         build(tmp_path / "rated", Query(replays=True, min_rating=1600), db=db)
     with pytest.raises(Exception, match="no stored battle"):
         build(tmp_path / "none", Query(), db=db)
+
+
+def built_id(store: Store) -> int:
+    return store.battles([store.tournament("replays").id])[0].id
 
 
 def test_an_old_selection_reads_as_it_did():

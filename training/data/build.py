@@ -199,9 +199,10 @@ def _encode_chunk(
 ) -> dict:
     store = _worker_store(url)
     by_id = {job.battle: job for job in jobs}
+    loaded = store.battles_with_logs(by_id)
     parts = [
         part
-        for b in store.battles_with_logs(by_id)
+        for b in loaded
         for side, agent in zip(by_id[b.id].sides, by_id[b.id].agents, strict=True)
         if (part := encode_side(b, side, agent, query, agents, by_id[b.id].replay)) is not None
     ]
@@ -209,7 +210,8 @@ def _encode_chunk(
     if parts:
         table = _concat_keeping_agents(parts)
         shard |= {"decisions": len(table), "sha256": dataset.write_shard(path, table)}
-    return {"shard": shard, "battles": sorted(by_id)}
+    inferred = {str(b.id): replays.inferred(b, query.teams) for b in loaded if by_id[b.id].replay}
+    return {"shard": shard, "battles": sorted(by_id), "inferred": inferred}
 
 
 def _concat_keeping_agents(parts: list[Decisions]) -> Decisions:
@@ -292,6 +294,7 @@ def build(
         if shard["decisions"]:
             manifest.shards.append(shard)
         manifest.battles.extend(result["battles"])
+        manifest.inferred |= result["inferred"]
         dataset.write_manifest(out, manifest)
         added[0] += len(result["battles"])
         added[1] += shard["decisions"]

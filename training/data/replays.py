@@ -20,9 +20,9 @@ from arena.errors import ArenaError
 from arena.game.teams import default_dir
 from arena.store.database import Store
 from arena.store.replays import REPLAYS
-from arena.store.tables import Battle
+from arena.store.tables import Battle, decompress_log
 from arena.training.data.replay_files import BadReplay, read
-from arena.training.data.replay_sets import complete, read_pool
+from arena.training.data.replay_sets import OwnSet, complete, read_pool
 from arena.training.data.replay_view import revealed, side_log
 
 
@@ -119,13 +119,26 @@ def _pool(directory: str):
     return read_pool(Path(directory))
 
 
-def player_log(spectator: str, role: str, battle_format: str, teams: str | None) -> str:
-    """The log the player of `role` received, made from a replay's spectator log with its
-    team completed from the pool in `teams` (the format's shipped pool by default)."""
-    lines = spectator.split("\n")
+def _sets(lines: list[str], role: str, battle_format: str, teams: str | None) -> list[OwnSet]:
+    """The side's team completed from the pool in `teams` (the format's shipped pool by
+    default; none when there is no such directory)."""
     directory = Path(teams) if teams else default_dir(battle_format)
     pool = _pool(str(directory)) if directory.is_dir() else []
-    gen = GenData.from_format(battle_format).gen
-    sets = complete(revealed(lines, role), pool, gen)
+    return complete(revealed(lines, role), pool, GenData.from_format(battle_format).gen)
+
+
+def player_log(spectator: str, role: str, battle_format: str, teams: str | None) -> str:
+    """The log the player of `role` received, made from a replay's spectator log."""
+    lines = spectator.split("\n")
+    sets = _sets(lines, role, battle_format, teams)
     name = next(line.split("|")[3] for line in lines if line.startswith(f"|player|{role}|"))
-    return side_log(lines, role, name, sets, gen)
+    return side_log(lines, role, name, sets, GenData.from_format(battle_format).gen)
+
+
+def inferred(battle: Battle, teams: str | None) -> dict[str, list[str]]:
+    """Per side of an imported replay, its Pokémon whose sets the pool completed."""
+    lines = decompress_log(battle.p1_log).split("\n")
+    return {
+        role: [s.name for s in _sets(lines, role, battle.format, teams) if s.inferred]
+        for role in ("p1", "p2")
+    }
