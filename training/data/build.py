@@ -114,8 +114,9 @@ def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]
     battles = store.battles(_tournament_ids(store, query.tournaments))
     if query.include_ladder:
         battles += store.ladder_battles()
-    if query.replays and not query.tournaments:
-        battles += replays.stored_battles(store)
+    if query.replays:
+        held = {b.id for b in battles}
+        battles += [b for b in replays.stored_battles(store) if b.id not in held]
     battles = [b for b in battles if b.format == query.format and replays.in_dates(b, query)]
     if query.replays or query.min_rating is not None:
         battles = replays.rated(store, battles, query.min_rating)
