@@ -32,6 +32,7 @@ class TournamentKind(StrEnum):
     EPOCH_GAUNTLET = "epoch-gauntlet"  # a training run's gauntlet after one epoch
     PROMOTION = "promotion"  # a promotion's round robin of a run's epochs
     HUMAN = "human"  # `arena play`: people against agents, one game at a time
+    REPLAY = "replay"  # `arena data import`: Showdown replays of people, never rated with the rest
 
     @property
     def label(self) -> str:
@@ -51,6 +52,7 @@ LABELS = {
     TournamentKind.EPOCH_GAUNTLET: "training gauntlet",
     TournamentKind.PROMOTION: "promotion round robin",
     TournamentKind.HUMAN: "games against people",
+    TournamentKind.REPLAY: "imported replays",
 }
 
 

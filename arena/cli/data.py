@@ -36,12 +36,27 @@ def build(
         bool, typer.Option(help="Leave out decisions the default move stood in for.")
     ] = False,
     include_ladder: Annotated[bool, typer.Option(help="Also ladder battles.")] = False,
+    replays: Annotated[
+        bool, typer.Option(help="Also imported replays (`arena data import`), both sides.")
+    ] = False,
+    min_rating: Annotated[
+        float | None, typer.Option(help="Only replays the replay site rated at least this.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only battles finished (replays uploaded) from this date.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only battles before this date.")] = None,
+    teams: Annotated[
+        Path | None,
+        typer.Option(help="The pool replay players' unrevealed sets come from (default shipped)."),
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Encoding processes.")] = 1,
     db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
 ):
     """Encode every decision of the selected battles into DIR; a rerun adds new battles only."""
     from arena.training.data.build import Query
     from arena.training.data.build import build as build_dataset
+    from arena.training.data.replays import day
 
     query = Query(
         tournaments=tuple(tournament or ()),
@@ -51,6 +66,11 @@ def build(
         min_elo=min_elo,
         exclude_fallbacks=exclude_fallbacks,
         include_ladder=include_ladder,
+        replays=replays,
+        min_rating=min_rating,
+        since=since and day(since).isoformat(),
+        until=until and day(until).isoformat(),
+        teams=str(teams) if teams else None,
     )
     progress = Progress(
         TextColumn("encoding"),
@@ -79,6 +99,41 @@ def build(
     console.print(
         f"{out}: added {built.added_battles} battles, {built.added_decisions} decisions; "
         f"now {built.total_battles} battles, {built.total_decisions} decisions",
+        highlight=False,
+    )
+
+
+@data_app.command("import")
+@clean_errors
+def import_replays(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Replay files (.json as the replay site serves them, "
+            ".log), or directories of them."
+        ),
+    ],
+    battle_format: Annotated[
+        str | None, typer.Option("--format", help="Only replays of this format.")
+    ] = None,
+    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
+):
+    """Store Showdown replays as battles of their players (tournament `replays`)."""
+    from arena.store.database import Store
+    from arena.training.data.replays import import_files, replay_files
+
+    paths = replay_files(files)
+    store = Store.open(db)
+
+    def said(path: Path, refusal: str | None) -> None:
+        if refusal is not None:
+            console.print(f"{path}: {refusal}", highlight=False, soft_wrap=True)
+
+    result = import_files(store, paths, battle_format, on_file=said)
+    refused = ", ".join(f"{n} {reason}" for reason, n in sorted(result.counts.items()))
+    console.print(
+        f"{result.stored} replays stored of {len(paths)} files"
+        + (f"; refused: {refused}" if refused else ""),
         highlight=False,
     )
 

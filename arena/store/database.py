@@ -24,6 +24,7 @@ from arena.showdown.laddertop import STANDING_FIELDS, ServerStanding
 from arena.store.connection import connect
 from arena.store.dashboard import DashboardReads
 from arena.store.identity import labels
+from arena.store.replays import ReplayStore, not_replays
 from arena.store.tables import (
     LADDER_OPPONENT,
     Agent,
@@ -50,7 +51,7 @@ _BULKY = tuple(
 )  # left out of listings: reports need outcomes, and these are most of the bytes
 
 
-class Store(DashboardReads):
+class Store(DashboardReads, ReplayStore):
     """Sessions over one database; every write is its own committed transaction."""
 
     def __init__(self, engine: Engine):
@@ -399,8 +400,10 @@ class Store(DashboardReads):
             return list(session.exec(select(Agent)))
 
     def battles(self, tournament_ids: Iterable[int] | None = None) -> list[Battle]:
-        """Tournament battles in the order they finished (all when no tournament is named),
-        without their logs or decision records (`_BULKY`)."""
+        """Tournament battles in the order they finished, without their logs or decision
+        records (`_BULKY`). All when no tournament is named, but imported replays only
+        when their tournament is: people's games never mix into arena's ratings or data
+        unasked."""
         query = (
             select(Battle)
             .options(*_BULKY)
@@ -409,6 +412,8 @@ class Store(DashboardReads):
         )
         if tournament_ids is not None:
             query = query.where(Battle.tournament_id.in_(list(tournament_ids)))
+        else:
+            query = query.where(not_replays())
         with self.session() as session:
             return list(session.exec(query))
 

@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func, not_, select
 
 from arena.kinds import EndReason
 from arena.store.database import Store
+from arena.store.replays import not_replays
 from arena.store.tables import Battle
 
 TIME_LIMIT = EndReason.TIME_LIMIT.value  # the end reason's prefix of a game cut by the clock
@@ -136,12 +137,14 @@ def _kind(unit: Iterable[Game]) -> tuple[Game, ...]:
 
 
 def read(store: Store, tournament_ids: list[int] | None) -> Results:
-    """The results of the named tournaments' battles (every tournament's when None),
-    added up by the store."""
+    """The results of the named tournaments' battles (every tournament's when None,
+    imported replays left out), added up by the store."""
     names = store.agent_names()
     scope = [Battle.ladder.is_(None)]
     if tournament_ids is not None:
         scope.append(Battle.tournament_id.in_(list(tournament_ids)))
+    else:
+        scope.append(not_replays())
     timed = func.substr(Battle.end_reason, 1, len(TIME_LIMIT)) == TIME_LIMIT
     played = and_(*scope, Battle.p1_agent_id != Battle.p2_agent_id)
     counted = and_(played, not_(timed))

@@ -18,6 +18,7 @@ from arena.kinds import TournamentKind
 
 MAX_ID = 2**63 - 1  # the largest id a store holds (SQLite's integer, a PostgreSQL bigint)
 LADDER_OPPONENT = "ladder-opponent"  # the kind of agent rows for people met on a ladder
+REPLAY_PLAYER = "replay-player"  # the kind of agent rows for the players of imported replays
 
 
 def utc_now() -> datetime:
@@ -93,6 +94,18 @@ class Battle(SQLModel, table=True):
     server_gxe: float | None = None
     server_skill: float | None = None
     finished_at: datetime = Field(default_factory=utc_now)
+
+
+class Replay(SQLModel, table=True):
+    """An imported Showdown replay: its battle (the spectator log in both log columns) and
+    what the replay site says of it. The unique `replay_id` keeps a replay from being
+    stored twice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    battle_id: int = Field(foreign_key="battle.id", unique=True, index=True)
+    replay_id: str = Field(unique=True, index=True)
+    rating: float | None = None  # the replay site's rating of the battle (None: unrated)
+    uploaded_at: datetime | None = None
 
 
 class RatingSnapshot(SQLModel, table=True):

@@ -25,11 +25,12 @@ from arena.rating.ratings import bradley_terry
 from arena.report.leaderboard import outcomes
 from arena.store.database import Store
 from arena.store.tables import Battle, decode_choices, decompress_log
-from arena.training.data import dataset
+from arena.training.data import dataset, replays
 from arena.training.data.action_inference import infer
 from arena.training.data.decisions import Decisions
 from arena.training.data.protocol import Step, replay
 
+_REPLAY_FIELDS = ("replays", "min_rating", "since", "until", "teams")
 CHUNK = 32  # battles per shard: small enough to bound memory, large enough to compress well
 ROLES = ("p1", "p2")
 
@@ -45,9 +46,17 @@ class Query:
     min_elo: float | None = None
     exclude_fallbacks: bool = False
     include_ladder: bool = False
+    replays: bool = False  # imported replays too (`arena data import`), each side's view
+    min_rating: float | None = None  # replays the replay site rated at least this
+    since: str | None = None  # battles finished (replays uploaded) on or after this date
+    until: str | None = None  # ... and before this date
+    teams: str | None = None  # the pool a replay player's unrevealed sets come from
 
     def as_json(self) -> dict:
-        return {**asdict(self), "tournaments": list(self.tournaments), "agents": list(self.agents)}
+        """The selection as the manifest records it; the replay fields only when set, so a
+        dataset built before them still matches its own query."""
+        data = {**asdict(self), "tournaments": list(self.tournaments), "agents": list(self.agents)}
+        return {k: v for k, v in data.items() if k not in _REPLAY_FIELDS or v}
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Job:
     battle: int
     sides: tuple[int, ...]
     agents: tuple[int, ...]  # manifest agent index of each side in `sides`
+    replay: bool = False  # an imported replay: each side's view is made from its log
 
 
 @dataclass
@@ -104,7 +114,12 @@ def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]
     battles = store.battles(_tournament_ids(store, query.tournaments))
     if query.include_ladder:
         battles += store.ladder_battles()
-    battles = [b for b in battles if b.format == query.format]
+    if query.replays:
+        held = {b.id for b in battles}
+        battles += [b for b in replays.stored_battles(store) if b.id not in held]
+    battles = [b for b in battles if b.format == query.format and replays.in_dates(b, query)]
+    if query.replays or query.min_rating is not None:
+        battles = replays.rated(store, battles, query.min_rating)
     elo = {}
     if query.min_elo is not None:
         elo = {
@@ -115,14 +130,14 @@ def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]
 
 # -- workers --------------------------------------------------------------------------
 
-_store: Store | None = None
+_stores: dict[str | None, Store] = {}
 
 
 def _worker_store(url: str | None) -> Store:
-    global _store
-    if _store is None:
-        _store = Store.open(url)
-    return _store
+    """The store at `url`, opened once per process (a process may build from several)."""
+    if url not in _stores:
+        _stores[url] = Store.open(url)
+    return _stores[url]
 
 
 def _labels(steps: list[Step], role: str, records: list[Choice] | None):
@@ -140,14 +155,25 @@ def _labels(steps: list[Step], role: str, records: list[Choice] | None):
     return actions, fallbacks
 
 
-def encode_side(battle: Battle, side: int, agent: int, query: Query, agents: list[str]):
-    """One side's decisions of a stored battle, or None when none are kept."""
+def encode_side(
+    battle: Battle,
+    side: int,
+    agent: int,
+    query: Query,
+    agents: list[str],
+    job_is_replay: bool = False,
+):
+    """One side's decisions of a stored battle (of an imported replay: as its player saw
+    it, `replays.player_log`), or None when none are kept."""
     role = ROLES[side]
     records = decode_choices(getattr(battle, f"{role}_choices"))
     faults = getattr(battle, f"{role}_timeouts") + getattr(battle, f"{role}_errors")
     if query.exclude_fallbacks and records is None and faults:
         return None  # some decision stood in for the agent, and nothing says which
-    steps = replay(decompress_log(getattr(battle, f"{role}_log")), role, battle.format)
+    log = decompress_log(getattr(battle, f"{role}_log"))
+    if job_is_replay:
+        log = replays.player_log(log, role, battle.format, query.teams)
+    steps = replay(log, role, battle.format)
     action, fallback = _labels(steps, role, records)
     keep = ~np.array(fallback, dtype=bool) if query.exclude_fallbacks else np.ones(len(steps), bool)
     if not keep.any():
@@ -174,17 +200,19 @@ def _encode_chunk(
 ) -> dict:
     store = _worker_store(url)
     by_id = {job.battle: job for job in jobs}
+    loaded = store.battles_with_logs(by_id)
     parts = [
         part
-        for b in store.battles_with_logs(by_id)
+        for b in loaded
         for side, agent in zip(by_id[b.id].sides, by_id[b.id].agents, strict=True)
-        if (part := encode_side(b, side, agent, query, agents)) is not None
+        if (part := encode_side(b, side, agent, query, agents, by_id[b.id].replay)) is not None
     ]
     shard = {"file": path.name, "battles": len(jobs), "decisions": 0, "sha256": None}
     if parts:
         table = _concat_keeping_agents(parts)
         shard |= {"decisions": len(table), "sha256": dataset.write_shard(path, table)}
-    return {"shard": shard, "battles": sorted(by_id)}
+    inferred = {str(b.id): replays.inferred(b, query.teams) for b in loaded if by_id[b.id].replay}
+    return {"shard": shard, "battles": sorted(by_id), "inferred": inferred}
 
 
 def _concat_keeping_agents(parts: list[Decisions]) -> Decisions:
@@ -248,13 +276,14 @@ def build(
     manifest = _open_output(out, query)
     names = store.agent_names()
     held = set(manifest.battles)
+    imported = set(store.replays_of(b.id for b, _ in selection))
     jobs = []
     for battle, sides in selection:
         if battle.id in held:
             continue
         agent_ids = [getattr(battle, f"{ROLES[s]}_agent_id") for s in sides]
         agents = tuple(manifest.agent_index(names[a]) for a in agent_ids)
-        jobs.append(Job(battle.id, tuple(sides), agents))
+        jobs.append(Job(battle.id, tuple(sides), agents, battle.id in imported))
     store.engine.dispose()
     out.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out, manifest)
@@ -266,6 +295,7 @@ def build(
         if shard["decisions"]:
             manifest.shards.append(shard)
         manifest.battles.extend(result["battles"])
+        manifest.inferred |= result["inferred"]
         dataset.write_manifest(out, manifest)
         added[0] += len(result["battles"])
         added[1] += shard["decisions"]

@@ -36,6 +36,9 @@ class Manifest:
     agents: list[str] = field(default_factory=list)
     battles: list[int] = field(default_factory=list)
     shards: list[dict] = field(default_factory=list)  # {file, sha256, decisions, battles}
+    # an imported replay's battle id → per side, its Pokémon whose sets (or whose very
+    # presence) came from the team pool rather than from the log
+    inferred: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def decisions(self) -> int:
@@ -53,7 +56,7 @@ class Manifest:
             "agents": self.agents,
             "battles": self.battles,
             "shards": self.shards,
-        }
+        } | ({"inferred": self.inferred} if self.inferred else {})
 
     def agent_index(self, name: str) -> int:
         if name not in self.agents:
@@ -91,6 +94,7 @@ def read_manifest(directory: Path) -> Manifest:
         agents=data["agents"],
         battles=data["battles"],
         shards=data["shards"],
+        inferred=data.get("inferred", {}),
     )
 
 
