@@ -37,6 +37,13 @@ def build(
     ] = False,
     include_ladder: Annotated[bool, typer.Option(help="Also ladder battles.")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Encoding processes.")] = 1,
+    teacher: Annotated[
+        str | None,
+        typer.Option(
+            help="An agent asked at every decision; its choice (a search agent: its visit "
+            "distribution) becomes the decision's training target."
+        ),
+    ] = None,
     db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
 ):
     """Encode every decision of the selected battles into DIR; a rerun adds new battles only."""
@@ -73,6 +80,7 @@ def build(
             query,
             workers=workers,
             db=db,
+            teacher=teacher,
             on_start=lambda total: progress.update(task, total=total),
             on_chunk=on_chunk,
         )

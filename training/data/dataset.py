@@ -36,6 +36,7 @@ class Manifest:
     agents: list[str] = field(default_factory=list)
     battles: list[int] = field(default_factory=list)
     shards: list[dict] = field(default_factory=list)  # {file, sha256, decisions, battles}
+    teacher: dict | None = None  # {"name", "identity"} (`arena.training.data.teacher`)
 
     @property
     def decisions(self) -> int:
@@ -49,6 +50,7 @@ class Manifest:
             "action_version": self.action_version,
             "components": list(COMPONENTS),
             "query": self.query,
+            "teacher": self.teacher,
             "counts": {"battles": len(self.battles), "decisions": self.decisions},
             "agents": self.agents,
             "battles": self.battles,
@@ -91,6 +93,7 @@ def read_manifest(directory: Path) -> Manifest:
         agents=data["agents"],
         battles=data["battles"],
         shards=data["shards"],
+        teacher=data.get("teacher"),
     )
 
 
@@ -128,7 +131,8 @@ def write_shard(path: Path, decisions: Decisions) -> str:
 def read_shard(path: Path, agents: list[str]) -> Decisions:
     with np.load(path) as data:
         observations = {k.removeprefix("obs/"): data[k] for k in data.files if "/" in k}
-        rows = {name: data[name] for name in _ROWS}
+        # a dataset written before teachers has no `teacher` array: it has no targets
+        rows = {name: data[name] for name in _ROWS if name in data.files}
     return Decisions(observations=observations, agents=list(agents), **rows)
 
 
