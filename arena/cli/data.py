@@ -100,12 +100,15 @@ def _percent(share: float) -> str:
 def info(directory: Annotated[Path, typer.Argument(help="A dataset directory.")]):
     """Audit a dataset: its battles, agents, labels, rewards and action frequencies."""
     from arena.training.data.audit import audit
+    from arena.training.data.dataset import read_manifest
 
     report = audit(directory)
+    teacher = read_manifest(directory).teacher
     summary = {
         "directory": str(directory),
         "features/actions": f"version {report.feature_version} / {report.action_version}",
         "selection": report.query,
+        "teacher": teacher["name"] if teacher else "none",
         "battles": report.battles,
         "decisions": report.decisions,
         "win rate": _percent(report.win_rate),

@@ -192,6 +192,7 @@ def test_a_teacher_labels_every_decision_and_stays_the_datasets_only_one(store_u
     # asked at the very state gym-leader decided from, gym-leader chooses what it chose
     known = table.action != UNKNOWN_ACTION
     assert (table.teacher.argmax(1)[known] == table.action[known]).mean() > 0.9
+    assert "teacher: gym-leader" in run_arena("data", "info", str(out)).stdout
     for other in (("--teacher", "grunt"), ()):
         refused = _build(store_url, out, "--agents", "gym-leader", *other)
         assert refused.returncode == 2 and "labelled by gym-leader" in refused.stderr
