@@ -73,3 +73,11 @@ def test_the_cross_entropy_to_the_teacher_ignores_illegal_slots():
     logp = torch.log_softmax(torch.tensor([[0.0, 0.0, float("-inf")]]), dim=1)
     teacher = torch.tensor([[0.5, 0.5, 0.0]])
     assert teacher_cross_entropy(logp, teacher).item() == pytest.approx(np.log(2))
+
+
+def test_a_loop_without_a_teacher_is_stored_as_lineages_were_before_teachers():
+    from arena.training.lineage.loop import LoopConfig
+
+    assert not {"teacher", "teacher_weight"} & set(LoopConfig("plain").stored())
+    taught = LoopConfig("taught", teacher="gym-leader", teacher_weight=0.5).stored()
+    assert (taught["teacher"], taught["teacher_weight"]) == ("gym-leader", 0.5)
