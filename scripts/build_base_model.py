@@ -189,15 +189,11 @@ def main() -> None:
         )
         return gauntlet.gauntlet(stage, 0, candidate, list(OPPONENTS), settings)
 
-    selection: dict[str, dict] = {}
-
-    def select():
-        for stage, candidate in candidates.items():
-            selection[stage] = play(
-                f"base-select-{stage}", candidate, args.select_games, SELECT_SEED
-            )
-
-    timed(timings, "selection", select)
+    with timed(timings, "selection"):
+        selection = {
+            stage: play(f"base-select-{stage}", candidate, args.select_games, SELECT_SEED)
+            for stage, candidate in candidates.items()
+        }
     chosen = max(selection, key=lambda stage: gauntlet.score(selection[stage]))
     final = candidates[chosen]
     with timed(timings, "strength"):
