@@ -56,8 +56,10 @@ def test_an_async_choice_is_awaited_and_counts_with_probability_one():
     assert mask[np.arange(len(mask)), targets.argmax(1)].all()
 
 
-def test_a_heuristic_teacher_picks_one_legal_slot_at_every_decision():
-    targets, mask = _targets("gym-leader")
+@pytest.mark.parametrize("spec", ["gym-leader", "base"])
+def test_a_bot_or_a_checkpoint_picks_one_legal_slot_at_every_decision(spec):
+    """A checkpoint's player decides asynchronously, on tasks it starts when it is made."""
+    targets, mask = _targets(spec)
     assert (targets.sum(1) == 1).all()
     assert mask[np.arange(len(mask)), targets.argmax(1)].all()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from poke_env.battle import Battle
-from poke_env.player import BattleOrder
+from poke_env.player import BattleOrder, Player
 
 from arena.errors import ArenaError
 from arena.game.choices import NOT_A_SLOT, choice_of
@@ -43,10 +43,15 @@ class Teacher:
 
     def __init__(self, spec: str, battle_format: str):
         agent = _resolve(spec)
-        self.player = agent.player_class(
-            start_listening=False, battle_format=battle_format, log_level=logging.CRITICAL
-        )
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # made on the loop that will await its decisions: a player may start tasks there
+        self._loop = asyncio.new_event_loop()
+
+        async def make() -> Player:
+            return agent.player_class(
+                start_listening=False, battle_format=battle_format, log_level=logging.CRITICAL
+            )
+
+        self.player = self._loop.run_until_complete(make())
 
     def __call__(self, battle: Battle) -> np.ndarray:
         """The teacher's distribution over the slots at `battle`'s current decision."""
@@ -68,6 +73,4 @@ class Teacher:
         """`value`, awaited on this teacher's own event loop when it is awaitable."""
         if not inspect.isawaitable(value):
             return value
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
         return self._loop.run_until_complete(value)
