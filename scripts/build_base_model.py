@@ -7,23 +7,28 @@ strength.
 2. Behaviour cloning on the strong bots' decisions only (`--clone`, default gym-leader
    and simple-heuristic): cloning every bot's decisions averages the weak ones' choices
    (max-power, grunt) into the policy.
-3. Exploration: the BC model plays the heuristics at temperature `--temperature` (team
-   seed 1), so the data holds actions the bots never take, with their consequences.
-4. Offline actor-critic from the BC model on both datasets (reward `default`), at a
-   lower learning rate than BC (`--ac-lr`) so a noisy critic moves the actor little.
-5. Selection: each stage's final checkpoint (BC, offline actor-critic) plays a
-   `--select-games` gauntlet per opponent (team seed `SELECT_SEED`); the one with the
-   highest mean win rate is the product, so no stage is picked by hand and an actor-
-   critic stage that hurts is left out.
-6. Strength: the product plays `--eval-games` games (side-swapped pairs) against
+3. Expert iteration, `--rounds` times (DAgger): the latest model plays the heuristics at
+   temperature `--temperature` (team seed `EXPLORE_SEED` + round), every one of its
+   decisions is labelled with the teacher's distribution at that very state (`--teacher`;
+   default the search agent's middle rung when this arena has one, else gym-leader), and
+   a model is trained from the BC model on every round's labelled data so far: policy by
+   cross-entropy to the teacher, value by the outcomes (`--algo bc --teacher-weight 1
+   --reward binary`). Cloning alone only sees the states the bots reach; here the teacher
+   corrects the model in the states the model itself reaches.
+4. Selection: each stage's final checkpoint (BC, every round) plays a `--select-games`
+   gauntlet per opponent (team seed `SELECT_SEED`); the one with the highest mean win
+   rate is the product, so no stage is picked by hand and a round that hurts is left out.
+5. Strength: the product plays `--eval-games` games (side-swapped pairs) against
    simple-heuristic, gym-leader and max-power on other games (team seed
    `STRENGTH_SEED`), with Wilson 95% intervals; selection games never count here.
-The product is `models/base/gen1ou.pt`, whose metrics hold the recipe (this file's
-arguments), the data manifest's sha256, the selection and strength tables and each
-stage's timing; its paths are relative to the work directory, so nothing names the
-machine it was built on. Every stage prints its wall time. `--scale` multiplies the game
-counts and steps, so a small run (`--scale 0.05`) checks the recipe end to end in
-minutes.
+The product is written to `--out` (default `models/base/gen1ou.pt`; a trial build should
+name another file), whose metrics hold the recipe (this file's arguments), the teacher,
+the data manifests' sha256, the selection and strength tables and each stage's timing;
+its paths are relative to the work directory, so nothing names the machine it was built
+on. Every stage prints its wall time. `--scale` multiplies the game counts and steps, so
+a small run (`--scale 0.05`) checks the recipe end to end in minutes. A rerun with the
+same `--work` reuses every stage already done (tournaments resume by name, datasets add
+only new battles, finished training runs are kept).
 
     .venv/bin/python scripts/build_base_model.py [--scale 1.0] [--work runs/base-build]
 """
@@ -33,25 +38,56 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from arena.models import registry
 from arena.models.neural.checkpoint import load, resolve_path
 from arena.models.shipped import BASE_CHECKPOINT
+from arena.store.database import Store
 from arena.training.data import dataset
+from arena.training.data.teacher import identify
+from arena.training.learn import gauntlet
 
 HEURISTICS = "gym-leader,simple-heuristic,grunt,max-power"
 STRONG = "gym-leader,simple-heuristic"
 OPPONENTS = ("simple-heuristic", "gym-leader", "max-power")
-EXPLORE_SEED, SELECT_SEED, STRENGTH_SEED = 1, 2, 3  # the heuristic battles use seed 0
+SELECT_SEED, STRENGTH_SEED, EXPLORE_SEED = 2, 3, 10  # heuristic battles: 0; round k: 10 + k
+
+
+def default_teacher() -> str:
+    """The search agent's middle rung when this arena has the search agent, else the
+    strongest heuristic."""
+    rungs = tuple(getattr(registry, "SEARCH_RUNGS", ()))
+    return rungs[len(rungs) // 2] if rungs else "gym-leader"
 
 
 def arena(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "arena", *args], check=True)
 
 
-def timed(timings: dict, name: str, action) -> None:
+def tournament(db: str, name: str, *args: str) -> None:
+    """Plays the tournament `name`, or resumes it when an earlier build stored it."""
+    if Store.open(db).tournament(name) is not None:
+        arena("tournament", "--resume", name, "--db", db)
+    else:
+        arena("tournament", "--name", name, "--db", db, *args)
+
+
+def train(run: Path, *args: str) -> Path:
+    """The run's final checkpoint, trained now or resumed from an earlier build."""
+    if (run / "run.json").is_file():
+        arena("train", "--out", str(run), "--resume")
+    else:
+        arena("train", "--out", str(run), *args)
+    return resolve_path(str(run))
+
+
+@contextmanager
+def timed(timings: dict, name: str) -> Iterator[None]:
     started = time.perf_counter()
-    action()
+    yield
     timings[name] = round(time.perf_counter() - started, 1)
     print(f"[{name}] {timings[name]:.0f} s", flush=True)
 
@@ -81,12 +117,14 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("runs/base-build"))
     parser.add_argument("--games-per-pair", type=int, default=300)
     parser.add_argument("--clone", default=STRONG)
+    parser.add_argument("--teacher", default=default_teacher())
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--explore-games", type=int, default=100)
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--size", default="tiny")
     parser.add_argument("--bc-epochs", type=int, default=5)
-    parser.add_argument("--ac-epochs", type=int, default=3)
-    parser.add_argument("--ac-lr", type=float, default=1e-4)
+    parser.add_argument("--expert-epochs", type=int, default=3)
+    parser.add_argument("--expert-lr", type=float, default=1e-4)
     parser.add_argument("--steps-per-epoch", type=int, default=1000)
     parser.add_argument("--select-games", type=int, default=100)
     parser.add_argument("--eval-games", type=int, default=300)
@@ -96,67 +134,70 @@ def main() -> None:
 
     work, db = args.work, f"sqlite:///{args.work / 'arena.db'}"
     work.mkdir(parents=True, exist_ok=True)
+    teacher = identify(args.teacher)
     steps = str(max(10, round(args.steps_per_epoch * args.scale)))
     common = ["--size", args.size, "--eval-games", "0", "--steps-per-epoch", steps]
+    workers = ["--workers", str(args.workers)]
     timings: dict[str, float] = {}
 
-    timed(timings, "heuristic battles", lambda: arena(
-        "tournament", "--agents", f"{HEURISTICS},random", "--name", "base-heuristics",
-        "--games-per-pair", str(even(args.games_per_pair * args.scale)),
-        "--workers", str(args.workers), "--db", db,
-    ))  # fmt: skip
+    with timed(timings, "heuristic battles"):
+        tournament(
+            db, "base-heuristics", "--agents", f"{HEURISTICS},random",
+            "--games-per-pair", str(even(args.games_per_pair * args.scale)), *workers,
+        )  # fmt: skip
     heuristic_data = work / "data-heuristics"
-    timed(timings, "dataset (heuristics)", lambda: arena(
-        "data", "build", "--out", str(heuristic_data), "--tournament", "base-heuristics",
-        "--agents", args.clone, "--workers", str(args.workers), "--db", db,
-    ))  # fmt: skip
-    bc_run = work / "bc"
-    timed(timings, "behaviour cloning", lambda: arena(
-        "train", "--data", str(heuristic_data), "--out", str(bc_run), "--algo", "bc",
-        "--epochs", str(args.bc_epochs), *common,
-    ))  # fmt: skip
-    bc_checkpoint = resolve_path(str(bc_run))
-    timed(timings, "exploration battles", lambda: arena(
-        "tournament", "--models", str(bc_checkpoint), "--agents", HEURISTICS,
-        "--mode", "gauntlet", "--candidate", str(bc_checkpoint), "--name", "base-explore",
-        "--temperature", str(args.temperature), "--db", db, "--workers", str(args.workers),
-        "--games-per-pair", str(even(args.explore_games * args.scale)),
-        "--seed", str(EXPLORE_SEED),
-    ))  # fmt: skip
-    explore_data = work / "data-explore"
-    timed(timings, "dataset (exploration)", lambda: arena(
-        "data", "build", "--out", str(explore_data), "--tournament", "base-explore",
-        "--workers", str(args.workers), "--db", db,
-    ))  # fmt: skip
-    ac_run = work / "offline-ac"
-    timed(timings, "offline actor-critic", lambda: arena(
-        "train", "--data", str(heuristic_data), "--data", str(explore_data),
-        "--out", str(ac_run), "--algo", "offline-ac", "--init", str(bc_checkpoint),
-        "--epochs", str(args.ac_epochs), "--reward", "default", "--lr", str(args.ac_lr),
-        *common,
-    ))  # fmt: skip
+    with timed(timings, "dataset (heuristics)"):
+        arena(
+            "data", "build", "--out", str(heuristic_data), "--tournament", "base-heuristics",
+            "--agents", args.clone, "--db", db, *workers,
+        )  # fmt: skip
+    with timed(timings, "behaviour cloning"):
+        candidates = {"bc": train(
+            work / "bc", "--data", str(heuristic_data), "--algo", "bc",
+            "--epochs", str(args.bc_epochs), *common,
+        )}  # fmt: skip
 
-    def gauntlet(stage: str, candidate: Path, games: float, seed: int) -> dict:
+    taught: list[Path] = []
+    for k in range(1, args.rounds + 1):
+        player = candidates[f"expert-{k - 1}" if k > 1 else "bc"]
+        name, data = f"base-explore-{k}", work / f"data-explore-{k}"
+        with timed(timings, f"exploration battles {k}"):
+            tournament(
+                db, name, "--models", str(player), "--agents", HEURISTICS, "--mode", "gauntlet",
+                "--candidate", str(player), "--temperature", str(args.temperature),
+                "--games-per-pair", str(even(args.explore_games * args.scale)),
+                "--seed", str(EXPLORE_SEED + k), *workers,
+            )  # fmt: skip
+        with timed(timings, f"dataset (exploration {k}, teacher)"):
+            arena(
+                "data", "build", "--out", str(data), "--tournament", name,
+                "--agents", registry.resolve(str(player)).name, "--teacher", args.teacher,
+                "--db", db, *workers,
+            )  # fmt: skip
+        taught.append(data)
+        with timed(timings, f"expert iteration {k}"):
+            candidates[f"expert-{k}"] = train(
+                work / f"expert-{k}", *(a for d in taught for a in ("--data", str(d))),
+                "--init", str(candidates["bc"]), "--algo", "bc", "--teacher-weight", "1",
+                "--reward", "binary", "--epochs", str(args.expert_epochs),
+                "--lr", str(args.expert_lr), *common,
+            )  # fmt: skip
+
+    def play(stage: str, candidate: Path, games: float, seed: int) -> dict:
         settings = gauntlet.EvalSettings(
             opponents=OPPONENTS, games=even(games * args.scale), db=db, concurrency=16, seed=seed
         )
         return gauntlet.gauntlet(stage, 0, candidate, list(OPPONENTS), settings)
 
-    candidates = {"bc": bc_checkpoint, "offline-ac": resolve_path(str(ac_run))}
-    selection: dict[str, dict] = {}
-
-    def select():
-        for stage, candidate in candidates.items():
-            name = f"base-select-{stage}"
-            selection[stage] = gauntlet(name, candidate, args.select_games, SELECT_SEED)
-
-    timed(timings, "selection", select)
+    with timed(timings, "selection"):
+        selection = {
+            stage: play(f"base-select-{stage}", candidate, args.select_games, SELECT_SEED)
+            for stage, candidate in candidates.items()
+        }
     chosen = max(selection, key=lambda stage: gauntlet.score(selection[stage]))
     final = candidates[chosen]
-    strength: dict = {}
-    timed(timings, "strength", lambda: strength.update(
-        gauntlet("base", final, args.eval_games, STRENGTH_SEED)
-    ))  # fmt: skip
+    with timed(timings, "strength"):
+        strength = play("base", final, args.eval_games, STRENGTH_SEED)
 
     checkpoint = load(final)
     if checkpoint.parent:
@@ -166,7 +207,12 @@ def main() -> None:
         **(checkpoint.metrics or {}),
         "recipe": {"script": "scripts/build_base_model.py", **vars(args)}
         | {"work": portable(args.work, Path.cwd()), "out": portable(args.out, Path.cwd())},
-        "data_manifest_sha256": dataset.manifest_sha256([heuristic_data, explore_data]),
+        "teacher": teacher,
+        "data_manifest_sha256": dataset.manifest_sha256([heuristic_data, *taught]),
+        "data": {
+            portable(d, work): dataset.read_manifest(d).as_json()["counts"]
+            for d in (heuristic_data, *taught)
+        },
         "selection": {
             "seed": SELECT_SEED,
             "chosen": portable(final, work),

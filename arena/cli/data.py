@@ -51,6 +51,13 @@ def build(
         typer.Option(help="The pool replay players' unrevealed sets come from (default shipped)."),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Encoding processes.")] = 1,
+    teacher: Annotated[
+        str | None,
+        typer.Option(
+            help="An agent asked at every decision; its choice (a search agent: its visit "
+            "distribution) becomes the decision's training target."
+        ),
+    ] = None,
     db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default ./arena.db).")] = None,
 ):
     """Encode every decision of the selected battles into DIR; a rerun adds new battles only."""
@@ -93,6 +100,7 @@ def build(
             query,
             workers=workers,
             db=db,
+            teacher=teacher,
             on_start=lambda total: progress.update(task, total=total),
             on_chunk=on_chunk,
         )
@@ -147,12 +155,15 @@ def _percent(share: float) -> str:
 def info(directory: Annotated[Path, typer.Argument(help="A dataset directory.")]):
     """Audit a dataset: its battles, agents, labels, rewards and action frequencies."""
     from arena.training.data.audit import audit
+    from arena.training.data.dataset import read_manifest
 
     report = audit(directory)
+    teacher = read_manifest(directory).teacher
     summary = {
         "directory": str(directory),
         "features/actions": f"version {report.feature_version} / {report.action_version}",
         "selection": report.query,
+        "teacher": teacher["name"] if teacher else "none",
         "battles": report.battles,
         "decisions": report.decisions,
         "win rate": _percent(report.win_rate),

@@ -55,6 +55,21 @@ def loop_command(
         str, typer.Option(help="default, aggressive, binary or pkg.module:function.")
     ] = "default",
     algo: Annotated[str, typer.Option(help="bc or offline-ac.")] = "offline-ac",
+    teacher: Annotated[
+        str | None,
+        typer.Option(
+            help="Label every self-play decision with this agent's choice (a search agent: "
+            "its visit distribution) and train the policy towards it: expert iteration."
+        ),
+    ] = None,
+    teacher_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="With --teacher: the share of the policy's loss that is the teacher's.",
+        ),
+    ] = 1.0,
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs per generation.")] = 5,
     steps_per_epoch: Annotated[int, typer.Option(min=1, help="Gradient steps per epoch.")] = 1000,
     batch: Annotated[int, typer.Option(min=1, help="Decisions per gradient step.")] = 128,
@@ -105,6 +120,8 @@ def loop_command(
         format=battle_format,
         seed=seed,
         runs=runs,
+        teacher=teacher,
+        teacher_weight=teacher_weight,
         concurrency=concurrency,
         device=check_device(device),
     )

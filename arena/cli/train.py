@@ -34,6 +34,8 @@ def _line(record: dict) -> str:
             f"{record['samples_per_s']:.0f} samples/s"
         )
     parts.append(f"NLL {record['nll']:.3f} (uniform {record['nll_uniform']:.3f})")
+    if "teacher_top1" in record:
+        parts.append(f"teacher's top slot {100 * record['teacher_top1']:.0f}%")
     for opponent, row in (record.get("evaluation") or {}).items():
         parts.append(f"{opponent} {100 * row['win_rate']:.0f}%")
     flags = alarms(record.get("evaluation") or {})
@@ -67,6 +69,15 @@ def train_command(
     beta: Annotated[float, typer.Option(min=0.0, help="exp filter: weight exp(β·A).")] = (
         DEFAULTS.beta
     ),
+    teacher_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of the policy's loss that is cross-entropy to the data's teacher "
+            "(`arena data build --teacher`); 1 with --algo bc: expert iteration.",
+        ),
+    ] = DEFAULTS.teacher_weight,
     eval_opponents: Annotated[
         str, typer.Option(help="Comma-separated; the initial policy is always added.")
     ] = ",".join(DEFAULT_OPPONENTS),
@@ -104,6 +115,7 @@ def train_command(
             device=device,
             filter=actor_filter,
             beta=beta,
+            teacher_weight=teacher_weight,
         ),
         eval=EvalSettings(
             opponents=tuple(o.strip() for o in eval_opponents.split(",") if o.strip()),

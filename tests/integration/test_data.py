@@ -178,3 +178,25 @@ def test_info_on_a_directory_that_is_not_a_dataset_is_one_line(tmp_path):
     result = run_arena("data", "info", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"arena: {tmp_path} is not a dataset (no manifest.json)"
+
+
+def test_a_teacher_labels_every_decision_and_stays_the_datasets_only_one(store_url, tmp_path):
+    out = tmp_path / "taught"
+    result = _build(store_url, out, "--agents", "gym-leader", "--teacher", "gym-leader")
+    assert result.returncode == 0, result.stderr
+    manifest = dataset.read_manifest(out)
+    assert manifest.teacher["name"] == "gym-leader" and manifest.teacher["identity"]
+    table = dataset.load([out])
+    rows = np.arange(len(table))
+    assert (table.teacher.sum(1) == 1).all() and table.mask[rows, table.teacher.argmax(1)].all()
+    # asked at the very state gym-leader decided from, gym-leader chooses what it chose
+    known = table.action != UNKNOWN_ACTION
+    assert (table.teacher.argmax(1)[known] == table.action[known]).mean() > 0.9
+    assert "teacher: gym-leader" in run_arena("data", "info", str(out)).stdout
+    for other in (("--teacher", "grunt"), ()):
+        refused = _build(store_url, out, "--agents", "gym-leader", *other)
+        assert refused.returncode == 2 and "labelled by gym-leader" in refused.stderr
+    untaught = tmp_path / "plain"
+    assert _build(store_url, untaught, "--agents", "gym-leader").returncode == 0
+    assert dataset.read_manifest(untaught).teacher is None
+    assert not dataset.load([untaught]).teacher.any()

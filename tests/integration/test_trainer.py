@@ -111,3 +111,15 @@ def test_unknown_actions_are_left_out_of_the_actor_loss(tmp_path):
     probs = predict(trainer.model.eval(), trainer.held_out)["logp"].exp()
     assert probs[:, 0].mean().item() > 0.9
     assert torch.isfinite(torch.tensor(trainer.history[-1]["nll"]))
+
+
+def test_a_teachers_distribution_is_what_the_policy_learns(tmp_path):
+    """The behaviour is 50/50 and the reward favours slot 0, but the teacher says 80% slot
+    1: with the whole policy loss on the teacher, the policy takes the teacher's odds."""
+    decisions = synthetic.two_actions(battles=400, seed=1)
+    decisions.teacher[:, :2] = (0.2, 0.8)
+    trainer = fit(tmp_path, decisions, steps=300, algo="bc", teacher_weight=1.0)
+    probs = predict(trainer.model.eval(), trainer.held_out)["logp"].exp()
+    assert probs[:, 1].mean().item() == pytest.approx(0.8, abs=0.07)
+    assert trainer.history[-1]["teacher_top1"] == 1.0
+    assert trainer.history[-1]["teacher_ce"] < trainer.history[0]["teacher_ce"]

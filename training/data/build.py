@@ -3,7 +3,10 @@
 The main process selects battles from their metadata only (never their logs) and hands
 chunks of battle ids to worker processes; each worker loads its chunk's logs, replays the
 chosen sides (`arena.training.data.protocol`), labels every decision (its record when the
-side has records, otherwise `arena.training.data.action_inference`) and writes one shard.
+side has records, otherwise `arena.training.data.action_inference`), asks the teacher, when
+the build has one, for its distribution at that same decision (`arena.training.data.teacher`)
+and writes one shard. A dataset holds one teacher's labels, or none: a rebuild with another
+is refused.
 The manifest is rewritten after every shard, so an interrupted build keeps what it finished
 and a rerun adds only battles the directory lacks. Memory stays at a few chunks, whatever
 the store's size.
@@ -29,6 +32,7 @@ from arena.training.data import dataset, replays
 from arena.training.data.action_inference import infer
 from arena.training.data.decisions import Decisions
 from arena.training.data.protocol import Step, replay
+from arena.training.data.teacher import Teacher, identify
 
 _REPLAY_FIELDS = ("replays", "min_rating", "since", "until", "teams")
 CHUNK = 32  # battles per shard: small enough to bound memory, large enough to compress well
@@ -131,6 +135,7 @@ def select_battles(store: Store, query: Query) -> list[tuple[Battle, list[int]]]
 # -- workers --------------------------------------------------------------------------
 
 _stores: dict[str | None, Store] = {}
+_teachers: dict[tuple[str, str], Teacher] = {}
 
 
 def _worker_store(url: str | None) -> Store:
@@ -138,6 +143,15 @@ def _worker_store(url: str | None) -> Store:
     if url not in _stores:
         _stores[url] = Store.open(url)
     return _stores[url]
+
+
+def _worker_teacher(spec: str | None, battle_format: str) -> Teacher | None:
+    """The worker's own teacher player, built once: it may keep per-battle memory."""
+    if spec is None:
+        return None
+    if (spec, battle_format) not in _teachers:
+        _teachers[spec, battle_format] = Teacher(spec, battle_format)
+    return _teachers[spec, battle_format]
 
 
 def _labels(steps: list[Step], role: str, records: list[Choice] | None):
@@ -162,6 +176,7 @@ def encode_side(
     query: Query,
     agents: list[str],
     job_is_replay: bool = False,
+    teacher: Teacher | None = None,
 ):
     """One side's decisions of a stored battle (of an imported replay: as its player saw
     it, `replays.player_log`), or None when none are kept."""
@@ -173,7 +188,7 @@ def encode_side(
     log = decompress_log(getattr(battle, f"{role}_log"))
     if job_is_replay:
         log = replays.player_log(log, role, battle.format, query.teams)
-    steps = replay(log, role, battle.format)
+    steps = replay(log, role, battle.format, f"battle-{battle.id}-{role}", teacher)
     action, fallback = _labels(steps, role, records)
     keep = ~np.array(fallback, dtype=bool) if query.exclude_fallbacks else np.ones(len(steps), bool)
     if not keep.any():
@@ -191,21 +206,29 @@ def encode_side(
         agent=np.full(n, agent, dtype=np.int32),
         fallback=np.array(fallback, dtype=bool),
         agents=agents,
+        teacher=None if teacher is None else np.stack([s.teacher for s in steps]),
     )
     return table if keep.all() else table.take(keep)
 
 
 def _encode_chunk(
-    url: str | None, path: Path, jobs: list[Job], agents: list[str], query: Query
+    url: str | None,
+    path: Path,
+    jobs: list[Job],
+    agents: list[str],
+    query: Query,
+    teacher_spec: str | None = None,
 ) -> dict:
     store = _worker_store(url)
+    teacher = _worker_teacher(teacher_spec, query.format)
     by_id = {job.battle: job for job in jobs}
     loaded = store.battles_with_logs(by_id)
     parts = [
         part
         for b in loaded
         for side, agent in zip(by_id[b.id].sides, by_id[b.id].agents, strict=True)
-        if (part := encode_side(b, side, agent, query, agents, by_id[b.id].replay)) is not None
+        if (part := encode_side(b, side, agent, query, agents, by_id[b.id].replay, teacher))
+        is not None
     ]
     shard = {"file": path.name, "battles": len(jobs), "decisions": 0, "sha256": None}
     if parts:
@@ -227,7 +250,7 @@ def _concat_keeping_agents(parts: list[Decisions]) -> Decisions:
 # -- the build ------------------------------------------------------------------------
 
 
-def _open_output(out: Path, query: Query) -> dataset.Manifest:
+def _open_output(out: Path, query: Query, teacher: dict | None) -> dataset.Manifest:
     if out.exists() and not out.is_dir():
         raise ArenaError(f"{out} is a file, not a dataset directory")
     if out.is_dir() and any(out.iterdir()):
@@ -240,9 +263,15 @@ def _open_output(out: Path, query: Query) -> dataset.Manifest:
                 f"{out} was built from another selection ({manifest.query}); "
                 "build into a new directory"
             )
+        if manifest.teacher != teacher:
+            held = manifest.teacher["name"] if manifest.teacher else "no teacher"
+            asked = teacher["name"] if teacher else "no teacher"
+            raise ArenaError(
+                f"{out} is labelled by {held}, not {asked}: build into a new directory"
+            )
         dataset.verified_shards(out, manifest)
         return manifest
-    return dataset.Manifest(query=query.as_json())
+    return dataset.Manifest(query=query.as_json(), teacher=teacher)
 
 
 def _remove_leftovers(out: Path, manifest: dataset.Manifest) -> None:
@@ -267,13 +296,16 @@ def build(
     db: str | None = None,
     on_start: Callable[[int], None] = lambda total: None,
     on_chunk: Callable[[int, int], None] = lambda battles, decisions: None,
+    teacher: str | None = None,
 ) -> Built:
-    """Adds to `out` every battle the query matches that it does not hold yet."""
+    """Adds to `out` every battle the query matches that it does not hold yet, each
+    decision labelled with `teacher`'s distribution when one is named."""
+    identity = identify(teacher) if teacher is not None else None
     store = Store.open(db)
     selection = select_battles(store, query)
     if not selection:
         raise ArenaError(f"no stored battle matches the selection {query.as_json()}")
-    manifest = _open_output(out, query)
+    manifest = _open_output(out, query, identity)
     names = store.agent_names()
     held = set(manifest.battles)
     imported = set(store.replays_of(b.id for b, _ in selection))
@@ -290,7 +322,8 @@ def build(
     on_start(len(jobs))
     added = [0, 0]
     first = 1 + max((int(s["file"][6:11]) for s in manifest.shards), default=-1)
-    for result in _run(_chunks(jobs, first, out), manifest.agents, query, db, workers):
+    chunks = _chunks(jobs, first, out)
+    for result in _run(chunks, manifest.agents, query, db, workers, teacher):
         shard = result["shard"]
         if shard["decisions"]:
             manifest.shards.append(shard)
@@ -306,12 +339,17 @@ def build(
 
 
 def _run(
-    chunks: Iterator, agents: list[str], query: Query, db: str | None, workers: int
+    chunks: Iterator,
+    agents: list[str],
+    query: Query,
+    db: str | None,
+    workers: int,
+    teacher: str | None,
 ) -> Iterator[dict]:
     """Each chunk's result as it completes; at most two chunks per worker in flight."""
     if workers == 1:
         for path, jobs in chunks:
-            yield _encode_chunk(db, path, jobs, agents, query)
+            yield _encode_chunk(db, path, jobs, agents, query, teacher)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
@@ -319,7 +357,7 @@ def _run(
     ) as pool:
         pending: set[Future] = set()
         for path, jobs in chunks:
-            pending.add(pool.submit(_encode_chunk, db, path, jobs, agents, query))
+            pending.add(pool.submit(_encode_chunk, db, path, jobs, agents, query, teacher))
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)

@@ -39,6 +39,7 @@ class Manifest:
     # an imported replay's battle id → per side, its Pokémon whose sets (or whose very
     # presence) came from the team pool rather than from the log
     inferred: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    teacher: dict | None = None  # {"name", "identity"} (`arena.training.data.teacher`)
 
     @property
     def decisions(self) -> int:
@@ -52,6 +53,7 @@ class Manifest:
             "action_version": self.action_version,
             "components": list(COMPONENTS),
             "query": self.query,
+            "teacher": self.teacher,
             "counts": {"battles": len(self.battles), "decisions": self.decisions},
             "agents": self.agents,
             "battles": self.battles,
@@ -95,6 +97,7 @@ def read_manifest(directory: Path) -> Manifest:
         battles=data["battles"],
         shards=data["shards"],
         inferred=data.get("inferred", {}),
+        teacher=data.get("teacher"),
     )
 
 
@@ -132,7 +135,8 @@ def write_shard(path: Path, decisions: Decisions) -> str:
 def read_shard(path: Path, agents: list[str]) -> Decisions:
     with np.load(path) as data:
         observations = {k.removeprefix("obs/"): data[k] for k in data.files if "/" in k}
-        rows = {name: data[name] for name in _ROWS}
+        # a dataset written before teachers has no `teacher` array: it has no targets
+        rows = {name: data[name] for name in _ROWS if name in data.files}
     return Decisions(observations=observations, agents=list(agents), **rows)
 
 

@@ -3,8 +3,10 @@
 One row per decision of one side of one battle, in play order within each battle: the
 observation (`arena.models.neural.features` arrays), the action slot taken (-1 when the protocol
 never revealed it), the legal mask, and the reward components received between this
-decision and that side's next one. Rewards are weighted sums of the components at
-training time, so a new reward function needs no rebuild.
+decision and that side's next one, and the teacher's distribution over the slots when
+the dataset was built with one (`arena.training.data.teacher`; zeros otherwise). Rewards
+are weighted sums of the components at training time, so a new reward function needs no
+rebuild.
 """
 
 from dataclasses import dataclass, fields
@@ -38,6 +40,16 @@ class Decisions:
     agent: np.ndarray  # int32 (N,): index into `agents`
     fallback: np.ndarray  # bool (N,): the default move stood in (timeout, error)
     agents: list[str]
+    teacher: np.ndarray | None = None  # float32 (N, 9): a distribution, or zeros: none asked
+
+    def __post_init__(self) -> None:
+        if self.teacher is None:
+            self.teacher = np.zeros(self.mask.shape, dtype=np.float32)
+
+    @property
+    def taught(self) -> np.ndarray:
+        """Rows that carry a teacher's distribution."""
+        return self.teacher.sum(axis=1) > 0
 
     def __len__(self) -> int:
         return len(self.action)

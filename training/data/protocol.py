@@ -6,9 +6,11 @@ is fed to a poke-env `Battle` line by line as poke-env's `Player` feeds it
 battle is in exactly the state the player decided from. There the observation, legal mask
 and turn are taken; the lines that follow, up to that side's next decision, give the action
 that was revealed (`arena.training.data.action_inference`) and the reward components it
-received.
+received. A teacher (`arena.training.data.teacher`), when given, is asked at each
+decision on that very battle, before the lines that follow are applied.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +36,7 @@ class Step:
     forced_switch: bool
     lines: list[list[str]] = field(default_factory=list)  # up to the next decision
     components: np.ndarray = field(default_factory=lambda: np.zeros(len(COMPONENTS), np.float32))
+    teacher: np.ndarray | None = None  # the teacher's distribution over the slots
 
 
 def _username(lines: list[list[str]], role: str) -> str:
@@ -83,8 +86,15 @@ class _Rewards:
             add[_COLUMN["lost" if own else "removed"]] += 1
 
 
-def replay(log: str, role: str, battle_format: str, battle_tag: str = "battle") -> list[Step]:
-    """Every decision of side `role` ("p1"/"p2") in its stored log, in play order."""
+def replay(
+    log: str,
+    role: str,
+    battle_format: str,
+    battle_tag: str = "battle",
+    teacher: Callable[[Battle], np.ndarray] | None = None,
+) -> list[Step]:
+    """Every decision of side `role` ("p1"/"p2") in its stored log, in play order; with
+    `teacher`, each step carries what it returned for the battle at that decision."""
     lines = [line.split("|") for line in log.split("\n")]
     battle = new_battle(battle_tag, battle_format, _username(lines, role))
     rewards = _Rewards(battle, role)
@@ -94,6 +104,8 @@ def replay(log: str, role: str, battle_format: str, battle_tag: str = "battle") 
         routed = route(battle, parts)
         if routed is Routed.DECISION:
             steps.append(_step(battle))
+            if teacher is not None:
+                steps[-1].teacher = teacher(battle)
             rewards.start(steps[-1])
         elif routed is Routed.STATE and steps:
             steps[-1].lines.append(parts)

@@ -23,3 +23,9 @@ class TrainConfig:
     max_weight: float = 20.0
     critic_weight: float = 1.0
     grad_clip: float = 1.0
+    # w in [0, 1]: the policy's loss is (1 - w) · the algorithm's own actor loss + w · the
+    # cross-entropy to the teacher's distribution (rows a teacher labelled; the data must
+    # have some when w > 0); the value head keeps the algorithm's critic. Expert iteration
+    # is `bc` with w = 1: policy from the teacher, value from the returns (the outcomes
+    # alone with the `binary` reward); 0 < w < 1 mixes the teacher into `offline-ac`.
+    teacher_weight: float = 0.0

@@ -77,6 +77,24 @@ def _baseline_logp(mask: np.ndarray, frequency: list[float]) -> np.ndarray:
         return np.log(weights / weights.sum(1, keepdims=True))
 
 
+def teacher_cross_entropy(logp: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """H(teacher, π) per row; illegal slots (−inf, never in a target) contribute nothing."""
+    return -(teacher * torch.nan_to_num(logp, neginf=0.0)).sum(1)
+
+
+def teacher_metrics(data: Transitions, logp: torch.Tensor) -> dict[str, float]:
+    """On held-out rows a teacher labelled: the cross-entropy to its distribution and how
+    often the policy's top slot is the teacher's; nothing when no row was labelled."""
+    taught = data.taught.cpu()
+    if not taught.any():
+        return {}
+    teacher, mine = data.teacher.cpu()[taught], logp[taught]
+    return {
+        "teacher_ce": float(teacher_cross_entropy(mine, teacher).mean()),
+        "teacher_top1": float((mine.argmax(1) == teacher.argmax(1)).float().mean()),
+    }
+
+
 def held_out_metrics(
     data: Transitions,
     predicted: dict[str, torch.Tensor],

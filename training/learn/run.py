@@ -98,6 +98,8 @@ def check_options(options: RunOptions) -> None:
         raise ArenaError(f"unknown --algo {train.algo!r}: use {' or '.join(ALGORITHMS)}")
     if train.filter not in FILTERS:
         raise ArenaError(f"unknown filter {train.filter!r}: use {' or '.join(FILTERS)}")
+    if not 0.0 <= train.teacher_weight <= 1.0:
+        raise ArenaError(f"--teacher-weight must lie in [0, 1], got {train.teacher_weight}")
     if options.eval.games and options.eval.games % 2:
         raise ArenaError(
             f"--eval-games must be even (side-swapped pairs), got {options.eval.games}"
@@ -117,6 +119,11 @@ def prepare(options: RunOptions) -> Trainer:
     init, init_path = initial_checkpoint(options)
     dirs = [Path(d) for d in options.data]
     decisions = dataset.load(dirs)
+    if options.train.teacher_weight > 0 and not decisions.taught.any():
+        raise ArenaError(
+            f"--teacher-weight {options.train.teacher_weight}: {', '.join(options.data)} "
+            "holds no teacher's targets (build it with `arena data build --teacher`)"
+        )
     train_rows, held_rows = decisions.split_by_battle(HELD_OUT, options.train.seed)
     if len(held_rows) == 0 or len(train_rows) == 0:
         raise ArenaError(f"{', '.join(options.data)}: needs at least 2 battles (some are held out)")

@@ -26,7 +26,13 @@ actions the data does not hold (no out-of-distribution maximisation):
   slots are read or reported) and to advantages;
 - rewards are divided by the standard deviation of the training split's returns, so
   every reward function (±100 binary, dense shaped) lands on targets of unit size.
-The losses share the trunk: loss = actor + `critic_weight` · (Q + V losses). The
+The losses share the trunk: loss = actor + `critic_weight` · (Q + V losses).
+
+A teacher's targets (`teacher_weight` w > 0; see `TrainConfig`) replace part of either
+algorithm's actor loss: actor = (1 − w) · actor + w · H(teacher, π), the cross-entropy
+from the teacher's distribution to the masked policy, averaged over the rows a teacher
+labelled; the critic is the algorithm's own. The diagnosis then also reports the held-out
+rows' cross-entropy to the teacher and how often the policy's top slot is the teacher's. The
 checkpoint keeps only the policy's state dict (what it plays with); the Q heads, the
 target copy and the optimiser's state live in `train_state.pt` beside the checkpoints.
 Adam at `lr` (default 3e-4) with cosine decay to 10% over the run, gradients clipped at
@@ -125,6 +131,14 @@ def expectile_loss(error: torch.Tensor, tau: float) -> torch.Tensor:
     return (weight * error.square()).mean()
 
 
+def teacher_loss(logp: torch.Tensor, data: Transitions, rows: torch.Tensor) -> torch.Tensor:
+    """The mean cross-entropy to the teacher over the rows it labelled."""
+    taught = data.taught[rows]
+    return (
+        diagnosis.teacher_cross_entropy(logp, data.teacher[rows]) * taught
+    ).sum() / taught.sum().clamp(min=1)
+
+
 def bc_loss(model: ActorCritic, data: Transitions, rows: torch.Tensor):
     logits, value, _ = model(data.rows(rows))
     logp = masked_log_softmax(logits, data.mask[rows])
@@ -132,7 +146,7 @@ def bc_loss(model: ActorCritic, data: Transitions, rows: torch.Tensor):
     taken = logp.gather(1, data.action[rows].clamp(min=0).unsqueeze(1)).squeeze(1)
     actor = -(taken * known).sum() / known.sum().clamp(min=1)
     critic = F.mse_loss(value, data.returns[rows])
-    return actor, critic
+    return actor, critic, logp
 
 
 def offline_ac_loss(
@@ -156,7 +170,7 @@ def offline_ac_loss(
     logp = masked_log_softmax(logits, data.mask[rows])
     taken = logp.gather(1, action.unsqueeze(1)).squeeze(1)
     actor = -(weight * taken).sum() / known.sum().clamp(min=1)
-    return actor, q_loss + v_loss
+    return actor, q_loss + v_loss, logp
 
 
 @torch.no_grad()
@@ -286,9 +300,14 @@ class Trainer:
         rows = torch.randint(len(self.train), (self.config.batch,), generator=self.generator)
         rows = rows.to(self.config.device)
         if self.config.algo == "bc":
-            actor, critic = bc_loss(self.model, self.train, rows)
+            actor, critic, logp = bc_loss(self.model, self.train, rows)
         else:
-            actor, critic = offline_ac_loss(self.model, self.train, rows, targets, self.config)
+            actor, critic, logp = offline_ac_loss(
+                self.model, self.train, rows, targets, self.config
+            )
+        taught = self.config.teacher_weight
+        if taught > 0:
+            actor = (1 - taught) * actor + taught * teacher_loss(logp, self.train, rows)
         loss = actor + self.config.critic_weight * critic
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -321,7 +340,9 @@ class Trainer:
     def diagnose(self) -> dict[str, float]:
         self.model.eval()
         predicted = {k: v.cpu() for k, v in predict(self.model, self.held_out).items()}
-        return diagnosis.held_out_metrics(
+        return diagnosis.teacher_metrics(
+            self.held_out, predicted["logp"]
+        ) | diagnosis.held_out_metrics(
             self.held_out,
             predicted,
             self.initial_logp,

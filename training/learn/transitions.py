@@ -31,6 +31,7 @@ class Transitions:
     won: torch.Tensor  # bool (N,): the deciding side won its battle
     turn: torch.Tensor  # int32 (N,)
     scale: float
+    teacher: torch.Tensor  # float32 (N, 9): the teacher's distribution, zeros where none
 
     def __len__(self) -> int:
         return len(self.action)
@@ -38,6 +39,10 @@ class Transitions:
     @property
     def known(self) -> torch.Tensor:
         return self.action != UNKNOWN_ACTION
+
+    @property
+    def taught(self) -> torch.Tensor:
+        return self.teacher.sum(dim=1) > 0
 
     def rows(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
         """The observations of the rows at `index`, as a model batch."""
@@ -121,4 +126,5 @@ def build(
         won=tensor(outcome(decisions)),
         turn=tensor(decisions.turn.astype(np.int32)),
         scale=scale,
+        teacher=tensor(decisions.teacher.astype(np.float32)),
     )

@@ -28,6 +28,7 @@ from arena.store.database import Store
 from arena.store.tables import Generation, Lineage
 from arena.training.data import rewards
 from arena.training.data.build import Query, build
+from arena.training.data.teacher import identify
 from arena.training.learn.gauntlet import DEFAULT_OPPONENTS, EvalSettings
 from arena.training.learn.run import RUN_FILE, RunOptions, open_run, train
 from arena.training.learn.trainer import ALGORITHMS, TrainConfig
@@ -68,6 +69,8 @@ class LoopConfig:
     format: str = "gen1ou"
     seed: int = 0
     runs: str = "runs"  # runs/NAME holds the lineage's runs and data
+    teacher: str | None = None  # labels the self-play decisions (`arena data build --teacher`)
+    teacher_weight: float = 1.0  # with a teacher: `TrainConfig.teacher_weight`
     concurrency: int = 16
     device: str = "cpu"
 
@@ -77,6 +80,8 @@ class LoopConfig:
         data = asdict(self)
         for key in self.RUNTIME:
             data.pop(key)
+        if self.teacher is None:  # as lineages stored before teachers were
+            del data["teacher"], data["teacher_weight"]
         return json.loads(json.dumps(data))
 
     @property
@@ -97,6 +102,10 @@ def check(config: LoopConfig) -> AgentSpec:
     if not config.opponents:
         raise ArenaError("--opponents names no agent")
     rewards.resolve(config.reward)
+    if config.teacher is not None:
+        identify(config.teacher)
+        if not 0.0 < config.teacher_weight <= 1.0:
+            raise ArenaError(f"--teacher-weight must lie in (0, 1], got {config.teacher_weight}")
     init = resolve(config.init, config.device)
     if init.sha256 is None:
         raise ArenaError(f"--init must be base or a checkpoint, got {config.init!r}")
@@ -243,7 +252,7 @@ class Loop:
 
     def _data(self, generation: Generation) -> None:
         query = Query(tournaments=(generation.selfplay,), format=self.config.format)
-        build(Path(generation.data), query, db=self.db)
+        build(Path(generation.data), query, db=self.db, teacher=self.config.teacher)
 
     def _train(self, generation: Generation) -> None:
         c = self.config
@@ -260,6 +269,7 @@ class Loop:
                 batch=c.batch,
                 seed=c.seed,
                 device=c.device,
+                teacher_weight=c.teacher_weight if c.teacher else 0.0,
             ),
             eval=EvalSettings(games=0, db=self.db),  # the promotion gate measures it
         )
