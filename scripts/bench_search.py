@@ -9,9 +9,12 @@ team set: each pairing's score with its Wilson 95% interval, Bradley–Terry Elo
 searched decision (search worker plus the player's own work: median, mean, 90th percentile).
 A decision with one legal option is not searched and not counted.
 
+`--pairings peer` plays only the rungs against `gym-leader` (`peer,next`, the default,
+adds each rung against the one below it).
+
 Usage: python scripts/bench_search.py [--rungs 16,64,256,1024] [--games 300]
-       [--concurrency 4] [--sets shipped,heldout] [--heldout DIR] [--heldout-teams 36]
-       [--seed 0]
+       [--pairings peer,next] [--concurrency 4] [--sets shipped,heldout] [--heldout DIR]
+       [--heldout-teams 36] [--seed 0]
 """
 
 import argparse
@@ -78,9 +81,10 @@ def outcomes(records: list[GameRecord], unit: str) -> list[Outcome]:
     return found
 
 
-def pairings(rungs: list[str]) -> list[tuple[str, str]]:
-    """Each rung against the peer, then each rung against the next one up."""
-    return [(rung, PEER) for rung in rungs] + list(zip(rungs[1:], rungs, strict=False))
+def pairings(rungs: list[str], kinds: list[str]) -> list[tuple[str, str]]:
+    """Each rung against the peer (`peer`), then each rung against the one below (`next`)."""
+    against_peer = [(rung, PEER) for rung in rungs] if "peer" in kinds else []
+    return against_peer + (list(zip(rungs[1:], rungs, strict=False)) if "next" in kinds else [])
 
 
 async def play_set(label: str, pool: TeamPool, rungs: list[str], args) -> None:
@@ -90,7 +94,7 @@ async def play_set(label: str, pool: TeamPool, rungs: list[str], args) -> None:
     print(f"\n== {label}: {args.games} games per pairing ==", flush=True)
     every: list[Outcome] = []
     async with opened("direct") as transport:
-        for a, b in pairings(rungs):
+        for a, b in pairings(rungs, args.pairings.split(",")):
             clock = time.perf_counter()
             result = await play_match(
                 resolve(a),
@@ -142,6 +146,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rungs", default="16,64,256,1024")
     parser.add_argument("--games", type=int, default=300)
+    parser.add_argument("--pairings", default="peer,next")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--sets", default="shipped,heldout")
     parser.add_argument("--heldout", type=Path, default=None)

@@ -23,6 +23,9 @@ from arena.showdown.search import SearchPool, shared_pool
 from tests.conftest import ARENA, REPO, _env, marked_processes, run_arena
 
 SEED = "sodium," + "5e" * 16
+# A decision limit no tiny search here comes near, so that a busy machine's clock never cuts
+# a search short: the tests that compare decisions need every search to run its budget.
+UNHURRIED = 120.0
 # Gen 1 OU teams whose sets differ from every set in the shipped pool (moves no pool set
 # has): what the search's opponent really brings, unknown to its determiniser.
 OFF_POOL = {
@@ -173,7 +176,7 @@ async def _decisions(team_name: str, pool) -> list:
     search = resolve("search:8")
     async with opened("direct") as transport:
         players = [
-            await transport.spawn(spec, "gen1ou", 10.0, 5)
+            await transport.spawn(spec, "gen1ou", UNHURRIED, 5)
             for spec in (search, resolve("max-power"))
         ]
         record = await play_game(
@@ -224,7 +227,7 @@ async def test_a_huge_search_answers_by_its_deadline(gen1ou_pool):
             Entrant("random", players[1], gen1ou_pool.teams[1]),
             "gen1ou",
             transport,
-            time_limit=8.0,
+            time_limit=30.0,
             seed=SEED,
         )
     log = record.seats[0].log
@@ -286,7 +289,9 @@ async def test_choose_move_plays_the_likeliest_action_of_the_teachers_distributi
     monkeypatch.setattr(_Taught, "seen", [])
     spec = resolve("tests.integration.test_search:_Taught")
     async with opened("direct") as transport:
-        players = [await transport.spawn(s, "gen1ou", 10.0, 5) for s in (spec, resolve("random"))]
+        players = [
+            await transport.spawn(s, "gen1ou", UNHURRIED, 5) for s in (spec, resolve("random"))
+        ]
         record = await play_game(
             Entrant("taught", players[0], gen1ou_pool.teams[0]),
             Entrant("random", players[1], gen1ou_pool.teams[1]),
@@ -329,7 +334,7 @@ async def test_choose_move_plays_the_likeliest_action_of_the_teachers_distributi
     ],
 )
 def test_bad_search_specs_stop_the_cli(args, message, tmp_path):
-    store = [] if args[0] == "battle" else ["--db", str(tmp_path / "a.db")]
+    store = [] if args[0] == "battle" else ["--db", f"sqlite:///{tmp_path / 'a.db'}"]
     result = run_arena(*args, *store)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
@@ -347,7 +352,7 @@ def test_a_tournament_with_workers_plays_search(tmp_path):
         "--workers",
         "2",
         "--db",
-        str(tmp_path / "a.db"),
+        f"sqlite:///{tmp_path / 'a.db'}",
     )
     assert result.returncode == 0, result.stderr
     assert "search:4" in result.stdout
