@@ -13,6 +13,8 @@ from arena.models.registry import SEARCH_DEFAULT, UnknownAgent, check_game_type,
 from arena.rating.stats import wilson
 from arena.showdown.search import default_workers
 from arena.showdown.validator import FormatInfo
+from arena.training.learn.gauntlet import EvalSettings
+from arena.training.learn.run import RunOptions, check_options
 
 # -- specs ------------------------------------------------------------------------------
 
@@ -114,3 +116,10 @@ def test_saturation_names_the_next_search_rung(opponent, playing, harder):
 
 def test_the_board_keeps_search_rungs_laddering():
     assert {"search:16", "search:64", "search:256"} <= set(default_pool())
+
+
+def test_the_trainer_refuses_a_bad_gauntlet_opponent_before_it_trains():
+    options = RunOptions(data=(), out="run", eval=EvalSettings(opponents=("search:0",)))
+    with pytest.raises(UnknownAgent, match="at least 1"):
+        check_options(options)
+    check_options(RunOptions(data=(), out="run", eval=EvalSettings(opponents=("search:16",))))
