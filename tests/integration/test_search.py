@@ -404,3 +404,13 @@ def test_search_workers_die_with_a_killed_arena():
         arena.kill()
         arena.wait()
     assert _gone(mark)
+
+
+def test_an_evaluation_gauntlet_plays_search(tmp_path):
+    result = run_arena(
+        *("evaluate", "grunt", "--incumbent", "random", "--opponents", "search:4"),
+        *("--max-pairs", "1", "--format", "gen1randombattle", "--name", "ev"),
+        *("--db", f"sqlite:///{tmp_path / 'a.db'}"),
+    )
+    assert result.returncode in (0, 10, 11), result.stderr
+    assert "search:4" in result.stdout
