@@ -69,10 +69,11 @@ class SearchPool:
 
     async def close(self) -> None:
         self._closing = True
-        for worker in self.workers:
+        workers = list(self.workers)  # a reader removes its worker once it has ended
+        for worker in workers:
             with contextlib.suppress(ProcessLookupError, OSError):
                 worker.process.stdin.close()
-        for worker in self.workers:
+        for worker in workers:
             try:
                 await asyncio.wait_for(worker.process.wait(), 5)
             except TimeoutError:
@@ -97,9 +98,6 @@ class SearchPool:
     async def warm(self, battle_format: str) -> None:
         """Has every worker load the format's rules now, before a decision waits on them."""
         await asyncio.gather(*(self._ask(w, {"warm": battle_format}) for w in self.workers))
-
-    def pids(self) -> list[int]:
-        return [worker.process.pid for worker in self.workers]
 
     async def search(self, request: dict, asking_ms: float = 0.0) -> dict:
         """The worker's answer to one search request (search.js's line protocol); its CPU
@@ -179,13 +177,6 @@ async def shared_pool() -> SearchPool:
     except Exception:
         _pools.pop(loop, None)
         raise
-
-
-async def close_shared() -> None:
-    """Stops this event loop's search workers, if it started any."""
-    pool = _pools.pop(asyncio.get_running_loop(), None)
-    if pool is not None and pool.done() and pool.exception() is None:
-        await pool.result().close()
 
 
 class _BlockingWorker:

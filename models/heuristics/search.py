@@ -57,7 +57,10 @@ class SearchPlayer(GymLeaderPlayer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._warming = asyncio.ensure_future(self._warm())
+        try:  # a player built outside an event loop (a teacher's) has no loop's workers
+            self._warming = asyncio.get_running_loop().create_task(self._warm())
+        except RuntimeError:
+            self._warming = None
 
     async def _warm(self) -> None:
         """Starts this loop's workers and loads the format's rules while the battle starts,
