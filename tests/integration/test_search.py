@@ -221,13 +221,13 @@ async def test_a_huge_search_answers_by_its_deadline(gen1ou_pool):
     action found so far, and arena counts no timeout."""
     spec = resolve("search:10000000")
     async with opened("direct") as transport:
-        players = [await transport.spawn(s, "gen1ou", 2.0, 5) for s in (spec, resolve("random"))]
+        players = [await transport.spawn(s, "gen1ou", 5.0, 5) for s in (spec, resolve("random"))]
         record = await play_game(
             Entrant("search", players[0], gen1ou_pool.teams[0]),
             Entrant("random", players[1], gen1ou_pool.teams[1]),
             "gen1ou",
             transport,
-            time_limit=30.0,
+            time_limit=20.0,
             seed=SEED,
         )
     log = record.seats[0].log
