@@ -5,7 +5,7 @@ games per pairing (side-swapped pairs) on the direct transport, first on the shi
 teams and then on a team set the search was not tuned on: teams drawn by Showdown's own
 Gen 1 random-battle generator, kept where legal in gen1ou (or `--heldout DIR`). Printed per
 team set: each pairing's score with its Wilson 95% interval, Bradley–Terry Elo (gym-leader at
-1000) with bootstrap 95% intervals over game pairs, and each rung's CPU milliseconds per
+1000) with 95% profile-likelihood intervals, and each rung's CPU milliseconds per
 searched decision (search worker plus the player's own work: median, mean, 90th percentile).
 A decision with one legal option is not searched and not counted.
 
@@ -118,7 +118,7 @@ async def play_set(label: str, pool: TeamPool, rungs: list[str], args) -> None:
                 flush=True,
             )
     ratings = bradley_terry(every, anchor=PEER)
-    print("Bradley-Terry Elo (gym-leader = 1000), 95% bootstrap interval over game pairs:")
+    print("Bradley-Terry Elo (gym-leader = 1000), 95% profile-likelihood interval:")
     for name, rating in sorted(ratings.items(), key=lambda item: -item[1].elo):
         print(f"  {name:>12} {rating.elo:7.0f}  [{rating.low:.0f}, {rating.high:.0f}]")
     print("CPU ms per searched decision (worker + player):")
