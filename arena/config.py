@@ -15,6 +15,11 @@ import yaml
 CONFIG_DIR = Path(str(resources.files("arena.shipped")))
 
 
+def team_dir(format_id: str) -> Path:
+    """The shipped team pool's directory for a format (it may not exist)."""
+    return CONFIG_DIR / "teams" / format_id
+
+
 @cache
 def defaults() -> dict[str, Any]:
     return yaml.safe_load((CONFIG_DIR / "arena.yaml").read_text())

@@ -1,5 +1,5 @@
-"""Agents by name: shipped bots, shipped models (`base`), a checkpoint, or a poke-env
-`Player` by import path.
+"""Agents by name: shipped bots, the search agent (`search`, `search:N`), shipped models
+(`base`), a checkpoint, or a poke-env `Player` by import path.
 
 Shipped bots are themselves import paths, so a user's `pkg.module:Class` and a
 registry name resolve through the same checks. A checkpoint (a shipped model's name, a
@@ -16,7 +16,9 @@ from pathlib import Path
 
 from poke_env.player import Player
 
+from arena.errors import ArenaError
 from arena.models.shipped import SHIPPED
+from arena.showdown.validator import FormatInfo
 
 BUILTINS = {
     "random": "poke_env.player:RandomPlayer",
@@ -32,6 +34,12 @@ MOVED_MODULES = {
     "models.gym_leader": "arena.models.heuristics.gym_leader",
 }
 HEURISTICS = ("random", "max-power", "simple-heuristic", "grunt", "gym-leader")
+SEARCH = "search"  # `search` plays SEARCH_DEFAULT iterations per decision, `search:N` N
+SEARCH_DEFAULT = 64
+SEARCH_PATH = "arena.models.heuristics.search:SearchPlayer"
+# The search agent's rungs, weakest first: the opponents that stay hard after the
+# heuristics saturate (measured by scripts/bench_search.py).
+SEARCH_RUNGS = ("search:16", "search:64", "search:256")
 
 
 class UnknownAgent(ValueError):
@@ -80,6 +88,16 @@ class AgentSpec:
         return identity_key(self.kind, self.import_path, self.sha256, self.settings)
 
 
+def check_game_type(spec: AgentSpec, info: FormatInfo, battle_format: str) -> None:
+    """A singles agent in a doubles format would lose every game on invalid choices:
+    refused before anything connects."""
+    if info.game_type != "singles" and not spec.plays_doubles:
+        raise ArenaError(
+            f"{spec.name} plays singles only and {battle_format} is a {info.game_type} "
+            "format (a poke-env Player that plays doubles sets plays_doubles = True)"
+        )
+
+
 def current_path(path: str) -> str:
     """`path` (`pkg.module:Class`) with a module arena has moved named as it is now."""
     module_name, colon, attribute = path.partition(":")
@@ -123,8 +141,40 @@ def resolve_checkpoint(spec: str, device: str = "cpu", temperature: float = 0.0)
     )
 
 
+def is_search(spec: str) -> bool:
+    """Whether `spec` names the search agent (`search`, `search:N`, `search:N@CKPT`)."""
+    return spec == SEARCH or spec.startswith(f"{SEARCH}:")
+
+
+def search_iterations(spec: str) -> int:
+    """N of `search:N` (SEARCH_DEFAULT for `search`), checked to be a positive count."""
+    if spec == SEARCH:
+        return SEARCH_DEFAULT
+    count, at, checkpoint = spec.removeprefix(f"{SEARCH}:").partition("@")
+    if at:
+        if not Path(checkpoint).is_file():
+            raise UnknownAgent(f"{spec!r}: checkpoint {checkpoint} does not exist")
+        raise UnknownAgent(
+            f"{spec!r}: leaf evaluation by a checkpoint is not available; use search:N"
+        )
+    if not count.isdigit() or int(count) < 1:
+        raise UnknownAgent(f"{spec!r}: N in search:N must be a whole number of at least 1")
+    return int(count)
+
+
+def resolve_search(spec: str) -> AgentSpec:
+    """The search agent at N iterations per decision; its spec (`search:N`) is what
+    rebuilds it, so `search` and `search:64` are one agent."""
+    iterations = search_iterations(spec)
+    base = _import_class(SEARCH_PATH)
+    cls = type(f"Search{iterations}", (base,), {"iterations": iterations})
+    return AgentSpec(spec, SEARCH, f"{SEARCH}:{iterations}", cls)
+
+
 def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSpec:
     """The agent a user named, checked to be a playable poke-env Player."""
+    if is_search(spec):
+        return resolve_search(spec)
     if spec in SHIPPED:
         return resolve_checkpoint(spec, device, temperature)
     if spec in BUILTINS:
@@ -135,7 +185,7 @@ def resolve(spec: str, device: str = "cpu", temperature: float = 0.0) -> AgentSp
         path = current_path(spec)
         name, kind = path, "import"
     else:
-        known = ", ".join([*BUILTINS, *SHIPPED])
+        known = ", ".join([*BUILTINS, SEARCH, "search:N", *SHIPPED])
         raise UnknownAgent(
             f"unknown agent {spec!r}: use one of {known}, a checkpoint or a pkg.module:Class path"
         )

@@ -29,7 +29,7 @@ from arena.game.teams import load_pool
 from arena.game.transport import check_transport
 from arena.matchmaking.match import MatchResult, play_match
 from arena.matchmaking.schedule import check_even
-from arena.models.registry import resolve
+from arena.models.registry import check_game_type, resolve
 
 BATTLE = defaults()["battle"]
 
@@ -56,7 +56,9 @@ def battle(
     specs = resolve(agent_a, device, temperature), resolve(agent_b, device, temperature)
     check_even(games, "--games")
     check_transport(transport, server)
-    _, pool = load_pool(battle_format, teams)
+    info, pool = load_pool(battle_format, teams)
+    for spec in specs:
+        check_game_type(spec, info, battle_format)
     entry = server_option(server)
     where = (transport, entry)
     result = aio.run(_battle(specs, battle_format, pool, games, concurrency, seed, where))

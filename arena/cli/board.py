@@ -24,8 +24,8 @@ from arena.errors import ArenaError
 from arena.game.player import Account, close, spawn
 from arena.game.teams import load_pool
 from arena.ladder.board import ACCOUNT_PREFIX, SERVER, account, board_standings, default_pool
-from arena.ladder.play import LadderSession, check_game_type
-from arena.models.registry import resolve
+from arena.ladder.play import LadderSession
+from arena.models.registry import check_game_type, resolve
 from arena.report.export import STDOUT, write_csv
 from arena.report.leaderboard import ELIGIBLE_GAMES, LADDER_COLUMNS
 from arena.showdown.server import server_url

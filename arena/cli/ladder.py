@@ -25,8 +25,8 @@ from arena.cli.common import (
 from arena.errors import ArenaError
 from arena.game.player import Account, close, spawn
 from arena.game.teams import load_pool
-from arena.ladder.play import LadderGame, LadderSession, check_game_type
-from arena.models.registry import AgentSpec, resolve
+from arena.ladder.play import LadderGame, LadderSession
+from arena.models.registry import AgentSpec, check_game_type, resolve
 from arena.showdown import validator
 from arena.showdown.login import password
 from arena.showdown.servers import SERVER_FORMS, Server, resolve_server

@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from arena.config import CONFIG_DIR
+from arena.config import team_dir
 from arena.errors import ArenaError
 from arena.showdown import validator
 
@@ -32,10 +32,6 @@ class TeamPool:
         return [tuple(rng.sample(self.teams, 2)) for _ in range(count)]
 
 
-def default_dir(format_id: str) -> Path:
-    return CONFIG_DIR / "teams" / format_id
-
-
 def _read_files(directory: Path) -> list[tuple[str, str]]:
     if not directory.is_dir():
         raise ArenaError(f"team directory {directory} does not exist")
@@ -51,7 +47,7 @@ def load_pool(
     format_id: str, directory: Path | None
 ) -> tuple[validator.FormatInfo, TeamPool | None]:
     """The format's facts and its validated pool (None for formats that need no teams)."""
-    chosen = directory or default_dir(format_id)
+    chosen = directory or team_dir(format_id)
     files = _read_files(chosen) if directory is not None or chosen.is_dir() else []
     info, checks = validator.check(format_id, [text for _, text in files])
     if not info.needs_team:

@@ -16,7 +16,7 @@ One definition of each, on counts, serves the promotion gate and the trainer's e
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from arena.models.registry import HEURISTICS
+from arena.models.registry import HEURISTICS, SEARCH_RUNGS, is_search, search_iterations
 from arena.rating.stats import Outcome, rate_difference, wilson
 from arena.store.tables import Battle
 
@@ -126,12 +126,32 @@ def gauntlet_alarms(rows: list[GauntletRow], playing: Collection[str]) -> list[A
 
 
 def _harder_than(opponent: str, playing: Collection[str]) -> str:
-    """The next heuristic up (HEURISTICS is ordered weakest first) not already playing."""
-    start = HEURISTICS.index(opponent) + 1 if opponent in HEURISTICS else 0
-    for candidate in HEURISTICS[start:]:
+    """The next opponent up not already playing: the heuristics (weakest first), then the
+    search agent's rungs, then a search four times the strongest one named."""
+    ladder = (*HEURISTICS, *SEARCH_RUNGS)
+    strength = _search_strength(opponent)
+    if opponent in ladder:
+        start = ladder.index(opponent) + 1
+    elif strength:
+        stronger = (i for i, rung in enumerate(ladder) if _search_strength(rung) > strength)
+        start = next(stronger, len(ladder))
+    else:
+        start = 0
+    for candidate in ladder[start:]:
         if candidate not in playing:
             return f"add a harder opponent such as {candidate}"
-    return "add an opponent stronger than every one playing (e.g. an earlier champion)"
+    strongest = max(_search_strength(name) for name in (opponent, *playing, *ladder))
+    return f"add a harder opponent such as search:{4 * strongest}"
+
+
+def _search_strength(name: str) -> int:
+    """N of a search agent's name (`search`, `search:N`); 0 for any other agent."""
+    if not is_search(name):
+        return 0
+    try:
+        return search_iterations(name)
+    except ValueError:
+        return 0
 
 
 FAULTS = (

@@ -21,7 +21,7 @@ from arena.gate.alarms import Alarm, GauntletRow, fault_alarms, gauntlet, gauntl
 from arena.kinds import TournamentKind
 from arena.matchmaking.schedule import build
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun
-from arena.models.registry import HEURISTICS, AgentSpec, resolve
+from arena.models.registry import HEURISTICS, AgentSpec, check_game_type, resolve
 from arena.rating.ratings import LiveRatings
 from arena.rating.sprt import EloEstimate, bounds, check_hypotheses, elo_estimate, sprt
 from arena.rating.stats import Outcome
@@ -342,7 +342,9 @@ def prepare(config: EvaluationConfig, store_url: str | None) -> EvaluationRun:
     leaves nothing behind, then stores (or finds) the evaluation."""
     check_config(config)
     lineup = resolve_lineup(config)
-    _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
+    info, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
+    for spec in lineup.specs.values():
+        check_game_type(spec, info, config.format)
     return EvaluationRun(config, Store.open(store_url), lineup, pool)
 
 

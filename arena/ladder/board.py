@@ -9,7 +9,7 @@ full-history Bradley–Terry, as the public board ranks by its Skill Rating, wit
 scale shifted so that the heuristics sit, on average, where the public board has them.
 """
 
-from arena.models.registry import HEURISTICS
+from arena.models.registry import HEURISTICS, SEARCH_RUNGS
 from arena.models.shipped import BASE, BASE_CHECKPOINT
 from arena.report.leaderboard import ELIGIBLE_GAMES, LadderStanding, ladder_standings
 from arena.store.tables import Battle
@@ -23,8 +23,9 @@ PUBLIC_RATINGS = {"gen1ou": {"grunt": 1242.0, "simple-heuristic": 1232.0, "gym-l
 
 
 def default_pool() -> tuple[str, ...]:
-    """Every shipped heuristic, and the base model once it is built."""
-    return HEURISTICS + ((BASE,) if BASE_CHECKPOINT.is_file() else ())
+    """Every shipped heuristic, the search agent's rungs (baselines that stay hard once a
+    bot beats the heuristics), and the base model once it is built."""
+    return HEURISTICS + SEARCH_RUNGS + ((BASE,) if BASE_CHECKPOINT.is_file() else ())
 
 
 def account(agent: str, prefix: str = ACCOUNT_PREFIX) -> str:

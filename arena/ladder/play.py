@@ -22,9 +22,7 @@ from arena.game.battle import GameRecord, Seat
 from arena.game.player import ArenaPlayer, BattleLog
 from arena.game.teams import Team, TeamPool
 from arena.kinds import EndReason
-from arena.models.registry import AgentSpec
 from arena.showdown.laddertop import ServerStanding, parse
-from arena.showdown.validator import FormatInfo
 
 RATING = re.compile(
     r"^\|raw\|(?P<name>.+?)'s rating: (?P<before>\d+) &rarr; <strong>(?P<after>\d+)</strong>"
@@ -54,16 +52,6 @@ class LadderGame:
         if self.record.winner is None:
             return None
         return self.record.seats[self.record.winner].agent != self.opponent
-
-
-def check_game_type(spec: AgentSpec, info: FormatInfo, battle_format: str) -> None:
-    """A singles agent in a doubles format would lose every game on invalid choices:
-    refused before anything connects."""
-    if info.game_type != "singles" and not spec.plays_doubles:
-        raise ArenaError(
-            f"{spec.name} plays singles only and {battle_format} is a {info.game_type} "
-            "format (a poke-env Player that plays doubles sets plays_doubles = True)"
-        )
 
 
 def rating_change(lines: list[str], username: str) -> tuple[float, float] | None:

@@ -15,7 +15,7 @@ from arena.game.teams import load_pool
 from arena.kinds import TournamentKind
 from arena.matchmaking.schedule import Slot, build, check_even
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun
-from arena.models.registry import AgentSpec, resolve
+from arena.models.registry import AgentSpec, check_game_type, resolve
 from arena.rating.ratings import LiveRatings
 from arena.store.database import Store
 
@@ -45,7 +45,9 @@ def field_specs(config: TournamentConfig) -> dict[str, AgentSpec]:
 def schedule(specs: dict[str, AgentSpec], config: TournamentConfig) -> list[Slot]:
     agent, _mirror, *opponents = specs
     matchups = [(agent, mirror_seat(agent)), *((agent, other) for other in opponents)]
-    _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
+    info, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
+    for spec in specs.values():
+        check_game_type(spec, info, config.format)
     return build(matchups, config.games_per_pair, pool, config.seed)
 
 

@@ -13,7 +13,7 @@ from arena.game.teams import load_pool
 from arena.kinds import TournamentKind
 from arena.matchmaking.schedule import build, pairings
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun, field_specs, stored_id
-from arena.models.registry import resolve
+from arena.models.registry import check_game_type, resolve
 from arena.rating.ratings import LiveRatings
 from arena.store.database import Store
 
@@ -29,7 +29,9 @@ def tournament_run(
     specs = field_specs(config)
     candidate = resolve(config.candidate).name if config.candidate else None
     matchups = pairings(list(specs), config.mode, candidate)
-    _, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
+    info, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
+    for spec in specs.values():
+        check_game_type(spec, info, config.format)
     store = open_store()
     tournament_id = stored_id(store, config, kind)
     slots = build(matchups, config.games_per_pair, pool, config.seed)

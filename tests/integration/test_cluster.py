@@ -231,3 +231,13 @@ def test_selfplay_and_evaluate_play_on_actors(cluster, tmp_path):
     assert evaluation.returncode in (0, 10, 11), evaluation.stderr
     assert "after 1 of at most 1 pairs" in evaluation.stdout
     assert len(_battles(db, "evaluation:ev")) == 6
+
+
+def test_the_search_agent_plays_selfplay_on_actors(cluster, tmp_path):
+    """search:N is rebuilt on each actor from its name, with the actor's own search
+    workers; a random-battle format has no pool, so its samples come from legal sets."""
+    db = f"sqlite:///{tmp_path / 'search.db'}"
+    on_ray = ("--db", db, "--format", "gen1randombattle", "--ray", cluster, "--ray-actors", "2")
+    selfplay = run_arena("selfplay", "search:4", "--games", "2", "--name", "sp", *on_ray)
+    assert selfplay.returncode == 0, selfplay.stderr
+    assert "sp: 2 of 2 games stored (2 against itself)" in selfplay.stdout

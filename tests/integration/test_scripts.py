@@ -12,6 +12,7 @@ SCRIPTS = sorted(p.name for p in (REPO / "scripts").glob("*.py"))
 
 TINY_RUNS = {
     "bench_rating_coverage.py": ["--quick"],
+    "bench_search.py": ["--rungs", "2", "--games", "2", "--pairings", "peer", "--sets", "shipped"],
     "bench_transport.py": ["--games-per-pair", "2", "--per-player", "2"],
 }
 

@@ -4,10 +4,11 @@ import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from arena.game.teams import default_dir, load_pool
+from arena.config import team_dir
+from arena.game.teams import load_pool
 from arena.showdown.install import install_dir, node_executable
 
-SHIPPED = sorted(default_dir("gen1ou").iterdir())
+SHIPPED = sorted(team_dir("gen1ou").iterdir())
 
 
 def _validate(path):

@@ -24,6 +24,7 @@ from arena.models.neural.checkpoint import (
     resolve_path,
 )
 from arena.models.neural.policy import SIZES, PolicyConfig
+from arena.models.registry import resolve
 from arena.training.data import dataset, rewards
 from arena.training.learn import gauntlet, transitions
 from arena.training.learn.trainer import (
@@ -104,6 +105,8 @@ def check_options(options: RunOptions) -> None:
         raise ArenaError(
             f"--eval-games must be even (side-swapped pairs), got {options.eval.games}"
         )
+    for opponent in options.eval.opponents if options.eval.games else ():
+        resolve(opponent)  # a bad name stops the run before it trains
 
 
 def slot_frequency(decisions) -> list[float]:
