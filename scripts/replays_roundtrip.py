@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from arena.game.teams import default_dir
+from arena.config import team_dir
 from arena.models.neural.features import HP, N_OWN
 from arena.store.database import Store
 from arena.store.tables import decompress_log
@@ -96,7 +96,7 @@ def ambiguous_sides(db: str) -> set[tuple[int, int]]:
     """(imported battle, side) whose revealed Pokémon and moves fit more than one team of
     the pool: what the log never showed of that side is then a guess among them."""
     store = Store.open(db, readonly=True)
-    pool = read_pool(default_dir("gen1ou"))
+    pool = read_pool(team_dir("gen1ou"))
     found = set()
     battles = store.battles([store.tournament("replays").id])
     for battle in store.battles_with_logs(b.id for b in battles):

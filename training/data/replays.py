@@ -16,8 +16,8 @@ from typing import Protocol
 
 from poke_env.data import GenData
 
+from arena.config import team_dir
 from arena.errors import ArenaError
-from arena.game.teams import default_dir
 from arena.store.database import Store
 from arena.store.replays import REPLAYS
 from arena.store.tables import Battle, decompress_log
@@ -122,7 +122,7 @@ def _pool(directory: str):
 def _sets(lines: list[str], role: str, battle_format: str, teams: str | None) -> list[OwnSet]:
     """The side's team completed from the pool in `teams` (the format's shipped pool by
     default; none when there is no such directory)."""
-    directory = Path(teams) if teams else default_dir(battle_format)
+    directory = Path(teams) if teams else team_dir(battle_format)
     pool = _pool(str(directory)) if directory.is_dir() else []
     return complete(revealed(lines, role), pool, GenData.from_format(battle_format).gen)
 
