@@ -227,7 +227,7 @@ def profile_of_battles(battles: Iterable[StoredBattle], agent_id: int, label: st
 def side_decisions(stored: StoredBattle, side: int) -> list[Decision]:
     role = ROLES[side]
     log = decompress_log(getattr(stored, f"{role}_log"))
-    if not log.strip():
+    if "|request|" not in log:  # no view of this side was recorded
         return []
     records = decode_choices(getattr(stored, f"{role}_choices"))
     return list(judge_log(log, stored.format, records, stored.battle_tag))
