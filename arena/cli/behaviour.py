@@ -23,7 +23,6 @@ from arena.cli.common import (
     console,
     open_store,
 )
-from arena.cli.reports import TournamentOption
 from arena.config import defaults
 from arena.errors import ArenaError
 from arena.matchmaking.schedule import check_even
@@ -53,12 +52,19 @@ NOTE = (
 def behaviour(
     agents: Annotated[
         list[str],
-        typer.Argument(help="Agents as `arena leaderboard` names them (with --games: specs)."),
+        typer.Argument(
+            metavar="AGENT...",
+            help="Agents as `arena leaderboard` names them (with --games: specs).",
+            show_default=False,
+        ),
     ],
     battles: Annotated[
         int, typer.Option(min=1, help="The latest stored battles of each agent to read.")
     ] = DEFAULT_BATTLES,
-    tournament: TournamentOption = None,
+    tournament: Annotated[
+        str | None,
+        typer.Option(help="Only this tournament's or run's battles (default: any stored)."),
+    ] = None,
     games: Annotated[
         int | None,
         typer.Option(help="Play this many games against each of --opponents first; even."),

@@ -128,10 +128,6 @@ class Difference:
     low: float
     high: float
 
-    @property
-    def significant(self) -> bool:
-        return self.low > 0 or self.high < 0
-
 
 @dataclass(frozen=True)
 class Row:
@@ -168,18 +164,18 @@ def rows(profiles: list[Profile]) -> list[Row]:
 
 def compare(a: Profile, b: Profile) -> list[Difference]:
     """Per situation, a's rate minus b's with its 95% interval."""
-    rows = []
+    result = []
     for ra, rb in zip(a.rates(), b.rates(), strict=True):
         difference, low, high = rate_difference(ra.count, ra.n, rb.count, rb.n)
         if not (ra.n and rb.n):
             difference = float("nan")
-        rows.append(
+        result.append(
             Difference(
                 ra.situation, ra.behaviour, a.agent, ra.count, ra.n, b.agent, rb.count, rb.n,
                 difference, low, high,
             )
         )  # fmt: skip
-    return rows
+    return result
 
 
 # -- reading battles ---------------------------------------------------------------------
