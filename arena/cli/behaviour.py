@@ -53,7 +53,7 @@ def behaviour(
     agents: Annotated[
         list[str],
         typer.Argument(
-            metavar="AGENT...",
+            metavar="AGENT",
             help="Agents as `arena leaderboard` names them (with --games: specs).",
             show_default=False,
         ),
