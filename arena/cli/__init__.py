@@ -2,6 +2,7 @@
 
 from arena.cli import (  # noqa: F401  (each module registers its commands)
     battle,
+    behaviour,
     board,
     data,
     db,

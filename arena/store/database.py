@@ -422,6 +422,23 @@ class Store(DashboardReads, ReplayStore):
         with self.session() as session:
             return list(session.exec(select(Battle).where(Battle.id.in_(list(battle_ids)))))
 
+    def battles_of(
+        self, agent_id: int, latest: int | None = None, tournament_ids: Iterable[int] | None = None
+    ) -> list[Battle]:
+        """The battles `agent_id` played on either side, whole, ladder games included: the
+        `latest` (None: all) of them, of `tournament_ids` when named, in the order they
+        finished."""
+        query = select(Battle).where(
+            (Battle.p1_agent_id == agent_id) | (Battle.p2_agent_id == agent_id)
+        )
+        if tournament_ids is not None:
+            query = query.where(Battle.tournament_id.in_(list(tournament_ids)))
+        query = query.order_by(Battle.finished_at.desc(), Battle.id.desc())
+        if latest is not None:
+            query = query.limit(latest)
+        with self.session() as session:
+            return list(reversed(session.exec(query).all()))
+
     def battle(self, battle_id: int) -> Battle | None:
         with self.session() as session:
             return session.get(Battle, battle_id)

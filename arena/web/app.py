@@ -26,6 +26,7 @@ import jinja2
 from aiohttp import web
 
 from arena.rating.ratings import interval_text
+from arena.report.behaviour import DEFAULT_BATTLES, profile_of_id
 from arena.report.export import csv_text, json_rows
 from arena.report.leaderboard import COLUMNS
 from arena.report.matrix import MATRIX_COLUMNS
@@ -146,6 +147,8 @@ def make_app(
         ("/api/agents", agents_api),
         ("/agents.csv", agents_csv),
         ("/agents/{id}", agent_page),
+        ("/agents/{id}/behaviour", behaviour_page),
+        ("/api/agents/{id}/behaviour", behaviour_api),
         ("/ladder", ladder_page),
         ("/api/ladder", ladder_api),
         ("/evaluations", evaluations_page),
@@ -358,6 +361,27 @@ async def agent_page(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template(
         "agent.html", request, {"a": rows[agent_id], "results": results}
     )
+
+
+async def _behaviour(request: web.Request) -> tuple[views.AgentRow, list]:
+    """An agent and its behaviour profile over its latest stored battles."""
+    agent_id = _id(request)
+    rows = {row.id: row for row in await _read(request, views.agents)}
+    if agent_id not in rows:
+        raise web.HTTPNotFound(text=f"no agent with id {agent_id}")
+    found = await _read(request, profile_of_id, agent_id, rows[agent_id].label)
+    return rows[agent_id], found
+
+
+async def behaviour_page(request: web.Request) -> web.Response:
+    agent, found = await _behaviour(request)
+    context = {"a": agent, "p": found, "rates": found.rates(), "latest": DEFAULT_BATTLES}
+    return aiohttp_jinja2.render_template("behaviour.html", request, context)
+
+
+async def behaviour_api(request: web.Request) -> web.Response:
+    _, found = await _behaviour(request)
+    return web.json_response(json_rows(found.rates()))
 
 
 async def ladder_page(request: web.Request) -> web.Response:

@@ -26,6 +26,8 @@ from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import AgentSpec, resolve
 from arena.rating.ratings import interval_text
+from arena.report.behaviour import profile_of_id
+from arena.report.export import json_rows
 from arena.showdown.server import free_port
 from arena.store.database import Store
 from arena.store.tables import Battle, compress_log, decompress_log
@@ -706,7 +708,9 @@ def _routes(url: str) -> list[str]:
         battles = _api(url, f"/api{base}/battles")["battles"]
         if battles:
             paths += [f"/battles/{battles[-1]['id']}", f"/battles/{battles[-1]['id']}/log/p1"]
-    paths += [f"/agents/{a['id']}" for a in _api(url, "/api/agents")]
+    for agent in _api(url, "/api/agents"):
+        paths += [f"/agents/{agent['id']}", f"/agents/{agent['id']}/behaviour"]
+        paths.append(f"/api/agents/{agent['id']}/behaviour")
     paths += [f"/evaluations/{e['id']}" for e in _api(url, "/api/evaluations")]
     paths += [f"/runs/{quote(r['name'])}" for r in _api(url, "/api/runs")]
     api = [  # an agent's page and the downloads have no JSON twin
@@ -767,6 +771,20 @@ def test_agents_count_a_mirror_game_once(every_kind):
     _, body = _get(f"{url}/agents/{grunt}")
     in_selfplay = [b for b in games if b.tournament_id == selfplay]
     assert f">{SELFPLAY}</a></td><td>self-play run</td><td>{len(in_selfplay)}</td>" in body
+
+
+def test_an_agents_behaviour_page_shows_its_profile(every_kind, page):
+    db, url = every_kind
+    store = Store.open(db, readonly=True)
+    grunt = store.agent_id(resolve("grunt"))
+    rates = profile_of_id(store, grunt, "grunt").rates()
+    assert _api(url, f"/api/agents/{grunt}/behaviour") == json_rows(rates)
+    assert sum(r.n for r in rates) > 0
+    page.goto(f"{url}/agents/{grunt}")
+    page.click("#behaviour-link")
+    assert page.url == f"{url}/agents/{grunt}/behaviour"
+    assert page.locator("#behaviour tbody tr").count() == len(rates)
+    assert page.errors == []
 
 
 def test_no_id_or_query_value_answers_500(every_kind):
