@@ -16,6 +16,7 @@ from pathlib import Path
 
 from poke_env.player import Player
 
+from arena.errors import ArenaError
 from arena.models.shipped import SHIPPED
 
 BUILTINS = {
@@ -34,8 +35,9 @@ MOVED_MODULES = {
 HEURISTICS = ("random", "max-power", "simple-heuristic", "grunt", "gym-leader")
 
 
-class UnknownAgent(ValueError):
-    """The spec names no agent arena can build; the message says why in one line."""
+class UnknownAgent(ArenaError, ValueError):
+    """The spec names no agent arena can build; the message says why in one line (an
+    ArenaError, so the command line reports it like any bad input)."""
 
 
 def identity_key(kind: str, spec: str, sha256: str | None, settings: str) -> str:

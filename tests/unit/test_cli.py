@@ -7,18 +7,17 @@ import re
 from dataclasses import replace
 
 import click
-import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
 
-from arena.cli import app
+from arena.cli import app, every_command
 from arena.cli.common import PANELS
 from arena.cli.lineage import lineage_table, wide_table
 from arena.store.database import Store
 from arena.training.lineage.report import GenerationRow
 from tests.conftest import REPO
 
-COMMANDS = {c.name: c for c in typer.main.get_command(app).commands.values()}
+COMMANDS = {c.name: c for c in every_command().commands.values()}
 
 
 def _options(command: str) -> dict:
@@ -56,7 +55,7 @@ def _help(*args: str, width: int = 80) -> str:
 
 def _commands(group=None, prefix=()):
     """Every command and subcommand, as argument tuples."""
-    group = group or typer.main.get_command(app)
+    group = group or every_command()
     for name, command in group.commands.items():
         yield (*prefix, name), command
         if isinstance(command, click.Group):
