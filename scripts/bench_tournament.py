@@ -10,6 +10,11 @@ user's synchronous bot does, to price the hop they are spared by deciding on the
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
 With --checkpoint-vs-heuristic, instead: a freshly initialised small checkpoint against
 `max-power` next to `gym-leader` against `max-power`, same teams, concurrency and server.
+With --selfplay, instead: self-play as the loop plays it, the shipped base model (or
+`--checkpoint`) on both sides, next to `gym-leader` against itself, same teams, concurrency
+and transport (the CLI's default); battles/s, CPU ms per battle of this process and of
+everything under it (the simulator hosts), the inference batches' mean size, and the ratio
+by CPU per battle (#25's target: >= 0.6x).
 With --ray, instead: the five agents on simulator hosts in one process, in `--workers`
 processes, and on a local Ray with 1 and 2 actors, in that order (Ray starts after the
 others, so its own services idle through none of them); battles/s and the CPU seconds per
@@ -17,6 +22,7 @@ battle of this process and every process under it (Ray's services, actors and ho
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
        [--workers 2 4] [--thread-hop]
        python scripts/bench_tournament.py --checkpoint-vs-heuristic [--games-per-pair 40]
+       python scripts/bench_tournament.py --selfplay [--games-per-pair 40] [--checkpoint PATH]
        python scripts/bench_tournament.py --ray [--games-per-pair 40] [--workers 2]
 """
 
@@ -46,6 +52,7 @@ from arena.matchmaking.tournament import TournamentConfig, TournamentRun
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import resolve
+from arena.models.shipped import BASE
 from arena.rating.ratings import LiveRatings
 from arena.showdown import running_server
 from arena.store.database import Store
@@ -188,6 +195,66 @@ async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None
     print(f"ratio checkpoint/gym-leader = {ratio:.2f}x  (by arena CPU per battle: {cost:.2f}x)")
 
 
+async def selfplay_vs_heuristic(games: int, concurrency: int, checkpoint: str) -> None:
+    """A checkpoint against itself next to gym-leader against itself, by CPU per battle."""
+    from bench_transport import TreeCPU  # the script beside this one, which imports this
+
+    from arena.game.transport import opened
+    from arena.models.neural import batching
+
+    _, pool = load_pool("gen1ou", None)
+    results = {}
+    async with opened("direct") as transport:
+        # a warm-up, so neither timed run pays for the hosts' first games
+        await play_match(
+            resolve("random"),
+            resolve("random"),
+            transport=transport,
+            battle_format="gen1ou",
+            pool=pool,
+            games=concurrency,
+            concurrency=concurrency,
+            seed=1,
+        )
+        for label, agent in (("gym-leader", "gym-leader"), ("checkpoint", checkpoint)):
+            spec = resolve(agent)
+            spent = time.process_time()  # this process alone, its inference thread included
+            with TreeCPU() as tree:
+                result = await play_match(
+                    spec,
+                    spec,
+                    transport=transport,
+                    battle_format="gen1ou",
+                    pool=pool,
+                    games=games,
+                    concurrency=concurrency,
+                    seed=0,
+                )
+            own = (time.process_time() - spent) / games * 1000
+            cpu = 1000 * tree.seconds / games
+            results[label] = (result.battles_per_second, cpu, own, cpu / result.mean_turns)
+            workers = [w.result() for w in batching._workers.values() if w.done()]
+            passes = sum(w.batches for w in workers)
+            batched = (
+                f", {sum(w.decisions for w in workers) / passes:.1f} decisions per forward pass"
+                if passes
+                else ""
+            )
+            print(
+                f"{label:<11} vs itself {result.battles_per_second:6.2f} battles/s  "
+                f"CPU {cpu:5.0f} ms/battle (arena {own:4.0f}, hosts {cpu - own:4.0f}), "
+                f"{result.mean_turns:.0f} turns/battle, {cpu / result.mean_turns:.1f} ms/turn  "
+                f"({games} games, concurrency {concurrency}{batched})",
+                flush=True,
+            )
+    heuristic, neural = results["gym-leader"], results["checkpoint"]
+    print(
+        f"ratio checkpoint/gym-leader: by CPU per battle {heuristic[1] / neural[1]:.2f}x "
+        f"(arena process alone {heuristic[2] / neural[2]:.2f}x; by CPU per turn "
+        f"{heuristic[3] / neural[3]:.2f}x), by battles/s {neural[0] / heuristic[0]:.2f}x"
+    )
+
+
 async def ray_against_processes(store, pool, games_per_pair, concurrency, workers) -> None:
     """One process, worker processes and Ray actors: battles/s and CPU per battle."""
     import ray  # the `ray` extra
@@ -246,6 +313,9 @@ async def main(args) -> None:
             store = Store.open(f"sqlite:///{folder}/bench.db")
             workers = args.workers[0] if args.workers else 2
             await ray_against_processes(store, pool, args.games_per_pair, concurrency, workers)
+            return
+        if args.selfplay:
+            await selfplay_vs_heuristic(args.games_per_pair, args.concurrency, args.checkpoint)
             return
         if args.checkpoint_vs_heuristic:
             async with running_server() as server:
@@ -308,6 +378,17 @@ if __name__ == "__main__":
         "--checkpoint-vs-heuristic",
         action="store_true",
         help="only time a small checkpoint against gym-leader, both facing max-power",
+    )
+    parser.add_argument(
+        "--selfplay",
+        action="store_true",
+        help="only time a checkpoint against itself next to gym-leader against itself",
+    )
+    parser.add_argument(
+        "--checkpoint", default=BASE, help="with --selfplay: the checkpoint (default: base)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="with --selfplay: battles in flight"
     )
     parser.add_argument(
         "--ray",
