@@ -1,11 +1,15 @@
 """arena's tournament against poke-env's `cross_evaluate`, same agents, same server.
 
 Part 1 (speed): five heuristic agents, gen1ou, round robin, 40 games per pairing.
-poke-env's `cross_evaluate` plays one pairing after another with `--per-player`
-battles in flight per player; arena interleaves all pairings with the same number of
-battles in flight per player on average (total = per-player x agents / 2).
-arena is also timed with worker processes (`--workers`), each with its own server, and
-with `--thread-hop` once more with the shipped bots deciding in their own threads, as a
+arena is timed as a user runs it: the `arena tournament` command with its default
+transport, from its start to its exit (start-up, team checks and storing every battle
+included), with the same number of battles in flight per player on average as poke-env's
+`cross_evaluate` (total = per-player x agents / 2), which is timed on the same field and
+teams on a local server, one pairing after another, from its first challenge to its last
+battle. Both print battles/s, CPU ms per battle of each kind of process, and how busy they
+kept the cores this script may use (run it under `taskset -c 0` for one core).
+`--workers N` times the command once more with N worker processes, and `--thread-hop`
+times arena in this process with the shipped bots deciding in their own threads, as a
 user's synchronous bot does, to price the hop they are spared by deciding on the loop.
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
 With --checkpoint-vs-heuristic, instead: a freshly initialised small checkpoint against
@@ -21,6 +25,7 @@ others, so its own services idle through none of them); battles/s and the CPU se
 battle of this process and every process under it (Ray's services, actors and hosts).
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
        [--workers 2 4] [--thread-hop]
+       taskset -c 0 python scripts/bench_tournament.py --long 0 --workers   (one core)
        python scripts/bench_tournament.py --checkpoint-vs-heuristic [--games-per-pair 40]
        python scripts/bench_tournament.py --selfplay [--games-per-pair 40] [--checkpoint PATH]
        python scripts/bench_tournament.py --ray [--games-per-pair 40] [--workers 2]
@@ -33,6 +38,8 @@ import logging
 import os
 import random
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -136,6 +143,39 @@ async def arena_rate(
     run = arena_run(store, name, AGENTS, fmt, pool, games_per_pair, concurrency, workers, threads)
     await run.play(url if workers == 1 else None)  # several workers: a server each
     return run.progress.rate
+
+
+def cli_tournament(folder: str, games_per_pair: int, concurrency: int, workers: int = 1):
+    """`arena tournament` on the five agents as a user runs it: (battles/s, CPU by process
+    kind in seconds, wall seconds)."""
+    from bench_transport import TreeCPU  # the script beside this one, which imports this
+
+    command = [
+        *(sys.executable, "-m", "arena", "tournament", "--agents", ",".join(AGENTS)),
+        *("--games-per-pair", str(games_per_pair), "--concurrency", str(concurrency)),
+        *("--workers", str(workers), "--db", f"sqlite:///{folder}/cli-{time.time_ns()}.db"),
+    ]
+    clock = time.perf_counter()
+    with TreeCPU(every=0.1) as cpu:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - clock
+    battles = len(pairings(AGENTS, "round-robin", None)) * games_per_pair
+    return battles / wall, cpu.by_label, wall
+
+
+def cpu_line(label: str, rate: float, cpu: dict[str, float], battles: int, wall: float) -> str:
+    """battles/s, CPU ms per battle by process kind, and how busy the usable cores were."""
+    cores = len(os.sched_getaffinity(0))
+    parts = "  ".join(
+        f"{kind} {1000 * seconds / battles:.1f}"
+        for kind, seconds in sorted(cpu.items())
+        if seconds > 0.005
+    )
+    busy = sum(cpu.values()) / (wall * cores)
+    return (
+        f"{label:<24} {rate:6.2f} battles/s  CPU {1000 * sum(cpu.values()) / battles:5.1f} "
+        f"ms/battle ({parts} ms), cores busy {100 * busy:3.0f}% of {cores}"
+    )
 
 
 def rss_mib() -> float:
@@ -323,34 +363,49 @@ async def main(args) -> None:
                     server.websocket_url, pool, folder, args.games_per_pair, concurrency
                 )
             return
+        from bench_transport import Phase, warm  # the script beside this one, which imports this
+
+        battles = len(pairings(AGENTS, "round-robin", None)) * args.games_per_pair
+        rate, cpu, wall = cli_tournament(folder, args.games_per_pair, concurrency)
+        print(cpu_line("arena tournament (CLI)", rate, cpu, battles, wall), flush=True)
         store = Store.open(f"sqlite:///{folder}/bench.db")
         async with running_server() as server:
             url = server.websocket_url
-            arena = await arena_rate(
-                url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1
+            await warm(url)
+            with Phase() as phase:
+                peer = await cross_evaluate_rate(
+                    url, "gen1ou", pool, args.games_per_pair, args.per_player
+                )
+            print(
+                cpu_line("poke-env cross_evaluate", peer, phase.cpu, battles, phase.elapsed),
+                f"(per player {args.per_player}; its server's start-up and logins excluded)",
+                flush=True,
             )
-            print(f"arena tournament     {arena:6.2f} battles/s  (concurrency {concurrency})")
-            peer = await cross_evaluate_rate(
-                url, "gen1ou", pool, args.games_per_pair, args.per_player
+            print(
+                f"ratio arena CLI/cross_evaluate = {rate / peer:.2f}x by battles/s, "
+                f"{sum(phase.cpu.values()) / sum(cpu.values()):.2f}x by CPU per battle "
+                f"(#23's target: >= 2x by battles/s)",
+                flush=True,
             )
-            print(f"poke-env cross_eval  {peer:6.2f} battles/s  (per player {args.per_player})")
-            print(f"ratio arena/cross_evaluate = {arena / peer:.2f}x", flush=True)
             if args.thread_hop:
+                arena = await arena_rate(
+                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1
+                )
                 hop = await arena_rate(
                     url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1, threads=True
                 )
                 print(
-                    f"arena, bots in threads {hop:6.2f} battles/s  "
-                    f"ratio threads/loop {hop / arena:.2f}x  (vs cross_evaluate {hop / peer:.2f}x)",
+                    f"arena in this process on the server {arena:6.2f} battles/s, bots in "
+                    f"threads {hop:6.2f}: ratio threads/loop {hop / arena:.2f}x",
                     flush=True,
                 )
             for workers in args.workers:
-                rate = await arena_rate(
-                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, workers
+                rate_w, cpu_w, wall_w = cli_tournament(
+                    folder, args.games_per_pair, concurrency, workers
                 )
                 print(
-                    f"arena, {workers} workers    {rate:6.2f} battles/s  (a server each)  "
-                    f"ratio {rate / peer:.2f}x",
+                    cpu_line(f"arena CLI, {workers} workers", rate_w, cpu_w, battles, wall_w),
+                    f"ratio {rate_w / peer:.2f}x",
                     flush=True,
                 )
             if args.long:
@@ -366,8 +421,8 @@ if __name__ == "__main__":
         "--workers",
         type=int,
         nargs="*",
-        default=[2],
-        help="also time arena with these numbers of worker processes",
+        default=[],
+        help="also time the command with these numbers of worker processes",
     )
     parser.add_argument(
         "--thread-hop",
