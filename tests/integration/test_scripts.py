@@ -13,6 +13,7 @@ SCRIPTS = sorted(p.name for p in (REPO / "scripts").glob("*.py"))
 TINY_RUNS = {
     "bench_rating_coverage.py": ["--quick"],
     "bench_transport.py": ["--games-per-pair", "2", "--per-player", "2"],
+    "bench_tournament.py": ["--selfplay", "--games-per-pair", "2", "--concurrency", "2"],
 }
 
 
