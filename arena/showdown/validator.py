@@ -40,14 +40,15 @@ def check(format_id: str, teams: list[str]) -> tuple[FormatInfo, list[TeamCheck]
     install = require_install()
     request = json.dumps({"format": format_id, "teams": teams})
     kept = _kept(request)
-    if kept.is_file():
+    if kept is not None and kept.is_file():
         reply = json.loads(kept.read_text(encoding="utf-8"))
     else:
         reply = _validate(install, request)
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(reply), encoding="utf-8")
-        partial.replace(kept)  # whole or absent, when runs check at once
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(reply), encoding="utf-8")
+            partial.replace(kept)  # whole or absent, when runs check at once
     if not reply["exists"]:
         raise ArenaError(f"unknown format {format_id!r}: Showdown has no such format")
     info = FormatInfo(format_id, reply["name"], reply["needsTeam"], reply["gameType"])
@@ -69,10 +70,14 @@ def _validate(install: Path, request: str) -> dict:
     return json.loads(result.stdout)
 
 
-def _kept(request: str) -> Path:
-    """Where the answer to `request` is kept for this install and this checker."""
+def _kept(request: str) -> Path | None:
+    """Where the answer to `request` is kept for this install and this checker; None for
+    an install without the lockfile that identifies it (its answers are not kept)."""
+    lockfile = paths.showdown_dir() / "package-lock.json"
+    if not lockfile.is_file():
+        return None
     key = hashlib.sha256()
-    for part in (paths.showdown_dir() / "package-lock.json", _SCRIPT):
+    for part in (lockfile, _SCRIPT):
         key.update(part.read_bytes())
     key.update(request.encode())
     return paths.home() / "cache" / "validator" / f"{key.hexdigest()}.json"

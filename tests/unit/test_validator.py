@@ -32,3 +32,13 @@ def test_a_request_is_checked_once_per_install(tmp_path, monkeypatch):
     lockfile.write_text('{"another": "install"}')
     validator.check("gen1ou", ["team"])
     assert len(asked) == 3
+
+
+def test_an_install_without_its_lockfile_is_checked_every_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARENA_HOME", str(tmp_path))
+    monkeypatch.setattr(validator, "require_install", lambda: tmp_path)
+    asked = []
+    monkeypatch.setattr(validator, "_validate", lambda _install, request: asked.append(1) or REPLY)
+    validator.check("gen1ou", ["team"])
+    validator.check("gen1ou", ["team"])
+    assert len(asked) == 2 and not (tmp_path / "cache").exists()
