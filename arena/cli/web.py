@@ -6,7 +6,6 @@ from typing import Annotated
 import typer
 
 from arena.cli.common import DbOption, app, clean_errors
-from arena.store.database import Store
 
 
 @app.command()
@@ -29,6 +28,7 @@ def web(
     Tournaments, battles, agents, the ladder, evaluations, training runs and lineages.
     """
     # here, not at the top: the web stack (aiohttp, jinja2) loads only for this command
+    from arena.store.database import Store  # the store, like the web stack, loads here
     from arena.training.lineage.report import as_json, lineage_rows
     from arena.web.serve import exposed, serve
 
