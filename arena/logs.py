@@ -10,8 +10,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.logging import RichHandler
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from arena.errors import ArenaError
 
@@ -48,6 +46,9 @@ def beside_store(url: str) -> Path | None:
     """Sends records to a file beside the store when the store is a SQLite file; the
     path of that file, or None when records stay on stderr. The file is made by the
     first record, so a command that logs nothing leaves none."""
+    from sqlalchemy.engine import make_url  # here: every command imports this module
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:  # the store itself says what is wrong with it, in one line

@@ -42,8 +42,9 @@ SEARCH_PATH = "arena.models.heuristics.search:SearchPlayer"
 SEARCH_RUNGS = ("search:16", "search:64", "search:256")
 
 
-class UnknownAgent(ValueError):
-    """The spec names no agent arena can build; the message says why in one line."""
+class UnknownAgent(ArenaError, ValueError):
+    """The spec names no agent arena can build; the message says why in one line (an
+    ArenaError, so the command line reports it like any bad input)."""
 
 
 def identity_key(kind: str, spec: str, sha256: str | None, settings: str) -> str:

@@ -1,22 +1,33 @@
 """arena's tournament against poke-env's `cross_evaluate`, same agents, same server.
 
 Part 1 (speed): five heuristic agents, gen1ou, round robin, 40 games per pairing.
-poke-env's `cross_evaluate` plays one pairing after another with `--per-player`
-battles in flight per player; arena interleaves all pairings with the same number of
-battles in flight per player on average (total = per-player x agents / 2).
-arena is also timed with worker processes (`--workers`), each with its own server, and
-with `--thread-hop` once more with the shipped bots deciding in their own threads, as a
+arena is timed as a user runs it: the `arena tournament` command with its default
+transport, from its start to its exit (start-up, team checks and storing every battle
+included), with the same number of battles in flight per player on average as poke-env's
+`cross_evaluate` (total = per-player x agents / 2), which is timed on the same field and
+teams on a local server, one pairing after another, from its first challenge to its last
+battle. Both print battles/s, CPU ms per battle of each kind of process, and how busy they
+kept the cores this script may use (run it under `taskset -c 0` for one core).
+`--workers N` times the command once more with N worker processes, and `--thread-hop`
+times arena in this process with the shipped bots deciding in their own threads, as a
 user's synchronous bot does, to price the hop they are spared by deciding on the loop.
 Part 2 (memory): one long arena tournament; RSS after 1,000 and 3,000 battles, and peak.
 With --checkpoint-vs-heuristic, instead: a freshly initialised small checkpoint against
 `max-power` next to `gym-leader` against `max-power`, same teams, concurrency and server.
+With --selfplay, instead: self-play as the loop plays it, the shipped base model (or
+`--checkpoint`) on both sides, next to `gym-leader` against itself, same teams, concurrency
+and transport (the CLI's default); battles/s, CPU ms per battle of this process and of
+everything under it (the simulator hosts), the inference batches' mean size, and the ratio
+by CPU per battle (#25's target: >= 0.6x).
 With --ray, instead: the five agents on simulator hosts in one process, in `--workers`
 processes, and on a local Ray with 1 and 2 actors, in that order (Ray starts after the
 others, so its own services idle through none of them); battles/s and the CPU seconds per
 battle of this process and every process under it (Ray's services, actors and hosts).
 Usage: python scripts/bench_tournament.py [--games-per-pair 40] [--per-player 8] [--long 3000]
        [--workers 2 4] [--thread-hop]
+       taskset -c 0 python scripts/bench_tournament.py --long 0 --workers   (one core)
        python scripts/bench_tournament.py --checkpoint-vs-heuristic [--games-per-pair 40]
+       python scripts/bench_tournament.py --selfplay [--games-per-pair 40] [--checkpoint PATH]
        python scripts/bench_tournament.py --ray [--games-per-pair 40] [--workers 2]
 """
 
@@ -27,6 +38,8 @@ import logging
 import os
 import random
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,6 +59,7 @@ from arena.matchmaking.tournament import TournamentConfig, TournamentRun
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import resolve
+from arena.models.shipped import BASE
 from arena.rating.ratings import LiveRatings
 from arena.showdown import running_server
 from arena.store.database import Store
@@ -131,6 +145,41 @@ async def arena_rate(
     return run.progress.rate
 
 
+def cli_tournament(folder: str, games_per_pair: int, concurrency: int, workers: int = 1):
+    """`arena tournament` on the five agents as a user runs it: (battles/s, CPU by process
+    kind in seconds, wall seconds)."""
+    from bench_transport import TreeCPU  # the script beside this one, which imports this
+
+    command = [
+        *(sys.executable, "-m", "arena", "tournament", "--agents", ",".join(AGENTS)),
+        *("--games-per-pair", str(games_per_pair), "--concurrency", str(concurrency)),
+        *("--workers", str(workers), "--db", f"sqlite:///{folder}/cli-{time.time_ns()}.db"),
+    ]
+    clock = time.perf_counter()
+    with TreeCPU() as cpu:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - clock
+    battles = len(pairings(AGENTS, "round-robin", None)) * games_per_pair
+    # this process only waits, and reads /proc to measure: not part of what a user runs
+    used = {kind: seconds for kind, seconds in cpu.by_label.items() if kind != "python"}
+    return battles / wall, used, wall
+
+
+def cpu_line(label: str, rate: float, cpu: dict[str, float], battles: int, wall: float) -> str:
+    """battles/s, CPU ms per battle by process kind, and how busy the usable cores were."""
+    cores = len(os.sched_getaffinity(0))
+    parts = "  ".join(
+        f"{kind} {1000 * seconds / battles:.1f}"
+        for kind, seconds in sorted(cpu.items())
+        if seconds > 0.005
+    )
+    busy = sum(cpu.values()) / (wall * cores)
+    return (
+        f"{label:<24} {rate:6.2f} battles/s  CPU {1000 * sum(cpu.values()) / battles:5.1f} "
+        f"ms/battle ({parts} ms), cores busy {100 * busy:3.0f}% of {cores}"
+    )
+
+
 def rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -186,6 +235,66 @@ async def checkpoint_vs_heuristic(url, pool, folder, games, concurrency) -> None
     ratio = rates["small checkpoint"] / rates["gym-leader"]
     cost = cpu["gym-leader"] / cpu["small checkpoint"]
     print(f"ratio checkpoint/gym-leader = {ratio:.2f}x  (by arena CPU per battle: {cost:.2f}x)")
+
+
+async def selfplay_vs_heuristic(games: int, concurrency: int, checkpoint: str) -> None:
+    """A checkpoint against itself next to gym-leader against itself, by CPU per battle."""
+    from bench_transport import TreeCPU  # the script beside this one, which imports this
+
+    from arena.game.transport import opened
+    from arena.models.neural import batching
+
+    _, pool = load_pool("gen1ou", None)
+    results = {}
+    async with opened("direct") as transport:
+        # a warm-up, so neither timed run pays for the hosts' first games
+        await play_match(
+            resolve("random"),
+            resolve("random"),
+            transport=transport,
+            battle_format="gen1ou",
+            pool=pool,
+            games=concurrency,
+            concurrency=concurrency,
+            seed=1,
+        )
+        for label, agent in (("gym-leader", "gym-leader"), ("checkpoint", checkpoint)):
+            spec = resolve(agent)
+            spent = time.process_time()  # this process alone, its inference thread included
+            with TreeCPU() as tree:
+                result = await play_match(
+                    spec,
+                    spec,
+                    transport=transport,
+                    battle_format="gen1ou",
+                    pool=pool,
+                    games=games,
+                    concurrency=concurrency,
+                    seed=0,
+                )
+            own = (time.process_time() - spent) / games * 1000
+            cpu = 1000 * tree.seconds / games
+            results[label] = (result.battles_per_second, cpu, own, cpu / result.mean_turns)
+            workers = [w.result() for w in batching._workers.values() if w.done()]
+            passes = sum(w.batches for w in workers)
+            batched = (
+                f", {sum(w.decisions for w in workers) / passes:.1f} decisions per forward pass"
+                if passes
+                else ""
+            )
+            print(
+                f"{label:<11} vs itself {result.battles_per_second:6.2f} battles/s  "
+                f"CPU {cpu:5.0f} ms/battle (arena {own:4.0f}, hosts {cpu - own:4.0f}), "
+                f"{result.mean_turns:.0f} turns/battle, {cpu / result.mean_turns:.1f} ms/turn  "
+                f"({games} games, concurrency {concurrency}{batched})",
+                flush=True,
+            )
+    heuristic, neural = results["gym-leader"], results["checkpoint"]
+    print(
+        f"ratio checkpoint/gym-leader: by CPU per battle {heuristic[1] / neural[1]:.2f}x "
+        f"(arena process alone {heuristic[2] / neural[2]:.2f}x; by CPU per turn "
+        f"{heuristic[3] / neural[3]:.2f}x), by battles/s {neural[0] / heuristic[0]:.2f}x"
+    )
 
 
 async def ray_against_processes(store, pool, games_per_pair, concurrency, workers) -> None:
@@ -247,40 +356,58 @@ async def main(args) -> None:
             workers = args.workers[0] if args.workers else 2
             await ray_against_processes(store, pool, args.games_per_pair, concurrency, workers)
             return
+        if args.selfplay:
+            await selfplay_vs_heuristic(args.games_per_pair, args.concurrency, args.checkpoint)
+            return
         if args.checkpoint_vs_heuristic:
             async with running_server() as server:
                 await checkpoint_vs_heuristic(
                     server.websocket_url, pool, folder, args.games_per_pair, concurrency
                 )
             return
+        from bench_transport import Phase, warm  # the script beside this one, which imports this
+
+        battles = len(pairings(AGENTS, "round-robin", None)) * args.games_per_pair
+        rate, cpu, wall = cli_tournament(folder, args.games_per_pair, concurrency)
+        print(cpu_line("arena tournament (CLI)", rate, cpu, battles, wall), flush=True)
         store = Store.open(f"sqlite:///{folder}/bench.db")
         async with running_server() as server:
             url = server.websocket_url
-            arena = await arena_rate(
-                url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1
+            await warm(url)
+            with Phase() as phase:
+                peer = await cross_evaluate_rate(
+                    url, "gen1ou", pool, args.games_per_pair, args.per_player
+                )
+            print(
+                cpu_line("poke-env cross_evaluate", peer, phase.cpu, battles, phase.elapsed),
+                f"(per player {args.per_player}; its server's start-up and logins excluded)",
+                flush=True,
             )
-            print(f"arena tournament     {arena:6.2f} battles/s  (concurrency {concurrency})")
-            peer = await cross_evaluate_rate(
-                url, "gen1ou", pool, args.games_per_pair, args.per_player
+            print(
+                f"ratio arena CLI/cross_evaluate = {rate / peer:.2f}x by battles/s, "
+                f"{sum(phase.cpu.values()) / sum(cpu.values()):.2f}x by CPU per battle "
+                f"(#23's target: >= 2x by battles/s)",
+                flush=True,
             )
-            print(f"poke-env cross_eval  {peer:6.2f} battles/s  (per player {args.per_player})")
-            print(f"ratio arena/cross_evaluate = {arena / peer:.2f}x", flush=True)
             if args.thread_hop:
+                arena = await arena_rate(
+                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1
+                )
                 hop = await arena_rate(
                     url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1, threads=True
                 )
                 print(
-                    f"arena, bots in threads {hop:6.2f} battles/s  "
-                    f"ratio threads/loop {hop / arena:.2f}x  (vs cross_evaluate {hop / peer:.2f}x)",
+                    f"arena in this process on the server {arena:6.2f} battles/s, bots in "
+                    f"threads {hop:6.2f}: ratio threads/loop {hop / arena:.2f}x",
                     flush=True,
                 )
             for workers in args.workers:
-                rate = await arena_rate(
-                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, workers
+                rate_w, cpu_w, wall_w = cli_tournament(
+                    folder, args.games_per_pair, concurrency, workers
                 )
                 print(
-                    f"arena, {workers} workers    {rate:6.2f} battles/s  (a server each)  "
-                    f"ratio {rate / peer:.2f}x",
+                    cpu_line(f"arena CLI, {workers} workers", rate_w, cpu_w, battles, wall_w),
+                    f"ratio {rate_w / peer:.2f}x",
                     flush=True,
                 )
             if args.long:
@@ -296,8 +423,8 @@ if __name__ == "__main__":
         "--workers",
         type=int,
         nargs="*",
-        default=[2],
-        help="also time arena with these numbers of worker processes",
+        default=[],
+        help="also time the command with these numbers of worker processes",
     )
     parser.add_argument(
         "--thread-hop",
@@ -308,6 +435,17 @@ if __name__ == "__main__":
         "--checkpoint-vs-heuristic",
         action="store_true",
         help="only time a small checkpoint against gym-leader, both facing max-power",
+    )
+    parser.add_argument(
+        "--selfplay",
+        action="store_true",
+        help="only time a checkpoint against itself next to gym-leader against itself",
+    )
+    parser.add_argument(
+        "--checkpoint", default=BASE, help="with --selfplay: the checkpoint (default: base)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="with --selfplay: battles in flight"
     )
     parser.add_argument(
         "--ray",

@@ -51,6 +51,10 @@ def _label(pid: int) -> str:
         return "python"
     if "host.js" in text:
         return "simulator hosts"
+    if "validate.js" in text:
+        return "team validator"
+    if " arena " in f" {text} " or text.endswith("/arena") or "-m arena" in text:
+        return "arena (command line)"
     return "server (all its processes)" if "node" in text else "other"
 
 
@@ -90,11 +94,19 @@ class TreeCPU:
 
     def __init__(self, every: float = 0.25):
         self.every, self.seconds = every, 0.0
+        self.by_label: dict[str, float] = {}
         self._done = threading.Event()
 
     def _poll(self) -> None:
         while not self._done.wait(self.every):
-            self.last.update(tree_cpu())
+            self._see()
+
+    def _see(self) -> None:
+        """Each process's latest CPU under the label it was first seen with: an exiting
+        process's command line reads empty."""
+        for pid, (label, cpu) in tree_cpu().items():
+            first = self.last.get(pid, (label, 0.0))[0]
+            self.last[pid] = (label if first in ("?", "other") else first, cpu)
 
     def __enter__(self) -> "TreeCPU":
         self.start, self.last = tree_cpu(), {}
@@ -105,10 +117,9 @@ class TreeCPU:
     def __exit__(self, *_exc) -> None:
         self._done.set()
         self._thread.join()
-        self.last.update(tree_cpu())
-        self.seconds = sum(
-            cpu - self.start.get(pid, ("", 0.0))[1] for pid, (_, cpu) in self.last.items()
-        )
+        self._see()
+        self.by_label = spent(self.start, self.last)
+        self.seconds = sum(self.by_label.values())
 
 
 class Phase:

@@ -1,26 +1,20 @@
-"""The `arena` command line: thin commands over the modules that do the work."""
+"""The `arena` command line: thin commands over the modules that do the work.
 
-from arena.cli import (  # noqa: F401  (each module registers its commands)
-    battle,
-    behaviour,
-    board,
-    data,
-    db,
-    evaluate,
-    ladder,
-    lineage,
-    loop,
-    model,
-    play,
-    promote,
-    reports,
-    selfplay,
-    server,
-    setup,
-    tournament,
-    train,
-    web,
-)
-from arena.cli.common import app
+A command's module is imported when that command runs (see `Panels`), so `arena --help`
+and each command load only what they use.
+"""
 
-__all__ = ["app"]
+import click
+import typer.main
+
+from arena.cli.common import COMMANDS, app
+
+
+def every_command() -> click.Group:
+    """The whole command line with every command loaded, for whatever inspects it all."""
+    group = typer.main.get_command(app)
+    group.load(*COMMANDS)
+    return group
+
+
+__all__ = ["app", "every_command"]

@@ -3,28 +3,29 @@ consoles, clean errors."""
 
 import asyncio
 import functools
+import importlib
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.main
 from rich.console import Console, RenderableType
 from rich.live import Live
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from arena import logs
 from arena.config import defaults
 from arena.errors import ArenaError, interrupted
-from arena.game.transport import check_transport, opened
-from arena.matchmaking.cluster import RayOptions, check_options
-from arena.matchmaking.tournament import TournamentRun
-from arena.models.registry import UnknownAgent
 from arena.showdown.servers import SERVER_FORMS, Server, resolve_server
-from arena.store.connection import url_of
-from arena.store.database import Store
+
+if TYPE_CHECKING:  # imported where used: every command, --help included, imports this module
+    from arena.matchmaking.cluster import RayOptions
+    from arena.matchmaking.tournament import TournamentRun
+    from arena.store.database import Store
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -103,16 +104,113 @@ PANELS = {
 }
 ORDER = [name for names in PANELS.values() for name in names]
 
+# Each command's module under arena.cli and the first paragraph of its help: `arena --help`
+# lists them without importing any, and `arena X` imports only X's module (and what it
+# imports), so a command pays only for the packages it uses.
+COMMANDS = {
+    "tournament": ("tournament", "Play a round robin (or a gauntlet) and print the leaderboard."),
+    "battle": ("battle", "Play GAMES games between two agents and print the score."),
+    "selfplay": (
+        "selfplay",
+        "Play AGENT against itself and the opponents; every decision is recorded.",
+    ),
+    "play": (
+        "play",
+        "Play a battle against an agent in your browser; the game is stored and rated.",
+    ),
+    "leaderboard": (
+        "reports",
+        "Standings ranked by Bradley–Terry Elo (95% intervals); TrueSkill, win rates, faults.",
+    ),
+    "matrix": (
+        "reports",
+        "Pairwise win rates with Wilson 95% intervals (row agent against column agent).",
+    ),
+    "battles": (
+        "reports",
+        "List a tournament's battles (or ladder games, or all) in the order they finished.",
+    ),
+    "replay": (
+        "reports",
+        "Tell one battle turn by turn: moves, damage, switches, status, faints, winner.",
+    ),
+    "behaviour": (
+        "behaviour",
+        "How often each agent does what in documented situations (recovery when clearly losing,"
+        " switching when outsped and in KO range, taking a KO, status and set-up moves,"
+        " staying in a bad matchup, Explosion, fallbacks, invalid choices).",
+    ),
+    "evaluate": (
+        "evaluate",
+        "Test a candidate against the incumbent with a sequential probability ratio test.",
+    ),
+    "web": (
+        "web",
+        "Serve a dashboard of the store and the training runs (read-only unless --play).",
+    ),
+    "model": ("model", "Create and inspect policy checkpoints."),
+    "data": ("data", "Training datasets built from stored battles."),
+    "train": (
+        "train",
+        "Train a policy (behaviour cloning or offline actor-critic) on recorded battles.",
+    ),
+    "promote": (
+        "promote",
+        "Rank RUN's epochs and test the best against the incumbent with the SPRT.",
+    ),
+    "loop": ("loop", "Run a lineage's generations: self-play, data, training, promotion."),
+    "lineage": (
+        "lineage",
+        "A lineage's generations: verdict, Elo against the parent, the hardest opponent.",
+    ),
+    "ladder": (
+        "ladder",
+        "Play GAMES ranked games and record each with the rating the server reports.",
+    ),
+    "board": (
+        "board",
+        "Keep baseline bots laddering on a local server (Ctrl-C stops), then print the board.",
+    ),
+    "sparring": (
+        "ladder",
+        "Keep bots searching on a ladder so another agent has opponents (Ctrl-C stops).",
+    ),
+    "setup": (
+        "setup",
+        "Install the pinned Showdown and uPlot (npm ci, shipped lockfiles) in arena's data folder.",
+    ),
+    "server": ("server", "Run local Showdown servers."),
+    "db": ("db", "The store's schema: show or upgrade it."),
+}
+
 
 class Panels(TyperGroup):
-    """The command group that puts each command in its panel of PANELS, in that order."""
+    """The command group that puts each command in its panel of PANELS, in that order, and
+    imports a command's module only when that command runs (or its own help is asked for)."""
 
     def list_commands(self, ctx) -> list[str]:
-        for panel, names in PANELS.items():
-            for name in names:
-                if name in self.commands:
-                    self.commands[name].rich_help_panel = panel
-        return sorted(self.commands, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
+        names = set(self.commands) | set(COMMANDS)
+        return sorted(names, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
+
+    def get_command(self, ctx, name: str):
+        panel = next((p for p, names in PANELS.items() if name in names), None)
+        command = self.commands.get(name)
+        if command is None and name in COMMANDS:  # listed, not loaded: its summary stands in
+            command = TyperCommand(name, help=COMMANDS[name][1])
+        if command is not None:
+            command.rich_help_panel = panel
+        return command
+
+    def resolve_command(self, ctx, args: list[str]):
+        if args and args[0] not in self.commands:
+            self.load(*([args[0]] if args[0] in COMMANDS else COMMANDS))  # a typo: suggest
+        return super().resolve_command(ctx, args)
+
+    def load(self, *names: str) -> None:
+        """Imports the modules of `names`, whose import registers them on the app."""
+        for name in names:
+            importlib.import_module(f"arena.cli.{COMMANDS[name][0]}")
+        self.commands.update(typer.main.get_group(app).commands)
 
 
 # Markdown: help paragraphs are wrapped by the terminal, and `code` and [brackets] show.
@@ -148,9 +246,6 @@ def clean_errors(command):
         except ArenaError as error:
             typer.echo(f"arena: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
-        except UnknownAgent as error:
-            typer.echo(f"arena: {error}", err=True)
-            raise typer.Exit(2) from None
 
     return wrapper
 
@@ -177,8 +272,10 @@ def configure(
     logs.configure(log_level, errors)
 
 
-def open_store(db: str | None) -> Store:
+def open_store(db: str | None) -> "Store":
     """The store, with the log moved to a file beside it when it is a file."""
+    from arena.store.database import Store
+
     store = Store.open(db)
     log_beside(db)
     return store
@@ -187,6 +284,8 @@ def open_store(db: str | None) -> Store:
 def log_beside(db: str | None) -> None:
     """The log moved beside the store `db` names, for a command whose library opens the
     store itself once its input is checked."""
+    from arena.store.connection import url_of
+
     logs.beside_store(url_of(db))
 
 
@@ -197,6 +296,8 @@ def server_option(value: str | None) -> Server | None:
 
 def play_on(kind: str | None, server: Server | None):
     """The transport a command plays on (see `check_transport`), opened for its duration."""
+    from arena.game.transport import check_transport, opened
+
     kind = check_transport(kind, server.websocket if server else None)
     return opened(
         kind,
@@ -207,8 +308,10 @@ def play_on(kind: str | None, server: Server | None):
 
 def ray_options(
     address: str | None, actors: int | None, gpus: float | None, device: str, workers: int = 1
-) -> RayOptions | None:
+) -> "RayOptions | None":
     """`--ray` and its companions, checked before anything starts; None: no Ray."""
+    from arena.matchmaking.cluster import RayOptions, check_options
+
     if address is None:
         if actors is not None or gpus is not None:
             raise ArenaError("--ray-actors and --ray-gpus-per-actor go with --ray")
@@ -240,7 +343,7 @@ def check_device(device: str, on_ray: bool = False) -> str:
 
 
 async def live_play(
-    run: TournamentRun, render: Callable[[], RenderableType], play: Callable[[], Awaitable[None]]
+    run: "TournamentRun", render: Callable[[], RenderableType], play: Callable[[], Awaitable[None]]
 ) -> signal.Signals | None:
     """Plays with a live view redrawn after every game; the first signal it was stopped by.
 

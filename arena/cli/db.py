@@ -1,8 +1,6 @@
 """`arena db`: the store's schema revision, and upgrading it on demand."""
 
-from arena.cli.common import clean_errors, command_group, console
-from arena.cli.reports import DbOption
-from arena.store.connection import connect
+from arena.cli.common import DbOption, clean_errors, command_group, console
 
 db_app = command_group("db", "The store's schema: show or upgrade it.")
 
@@ -12,6 +10,7 @@ db_app = command_group("db", "The store's schema: show or upgrade it.")
 def db_upgrade(db: DbOption = None):
     """Upgrade the store to this arena's schema, keeping every row."""
     from arena.store import migrations  # alembic: imported by the commands that use it
+    from arena.store.connection import connect
 
     engine, label = connect(db)
     before, now = migrations.upgrade(engine, label, announce=False)
@@ -29,6 +28,7 @@ def db_upgrade(db: DbOption = None):
 def db_current(db: DbOption = None):
     """Print the store's schema revision and the newest this arena knows."""
     from arena.store import migrations  # alembic: imported by the commands that use it
+    from arena.store.connection import connect
 
     engine, label = connect(db, readonly=True)
     console.print(

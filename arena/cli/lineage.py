@@ -9,7 +9,6 @@ from rich.text import Text
 
 from arena.cli.common import CsvOption, DbOption, JsonOption, app, clean_errors, console
 from arena.report.export import write_csv, write_json
-from arena.store.database import Store
 
 
 def _number(value: float | None, spec: str) -> str:
@@ -100,6 +99,7 @@ def lineage(
     against each gauntlet opponent and the alarms; with --csv or --json nothing else is
     printed.
     """
+    from arena.store.database import Store
     from arena.training.lineage.report import COLUMNS, lineage_rows, opponents
 
     rows = lineage_rows(Store.open(db, readonly=True), name)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from arena.cli.common import DbOption, FormatOption, TeamsOption, app, clean_errors, log_beside
-from arena.store.database import Store
 
 HostOption = Annotated[
     str, typer.Option(help="Address to listen on (loopback unless you say otherwise).")
@@ -57,6 +56,7 @@ def dashboard(
 ) -> None:
     """Serves the dashboard; `play` (format, team pool, clock) enables games against people."""
     # here, not at the top: the web stack (aiohttp, jinja2) loads only for this command
+    from arena.store.database import Store  # the store, like the web stack, loads here
     from arena.training.lineage.report import as_json, lineage_rows
     from arena.web.play_session import PlayHall, PlayOptions
     from arena.web.serve import exposed, serve

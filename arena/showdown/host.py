@@ -23,6 +23,7 @@ from arena.showdown.install import install_dir, node_executable, require_install
 _SCRIPT = Path(__file__).with_name("host.js")
 MAX_RESTARTS = 20  # hosts that die more often than this in one run stop it
 LINE_LIMIT = 2**20  # bytes in one line from a host (only headers and small JSON)
+GROW_AT = 2  # battles on every host before the pool starts another (up to its size)
 
 
 class HostDied(RuntimeError):
@@ -67,12 +68,19 @@ class Host:
 
 
 class HostPool:
-    """Several simulator hosts; a battle goes to the one with the fewest battles."""
+    """Several simulator hosts; a battle goes to the one with the fewest battles.
+
+    The pool starts with one host and starts the others as battles need them (every host
+    busy with `GROW_AT` battles): a short run, a two-game tournament, does not pay for
+    loading the simulator on every core, and a long one has them all within its first
+    few battles.
+    """
 
     def __init__(self, size: int | None = None):
         self.size = size or default_hosts()
         self.hosts: list[Host] = []
         self.restarts = 0
+        self._coming = 0  # hosts being started, or lost and awaiting their replacement
         self._next_id = 0
         self._closing = False
         self._changed = asyncio.Event()  # set when a host is replaced or given up
@@ -80,7 +88,7 @@ class HostPool:
     async def __aenter__(self) -> "HostPool":
         require_install()
         self._node = node_executable()
-        self.hosts = [await self._start_host() for _ in range(self.size)]
+        self.hosts = [await self._start_host()]
         return self
 
     async def __aexit__(self, *_exc) -> None:
@@ -129,9 +137,16 @@ class HostPool:
                 raise ArenaError(f"simulator hosts died {self.restarts} times: giving up", 1)
             self._changed.clear()
             await self._changed.wait()
+        host = min(live, key=lambda h: len(h.battles))
+        if len(host.battles) >= GROW_AT and len(self.hosts) + self._coming < self.size:
+            self._coming += 1  # before the await: battles starting meanwhile see it coming
+            try:
+                host = await self._start_host()
+            finally:
+                self._coming -= 1
+            self.hosts.append(host)
         self._next_id += 1
         battle = HostedBattle(deliver, asyncio.get_running_loop().create_future())
-        host = min(live, key=lambda h: len(h.battles))
         battle.host = host
         host.battles[self._next_id] = battle
         host.send(
@@ -192,6 +207,13 @@ class HostPool:
         """A host's output ended: its battles fail, and unless arena is closing it restarts."""
         if host in self.hosts:
             self.hosts.remove(host)  # at once: no new battle may go to it
+        self._coming += 1  # nor may the pool grow into its place
+        try:
+            await self._replace(host)
+        finally:
+            self._coming -= 1
+
+    async def _replace(self, host: Host) -> None:
         code = await host.process.wait()
         for battle in host.battles.values():
             if not battle.over.done():

@@ -25,6 +25,7 @@ from arena.store.connection import connect
 from arena.store.dashboard import DashboardReads
 from arena.store.identity import labels
 from arena.store.replays import ReplayStore, not_replays
+from arena.store.revision import at_newest
 from arena.store.tables import (
     LADDER_OPPONENT,
     Agent,
@@ -65,10 +66,11 @@ class Store(DashboardReads, ReplayStore):
         journal mode, and a store that is missing or not at this arena's schema is refused
         in one line (`arena db upgrade` brings an older one up).
         """
-        # here, not at the top: alembic costs a quarter second that `arena --help` skips
-        from arena.store import migrations
-
         engine, label = connect(url, readonly)
+        if at_newest(engine):  # the common case, decided without importing Alembic
+            return cls(engine)
+        from arena.store import migrations  # here: Alembic costs more than a short command
+
         if readonly:
             migrations.check_readable(engine, label)
         else:

@@ -32,7 +32,7 @@ class InferenceWorker:
         self._pending: list[tuple[Observation, np.ndarray, float, float, asyncio.Future]] = []
         self._busy = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
-        self.batches = 0
+        self.batches = self.decisions = 0  # forward passes, and the decisions they made
 
     async def act(
         self, observation: Observation, mask: np.ndarray, temperature: float, draw: float
@@ -68,6 +68,7 @@ class InferenceWorker:
                     future.set_exception(error)
         else:
             self.batches += 1
+            self.decisions += len(futures)
             for future, action in zip(futures, actions, strict=True):
                 if not future.done():
                     future.set_result(int(action))

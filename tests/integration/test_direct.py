@@ -232,3 +232,21 @@ async def test_gen1ou_match_on_hosts_matches_a_second_run():
 
     first, second = await asyncio.gather(once(), once())
     assert len(first) == 6 and first == second
+
+
+async def test_a_short_run_starts_only_the_hosts_it_needs():
+    """Two games in flight fit on one host: a pool that may grow to three starts one."""
+    agents = ["random", "max-power"]
+    slots = build(pairings(agents, "round-robin", None), 2, None, seed=1)
+    settings = PlaySettings("gen1randombattle", concurrency=2, seed=1)
+    recorded = []
+
+    async def on_record(slot, record) -> None:
+        recorded.append(slot.key)
+
+    async with opened("direct", hosts=3) as transport:
+        specs = {name: resolve(name) for name in agents}
+        async with field(specs, transport, settings) as players:
+            await play_slots(slots, players, settings, on_record, transport=transport)
+        assert len(transport.pool.pids()) == 1
+    assert len(recorded) == 2

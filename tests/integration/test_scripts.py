@@ -14,6 +14,7 @@ TINY_RUNS = {
     "bench_rating_coverage.py": ["--quick"],
     "bench_search.py": ["--rungs", "2", "--games", "2", "--pairings", "peer", "--sets", "shipped"],
     "bench_transport.py": ["--games-per-pair", "2", "--per-player", "2"],
+    "bench_tournament.py": ["--selfplay", "--games-per-pair", "2", "--concurrency", "2"],
 }
 
 

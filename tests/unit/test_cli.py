@@ -7,18 +7,18 @@ import re
 from dataclasses import replace
 
 import click
-import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
 
-from arena.cli import app
+from arena.cli import app, every_command
+from arena.cli.common import COMMANDS as SUMMARIES
 from arena.cli.common import PANELS
 from arena.cli.lineage import lineage_table, wide_table
 from arena.store.database import Store
 from arena.training.lineage.report import GenerationRow
 from tests.conftest import REPO
 
-COMMANDS = {c.name: c for c in typer.main.get_command(app).commands.values()}
+COMMANDS = {c.name: c for c in every_command().commands.values()}
 
 
 def _options(command: str) -> dict:
@@ -56,7 +56,7 @@ def _help(*args: str, width: int = 80) -> str:
 
 def _commands(group=None, prefix=()):
     """Every command and subcommand, as argument tuples."""
-    group = group or typer.main.get_command(app)
+    group = group or every_command()
     for name, command in group.commands.items():
         yield (*prefix, name), command
         if isinstance(command, click.Group):
@@ -74,6 +74,17 @@ def test_help_lists_every_command_once_in_its_panel_in_the_readme_order():
     assert "`arena --help` lists the commands in panels: " + "; ".join(
         f"{panel}: " + ", ".join(f"`{name}`" for name in names) for panel, names in PANELS.items()
     ) in " ".join(readme.split())
+
+
+def test_each_listed_summary_is_its_commands_own_first_paragraph():
+    """`arena --help` lists commands without loading them, from summaries kept beside the
+    panels: each must say what the command itself says."""
+    stale = {
+        name: summary
+        for name, (_, summary) in SUMMARIES.items()
+        if " ".join(COMMANDS[name].help.split("\n\n")[0].split()) != summary
+    }
+    assert stale == {}
 
 
 def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source():

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, text
 from sqlmodel import SQLModel
 
-from arena.store import migrations
+from arena.store import migrations, revision
 from arena.store.database import Store
 from tests.conftest import REPO
 
@@ -110,3 +110,14 @@ def test_revision_nine_fills_the_kinds_names_told(tmp_path):
         (5, "selfplay"),
         (6, "tournament"),
     ]
+
+
+def test_the_revision_read_without_alembic_is_alembics_own(old_store):
+    """`Store.open` skips Alembic for a store at the newest revision: its reading of the
+    files and of the store must agree with Alembic's, and an older store is still upgraded."""
+    assert revision.newest() == migrations.head()
+    engine = create_engine(f"sqlite:///{old_store}")
+    assert not revision.at_newest(engine)  # made before migrations: no alembic_version
+    Store.open(f"sqlite:///{old_store}")
+    assert revision.stored(engine) == migrations.head() and revision.at_newest(engine)
+    engine.dispose()

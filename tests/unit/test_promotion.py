@@ -3,9 +3,8 @@ lower bound of its Bradley–Terry interval, the SPRT decides, the store keeps t
 epoch, the verdict and the lineage's champion; bad input is one line and stores nothing."""
 
 import pytest
-import typer.main
 
-from arena.cli import app
+from arena.cli import every_command
 
 
 @pytest.fixture(autouse=True)
@@ -14,7 +13,7 @@ def one_thread(monkeypatch):
 
 
 def test_gate_options_are_explained_and_mean_what_evaluate_means():
-    commands = {c.name: c for c in typer.main.get_command(app).commands.values()}
+    commands = {c.name: c for c in every_command().commands.values()}
     options = {
         name: {p.name: p for p in commands[name].params if p.param_type_name == "option"}
         for name in ("evaluate", "promote", "loop", "lineage")
