@@ -132,6 +132,7 @@ def make_app(
     if assets.installed():
         app.router.add_static("/vendor/", assets.vendor_dir())
     routes = [
+        ("/favicon.ico", favicon),
         ("/", tournaments_page),
         ("/api/tournaments", tournaments_api),
         ("/tournaments/{id}", tournament_page),
@@ -166,6 +167,13 @@ def make_app(
         app.router.add_get(path, handler)
     play.install(app, hall, HOSTS)
     return app
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the JSON API's too)."""
+    return web.FileResponse(
+        _package_dir("static") / "favicon.svg", headers={"Content-Type": "image/svg+xml"}
+    )
 
 
 async def _warm(app: web.Application) -> None:
