@@ -55,3 +55,24 @@ def test_a_user_function_is_called_on_the_components():
 def test_bad_reward_names_are_one_line_errors(name, message):
     with pytest.raises(ArenaError, match=message):
         resolve(name)
+
+
+def test_weights_over_the_terms_reproduce_a_builtin():
+    text = "damage_done=1,hp_gain=1,removed=2,lost=-2,won=200"
+    np.testing.assert_allclose(resolve(text)(STEPS), resolve("aggressive")(STEPS), rtol=1e-6)
+
+
+def test_a_term_left_out_weighs_nothing():
+    np.testing.assert_allclose(resolve("removed=3")(STEPS), [3, 0, 0])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("damage_done=1,hp_gian=1", "unknown reward term 'hp_gian' \\(known: damage_done, "),
+        ("removed=two", "weight 'two' is not a number"),
+    ],
+)
+def test_a_bad_weight_names_the_term(text, message):
+    with pytest.raises(ArenaError, match=message):
+        resolve(text)
