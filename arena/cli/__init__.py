@@ -10,6 +10,7 @@ from arena.cli import (  # noqa: F401  (each module registers its commands)
     lineage,
     loop,
     model,
+    probe,
     promote,
     reports,
     selfplay,
