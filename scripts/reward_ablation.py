@@ -63,10 +63,21 @@ def train(args, run: str) -> Path:
     ]  # fmt: skip
     for directory in args.data:
         command += ["--data", str(directory)]
+    if finished(out, args.epochs):
+        return out
     if (out / "run.json").exists():
         command = [*command, "--resume"]
     subprocess.run(command, check=True)
     return out
+
+
+def finished(run: Path, epochs: int) -> bool:
+    """Whether the run holds its last epoch's metrics, so runs started apart (one
+    `--runs` each, in parallel) are reported together without loading their data again."""
+    metrics = run / "metrics.jsonl"
+    if not metrics.exists():
+        return False
+    return any(json.loads(line)["epoch"] == epochs for line in metrics.read_text().splitlines())
 
 
 def history(run: Path) -> list[dict]:

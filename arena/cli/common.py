@@ -88,7 +88,7 @@ JsonOption = Annotated[
 # `arena --help` lists the commands in panels, as a user meets them (the README's order).
 PANELS = {
     "Play": ("tournament", "battle", "selfplay"),
-    "Rate and inspect": ("leaderboard", "matrix", "battles", "replay", "evaluate", "web"),
+    "Rate and inspect": ("leaderboard", "matrix", "battles", "replay", "evaluate", "web", "probe"),
     "Learn": ("model", "data", "train", "promote", "loop", "lineage"),
     "Ladder": ("ladder", "board", "sparring"),
     "Set up": ("setup", "server", "db"),
