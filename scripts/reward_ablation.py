@@ -1,23 +1,38 @@
-"""Does the reward function decide whether fine-tuning learns? The same run three times.
+"""Which parts of the reward does fine-tuning need? The same run, one component off at a time.
 
 From one initial model (default: the shipped base model), `arena train --algo offline-ac`
-on the same datasets with the same steps and seed, once each with `binary`,
-`aggressive` and `default`; then, per epoch, the learning-signal metrics and the
-evaluation win rates with 95% intervals side by side, and each run's last verdict.
+on the same datasets with the same steps and seed, once per reward: `default`, then
+`default` with its status, its HP or its faint terms weighed 0 (`--reward` weights over
+the stored components), or any rewards named with `--runs`. Per run and epoch, the
+learning-signal metrics and the evaluation win rates with Wilson 95% intervals; then per
+run its last verdict, its final win rate against each opponent minus the first run's
+with Newcombe's 95% interval ("no significant difference" where the interval holds 0),
+and its final epoch's score per theme on a position suite (`arena probe`).
 
     .venv/bin/python scripts/reward_ablation.py --data DIR [DIR ...] [--init base]
-        [--epochs 3] [--steps-per-epoch 1000] [--eval-games 100] [--work runs/ablation]
+        [--runs default,status-off,hp-off,faints-off] [--epochs 3] [--steps-per-epoch 1000]
+        [--eval-games 100] [--suite FILE] [--work runs/ablation]
 """
 
 import argparse
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from arena.models.neural.checkpoint import agent_name
+from arena.models.registry import resolve
+from arena.rating.stats import rate_difference
+from arena.report import probe
+from arena.training.data.rewards import BUILTIN
 
-REWARDS = ("binary", "aggressive", "default")
+DEFAULT = BUILTIN["default"].weights
+OFF = {
+    "status-off": ("gave_status", "took_status"),
+    "hp-off": ("damage_done", "hp_gain"),
+    "faints-off": ("removed", "lost"),
+}
 INITIAL = "epoch 0"  # each run's initial policy, an opponent from epoch 1 on
 SIGNALS = (
     ("critic_ev", "Q EV", "{:+.2f}"),
@@ -30,25 +45,44 @@ SIGNALS = (
 )
 
 
-def train(args, reward: str) -> Path:
-    out = args.work / reward
+def reward_of(run: str) -> str:
+    """A run's `--reward`: an ablation of `default` by name, else the name as given."""
+    if run not in OFF:
+        return run
+    weights = {term: 0.0 if term in OFF[run] else w for term, w in DEFAULT.items()}
+    return ",".join(f"{term}={w:g}" for term, w in weights.items())
+
+
+def train(args, run: str) -> Path:
+    out = args.work / run
     command = [
         sys.executable, "-m", "arena", "train", "--out", str(out), "--init", args.init,
-        "--reward", reward, "--algo", "offline-ac", "--epochs", str(args.epochs),
+        "--reward", reward_of(run), "--algo", "offline-ac", "--epochs", str(args.epochs),
         "--steps-per-epoch", str(args.steps_per_epoch), "--seed", str(args.seed),
         "--eval-games", str(args.eval_games), "--eval-opponents", args.eval_opponents,
     ]  # fmt: skip
     for directory in args.data:
         command += ["--data", str(directory)]
+    if finished(out, args.epochs):
+        return out
     if (out / "run.json").exists():
         command = [*command, "--resume"]
     subprocess.run(command, check=True)
     return out
 
 
+def finished(run: Path, epochs: int) -> bool:
+    """Whether the run holds its last epoch's metrics, so runs started apart (one
+    `--runs` each, in parallel) are reported together without loading their data again."""
+    metrics = run / "metrics.jsonl"
+    if not metrics.exists():
+        return False
+    return any(json.loads(line)["epoch"] == epochs for line in metrics.read_text().splitlines())
+
+
 def history(run: Path) -> list[dict]:
     """The run's epochs, its initial policy named `epoch 0` among the opponents so the
-    three runs' columns line up."""
+    runs' columns line up."""
     initial = agent_name(run / "policy_epoch_0.pt")
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     for record in records:
@@ -57,10 +91,33 @@ def history(run: Path) -> list[dict]:
     return records
 
 
+def probe_scores(checkpoint: Path, suite: probe.Suite) -> dict[str, str]:
+    """Right answers per theme of the suite, for the run's final checkpoint."""
+    answers = probe.probe(resolve(str(checkpoint)), suite)
+    return {f"probe {s.theme}": f"{s.right}/{s.total}" for s in probe.scores(answers, suite.themes)}
+
+
+# What each run's final checkpoint is measured by beyond its win rates: one function per
+# report, from the checkpoint and the suite to named columns.
+FINAL_REPORTS: tuple[Callable[[Path, probe.Suite], dict[str, str]], ...] = (probe_scores,)
+
+
 def rate(row: dict | None) -> str:
     if row is None:
         return "-"
     return f"{100 * row['win_rate']:.0f}% [{100 * row['low']:.0f}, {100 * row['high']:.0f}]"
+
+
+def difference(row: dict | None, first: dict | None) -> str:
+    """This run's win rate minus the first run's, with Newcombe's interval."""
+    if row is None or first is None:
+        return "-"
+    delta, low, high = rate_difference(
+        row["win_rate"] * row["games"], row["games"], first["win_rate"] * first["games"],
+        first["games"],
+    )  # fmt: skip
+    verdict = "no significant difference" if low <= 0 <= high else "significant"
+    return f"{100 * delta:+.0f} [{100 * low:+.0f}, {100 * high:+.0f}] {verdict}"
 
 
 def cell(record: dict, key: str, form: str) -> str:
@@ -68,34 +125,56 @@ def cell(record: dict, key: str, form: str) -> str:
     return "-" if value is None else form.format(value)
 
 
+def table(header: list[str], rows: list[list[str]]) -> None:
+    print(" | ".join(header))
+    print(" | ".join("---" for _ in header))
+    for row in rows:
+        print(" | ".join(row))
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+", required=True)
     parser.add_argument("--init", default="base")
+    parser.add_argument("--runs", default=",".join(["default", *OFF]))
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--steps-per-epoch", type=int, default=1000)
     parser.add_argument("--eval-games", type=int, default=100)
     parser.add_argument("--eval-opponents", default="simple-heuristic,gym-leader,max-power")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--suite", type=Path, default=probe.SHIPPED_SUITE)
     parser.add_argument("--work", type=Path, default=Path("runs/ablation"))
     args = parser.parse_args()
 
-    runs = {reward: history(train(args, reward)) for reward in REWARDS}
+    suite = probe.load_suite(args.suite)
+    names = [name.strip() for name in args.runs.split(",") if name.strip()]
+    runs = {name: history(train(args, name)) for name in names}
     opponents = sorted({o for h in runs.values() for r in h for o in r.get("evaluation") or {}})
-    header = ["epoch", "reward", *(label for _, label, _ in SIGNALS), *opponents]
-    print(" | ".join(header))
-    print(" | ".join("---" for _ in header))
+    rows = []
     for epoch in range(args.epochs + 1):
-        for reward, records in runs.items():
+        for name, records in runs.items():
             record = next((r for r in records if r["epoch"] == epoch), None)
-            if record is None:
-                continue
-            rates = [rate(record["evaluation"].get(o)) for o in opponents]
-            signals = [cell(record, key, form) for key, _, form in SIGNALS]
-            print(" | ".join([str(epoch), reward, *signals, *rates]))
-    print()
-    for reward, records in runs.items():
-        print(f"{reward}: {records[-1]['verdict']}")
+            if record is not None:
+                rates = [rate(record["evaluation"].get(o)) for o in opponents]
+                signals = [cell(record, key, form) for key, _, form in SIGNALS]
+                rows.append([str(epoch), name, *signals, *rates])
+    table(["epoch", "run", *(label for _, label, _ in SIGNALS), *opponents], rows)
+
+    first = runs[names[0]][-1]["evaluation"]
+    finals = []
+    for name, records in runs.items():
+        final = records[-1]
+        columns: dict[str, str] = {}
+        for report in FINAL_REPORTS:
+            columns |= report(args.work / name / f"policy_epoch_{final['epoch']}.pt", suite)
+        differences = [difference(final["evaluation"].get(o), first.get(o)) for o in opponents]
+        finals.append((name, differences, columns))
+    extra = list(finals[0][2])
+    header = ["run", *(f"vs {o}: minus {names[0]}" for o in opponents), *extra]
+    table(header, [[n, *d, *(c.get(k, "-") for k in extra)] for n, d, c in finals])
+    for name, records in runs.items():
+        print(f"{name} ({reward_of(name)}): {records[-1]['verdict']}")
 
 
 if __name__ == "__main__":

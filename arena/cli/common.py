@@ -97,6 +97,7 @@ PANELS = {
         "behaviour",
         "evaluate",
         "web",
+        "probe",
     ),
     "Learn": ("model", "data", "train", "promote", "loop", "lineage"),
     "Ladder": ("ladder", "board", "sparring"),
@@ -147,6 +148,11 @@ COMMANDS = {
     "web": (
         "web",
         "Serve a dashboard of the store and the training runs (read-only unless --play).",
+    ),
+    "probe": (
+        "probe",
+        "Put each agent into every stored position of a suite and score its choices per theme,"
+        " without playing on.",
     ),
     "model": ("model", "Create and inspect policy checkpoints."),
     "data": ("data", "Training datasets built from stored battles."),

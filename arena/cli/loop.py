@@ -52,7 +52,7 @@ def loop_command(
         float, typer.Option(min=0.0, help="The champion samples its self-play moves at this.")
     ] = 1.0,
     reward: Annotated[
-        str, typer.Option(help="default, aggressive, binary or pkg.module:function.")
+        str, typer.Option(help="default, aggressive, binary, term=weight,... or pkg.module:fn.")
     ] = "default",
     algo: Annotated[str, typer.Option(help="bc or offline-ac.")] = "offline-ac",
     teacher: Annotated[

@@ -55,7 +55,7 @@ def train_command(
         str | None, typer.Option(help="tiny, small or medium (scratch: small).")
     ] = None,
     reward: Annotated[
-        str, typer.Option(help="default, aggressive, binary or pkg.module:function.")
+        str, typer.Option(help="default, aggressive, binary, term=weight,... or pkg.module:fn.")
     ] = "default",
     algo: Annotated[str, typer.Option(help="bc or offline-ac.")] = DEFAULTS.algo,
     epochs: Annotated[int, typer.Option(min=1)] = DEFAULTS.epochs,

@@ -180,6 +180,28 @@ def _calculated(
     return ((1 - crit) * normal + crit * critical) / stats_of(defender)["hp"]
 
 
+def damage_range(
+    battle: AbstractBattle, move: Move, attacker: Pokemon, defender: Pokemon
+) -> tuple[float, float] | None:
+    """The lowest and highest roll of one non-critical hit of a single-hit move, as
+    fractions of the defender's max HP, from poke-env's port of Showdown's Gen 1–2
+    calculator: a knock-out is sure when the lowest roll reaches the HP left. None where
+    that calculator does not apply (later generations, multi-hit or fixed-damage moves, a
+    state it cannot handle)."""
+    attacker_id, defender_id = _identifier(battle, attacker), _identifier(battle, defender)
+    if battle.gen > 2 or move.damage or move.n_hit != (1, 1) or None in (attacker_id, defender_id):
+        return None
+    if move.category == MoveCategory.STATUS or _immune(battle, move, defender):
+        return 0.0, 0.0
+    try:
+        with _lent_to_calculator(move, attacker, defender):
+            low, high, _ = calculate_damage_gen12(attacker_id, defender_id, move, battle)
+    except CALCULATOR_ERRORS:
+        return None
+    hp = stats_of(defender)["hp"]
+    return low / hp, high / hp
+
+
 @contextmanager
 def _lent_to_calculator(move: Move, attacker: Pokemon, defender: Pokemon) -> Iterator[None]:
     """Give the calculator complete stats and a usable power, then undo it: it asserts

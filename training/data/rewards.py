@@ -7,8 +7,10 @@ function is chosen at training time. The shipped ones (`BUILTIN`) are weighted s
   aggressive = 1.0·(damage_done + hp_gain) + 2.0·(removed − lost) + 200·won
   binary     = 100·victory
 `won` is the one derived term (1 on a won battle's last decision, else 0), for functions
-where a loss is worth nothing rather than -1. A user's
-own is named `pkg.module:function`: a function that takes the components array
+where a loss is worth nothing rather than -1. Any other weighted sum is written as its
+weights, `term=weight` over `TERMS` joined by commas ("damage_done=1,hp_gain=1,removed=2,
+lost=-2,won=200" is `aggressive`), so a component can be switched off without code. A
+user's own is named `pkg.module:function`: a function that takes the components array
 (N, len(COMPONENTS)), float32, columns in `COMPONENTS` order, and returns N rewards.
 """
 
@@ -68,14 +70,33 @@ def _checked(name: str, values, n: int) -> np.ndarray:
     return values
 
 
+def weighted(text: str) -> RewardFunction:
+    """The reward `term=weight,...` names; a term outside `TERMS` or a weight that is not a
+    number is refused naming it, since a typo would otherwise silently weigh nothing."""
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        term, _, value = (s.strip() for s in part.partition("="))
+        if term not in TERMS:
+            raise ArenaError(f"unknown reward term {term!r} (known: {', '.join(TERMS)})")
+        try:
+            weights[term] = float(value)
+        except ValueError:
+            raise ArenaError(f"reward term {term}: weight {value!r} is not a number") from None
+    return RewardFunction(text, weights)
+
+
 def resolve(name: str) -> RewardFunction:
-    """A shipped reward function by name, or a user's by `pkg.module:function`."""
+    """A shipped reward function by name, weights over `TERMS` (`term=weight,...`), or a
+    user's function by `pkg.module:function`."""
     if name in BUILTIN:
         return BUILTIN[name]
+    if "=" in name:
+        return weighted(name)
     if ":" not in name:
         known = ", ".join(BUILTIN)
         raise ArenaError(
-            f"unknown reward function {name!r} (known: {known}, or pkg.module:function)"
+            f"unknown reward function {name!r} (known: {known}, term=weight,... over "
+            f"{', '.join(TERMS)}, or pkg.module:function)"
         )
     module_name, _, attribute = name.partition(":")
     try:
