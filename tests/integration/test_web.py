@@ -659,8 +659,8 @@ def every_kind(site, trained, lineage, server, tmp_path_factory):
     """The dashboard's store once it holds every kind of tournament arena writes: the
     round robin, evaluation and ladder game of `site`, the epoch gauntlets of `trained`,
     the loop generation of `lineage`, and here a gauntlet, a self-play run, a
-    promotion's round robin of two epochs (and its evaluation), board games and a game
-    against a person."""
+    promotion's round robin of two epochs (and its evaluation), board games, a game
+    against a person and an imported replay."""
     db, url, _ = site
     run = tmp_path_factory.mktemp("promote") / "two-epochs"
     run.mkdir()
@@ -674,6 +674,7 @@ def every_kind(site, trained, lineage, server, tmp_path_factory):
         ("promote", str(run), "--incumbent", "random", "--games-per-pair", "2",
          "--opponents", "max-power", "--max-pairs", "2", "--elo1", "150",
          "--name", PROMOTION, *at),
+        ("data", "import", str(REPO / "tests/data/replays/gen1ou-arena1.json"), "--db", db),
     ):  # fmt: skip
         result = run_arena(*args)
         assert result.returncode in (0, 11), result.stderr  # 11: a gate left undecided
