@@ -7,11 +7,13 @@ the stored components), or any rewards named with `--runs`. Per run and epoch, t
 learning-signal metrics and the evaluation win rates with Wilson 95% intervals; then per
 run its last verdict, its final win rate against each opponent minus the first run's
 with Newcombe's 95% interval ("no significant difference" where the interval holds 0),
-and its final epoch's score per theme on a position suite (`arena probe`).
+its final epoch's score per theme on a position suite (`arena probe`) and its behaviour in
+the situations the reward's terms could move, over the games its evaluations stored
+(`arena behaviour`).
 
     .venv/bin/python scripts/reward_ablation.py --data DIR [DIR ...] [--init base]
         [--runs default,status-off,hp-off,faints-off] [--epochs 3] [--steps-per-epoch 1000]
-        [--eval-games 100] [--suite FILE] [--work runs/ablation]
+        [--eval-games 100] [--suite FILE] [--work runs/ablation] [--db URL]
 """
 
 import argparse
@@ -24,7 +26,8 @@ from pathlib import Path
 from arena.models.neural.checkpoint import agent_name
 from arena.models.registry import resolve
 from arena.rating.stats import rate_difference
-from arena.report import probe
+from arena.report import behaviour, probe
+from arena.store.database import Store
 from arena.training.data.rewards import BUILTIN
 
 DEFAULT = BUILTIN["default"].weights
@@ -61,6 +64,8 @@ def train(args, run: str) -> Path:
         "--steps-per-epoch", str(args.steps_per_epoch), "--seed", str(args.seed),
         "--eval-games", str(args.eval_games), "--eval-opponents", args.eval_opponents,
     ]  # fmt: skip
+    if args.db:
+        command += ["--db", args.db]
     for directory in args.data:
         command += ["--data", str(directory)]
     if finished(out, args.epochs):
@@ -91,15 +96,41 @@ def history(run: Path) -> list[dict]:
     return records
 
 
-def probe_scores(checkpoint: Path, suite: probe.Suite) -> dict[str, str]:
+def probe_scores(checkpoint: Path, args) -> dict[str, str]:
     """Right answers per theme of the suite, for the run's final checkpoint."""
-    answers = probe.probe(resolve(str(checkpoint)), suite)
-    return {f"probe {s.theme}": f"{s.right}/{s.total}" for s in probe.scores(answers, suite.themes)}
+    answers = probe.probe(resolve(str(checkpoint)), args.suite)
+    themes = args.suite.themes
+    return {f"probe {s.theme}": f"{s.right}/{s.total}" for s in probe.scores(answers, themes)}
+
+
+# the behaviours a reward's HP, status and faint terms could plausibly move
+SITUATIONS = (
+    "recovery, clearly losing",
+    "recovery, not losing",
+    "outsped and in KO range",
+    "KO available",
+    "Explosion available",
+)
+
+
+def behaviour_rates(checkpoint: Path, args) -> dict[str, str]:
+    """How often the final checkpoint did what, in every game its evaluations stored."""
+    found = behaviour.profile(Store.open(args.db, readonly=True), agent_name(checkpoint), None)
+    columns = {}
+    for situation in SITUATIONS:
+        row = found.rate(situation)
+        columns[f"{situation}: {row.behaviour}"] = (
+            f"{row.count}/{row.n} [{100 * row.low:.0f}, {100 * row.high:.0f}]" if row.n else "-"
+        )
+    return columns
 
 
 # What each run's final checkpoint is measured by beyond its win rates: one function per
-# report, from the checkpoint and the suite to named columns.
-FINAL_REPORTS: tuple[Callable[[Path, probe.Suite], dict[str, str]], ...] = (probe_scores,)
+# report, from the checkpoint and the script's options to named columns.
+FINAL_REPORTS: tuple[Callable[[Path, argparse.Namespace], dict[str, str]], ...] = (
+    probe_scores,
+    behaviour_rates,
+)
 
 
 def rate(row: dict | None) -> str:
@@ -145,9 +176,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--suite", type=Path, default=probe.SHIPPED_SUITE)
     parser.add_argument("--work", type=Path, default=Path("runs/ablation"))
+    parser.add_argument("--db", help="the store the evaluations write to (arena's default)")
     args = parser.parse_args()
+    args.suite = probe.load_suite(args.suite)  # a bad suite stops the script before training
 
-    suite = probe.load_suite(args.suite)
     names = [name.strip() for name in args.runs.split(",") if name.strip()]
     runs = {name: history(train(args, name)) for name in names}
     opponents = sorted({o for h in runs.values() for r in h for o in r.get("evaluation") or {}})
@@ -167,7 +199,7 @@ def main() -> None:
         final = records[-1]
         columns: dict[str, str] = {}
         for report in FINAL_REPORTS:
-            columns |= report(args.work / name / f"policy_epoch_{final['epoch']}.pt", suite)
+            columns |= report(args.work / name / f"policy_epoch_{final['epoch']}.pt", args)
         differences = [difference(final["evaluation"].get(o), first.get(o)) for o in opponents]
         finals.append((name, differences, columns))
     extra = list(finals[0][2])
