@@ -1,5 +1,6 @@
 """`arena evaluate`: is a candidate really stronger than the incumbent? An SPRT verdict."""
 
+import math
 from datetime import datetime
 from typing import Annotated
 
@@ -154,6 +155,11 @@ class _LiveView:
         )
 
 
+def _bound(elo: float) -> str:
+    """One side of an Elo interval; a side the pairs cannot bound (a sweep) is open."""
+    return f"{elo:+.1f}" if math.isfinite(elo) else ("+∞" if elo > 0 else "−∞")
+
+
 def print_report(report: EvaluationReport) -> None:
     e = report.elo
     verdict = report.verdict or "INTERRUPTED (rerun the same command to resume)"
@@ -165,8 +171,9 @@ def print_report(report: EvaluationReport) -> None:
         f"pentanomial {report.pentanomial}"
     )
     console.print(
-        f"Elo {e.elo:+.1f} [{e.elo_low:+.1f}, {e.elo_high:+.1f}]  "
-        f"nElo {e.nelo:+.1f} [{e.nelo_low:+.1f}, {e.nelo_high:+.1f}]  LOS {e.los:.1%}"
+        f"Elo {e.elo:+.1f} [{_bound(e.elo_low)}, {_bound(e.elo_high)}]  "
+        f"nElo {e.nelo:+.1f} [{e.nelo_low:+.1f}, {e.nelo_high:+.1f}]  LOS {e.los:.1%}  "
+        f"(95% profile-likelihood intervals, as the leaderboard's)"
     )
     if report.gauntlet:
         table = Table(

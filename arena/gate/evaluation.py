@@ -10,6 +10,7 @@ is missing.
 """
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -319,9 +320,17 @@ class EvaluationRun:
             llr=report.llr,
             pentanomial=json.dumps(h2h.counts),
             trajectory=json.dumps(h2h.trajectory),
-            report=json.dumps(asdict(report)),
+            report=json.dumps(_stored_report(report)),
         )
         return report
+
+
+def _stored_report(report: EvaluationReport) -> dict:
+    """The report as stored: an Elo bound the pairs leave open (a sweep) is null, as JSON
+    has no infinity."""
+    data = asdict(report)
+    data["elo"] = {k: v if math.isfinite(v) else None for k, v in data["elo"].items()}
+    return data
 
 
 def _stored(store: Store, config: EvaluationConfig):
