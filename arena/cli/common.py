@@ -20,6 +20,7 @@ from arena.config import defaults
 from arena.errors import ArenaError, interrupted
 from arena.game.transport import check_transport, opened
 from arena.matchmaking.cluster import RayOptions, check_options
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.tournament import TournamentRun
 from arena.models.registry import UnknownAgent
 from arena.showdown.servers import SERVER_FORMS, Server, resolve_server
@@ -27,6 +28,7 @@ from arena.store.connection import url_of
 from arena.store.database import Store
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+PLAY = PlaySettings.defaults()  # the play options' defaults, for every command but battle
 
 # Options several commands take, declared once so a flag means one thing everywhere.
 FormatOption = Annotated[str, typer.Option("--format", help="Showdown format id.")]
@@ -180,6 +182,12 @@ def log_beside(db: str | None) -> None:
     """The log moved beside the store `db` names, for a command whose library opens the
     store itself once its input is checked."""
     logs.beside_store(url_of(db))
+
+
+def play_settings(command: str, teams: Path | None = None, **flags) -> PlaySettings:
+    """The play settings a command's flags give; those it has no flag for are its
+    defaults (`PlaySettings.defaults`)."""
+    return PlaySettings.defaults(command, teams=str(teams.resolve()) if teams else None, **flags)
 
 
 def server_option(value: str | None) -> Server | None:

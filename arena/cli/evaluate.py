@@ -11,6 +11,7 @@ from rich.text import Text
 
 from arena import aio
 from arena.cli.common import (
+    PLAY,
     BattleTimeLimitOption,
     ConcurrencyOption,
     DbOption,
@@ -31,6 +32,7 @@ from arena.cli.common import (
     console,
     live_play,
     log_beside,
+    play_settings,
     ray_options,
     server_option,
 )
@@ -42,7 +44,6 @@ from arena.matchmaking.workers import WorkerFailed
 from arena.rating.sprt import bounds
 
 DEFAULTS = defaults()["evaluate"]
-TOURNAMENT = defaults()["tournament"]
 
 # The test's hypotheses, declared once for every command that runs the SPRT gate.
 Elo0Option = Annotated[float, typer.Option(help="H0: no stronger than this (Elo).")]
@@ -70,20 +71,20 @@ def evaluate_command(
     alpha: AlphaOption = DEFAULTS["alpha"],
     beta: BetaOption = DEFAULTS["beta"],
     max_pairs: MaxPairsOption = DEFAULTS["max_pairs"],
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
+    concurrency: ConcurrencyOption = PLAY.concurrency,
     teams: TeamsOption = None,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under; rerun with it to resume.")
     ] = None,
     db: DbOption = None,
-    battle_format: FormatOption = TOURNAMENT["format"],
-    seed: SeedOption = TOURNAMENT["seed"],
-    decision_timeout: DecisionTimeoutOption = TOURNAMENT["decision_timeout"],
-    max_failures: MaxFailuresOption = TOURNAMENT["max_failures"],
-    battle_time_limit: BattleTimeLimitOption = TOURNAMENT["battle_time_limit"],
+    battle_format: FormatOption = PLAY.format,
+    seed: SeedOption = PLAY.seed,
+    decision_timeout: DecisionTimeoutOption = PLAY.decision_timeout,
+    max_failures: MaxFailuresOption = PLAY.max_failures,
+    battle_time_limit: BattleTimeLimitOption = PLAY.battle_time_limit,
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
+    device: DeviceOption = PLAY.device,
+    temperature: TemperatureOption = PLAY.temperature,
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
@@ -103,15 +104,18 @@ def evaluate_command(
         alpha=alpha,
         beta=beta,
         max_pairs=max_pairs,
-        format=battle_format,
-        teams=str(teams.resolve()) if teams else None,
-        concurrency=concurrency,
-        seed=seed,
-        decision_timeout=decision_timeout,
-        max_failures=max_failures,
-        battle_time_limit=battle_time_limit,
-        device=check_device(device, on_ray=cluster is not None),
-        temperature=temperature,
+        play=play_settings(
+            "evaluate",
+            teams,
+            format=battle_format,
+            concurrency=concurrency,
+            seed=seed,
+            decision_timeout=decision_timeout,
+            max_failures=max_failures,
+            battle_time_limit=battle_time_limit,
+            device=check_device(device, on_ray=cluster is not None),
+            temperature=temperature,
+        ),
     )
     entry = server_option(server)
     prepared = prepare(config, db)

@@ -9,6 +9,7 @@ import typer
 
 from arena import aio
 from arena.cli.common import (
+    PLAY,
     DbOption,
     DeviceOption,
     FormatOption,
@@ -55,8 +56,8 @@ def ladder(
     timer: Annotated[bool, typer.Option("--timer/--no-timer", help="Turn the timer on.")] = True,
     db: DbOption = None,
     seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
+    device: DeviceOption = PLAY.device,
+    temperature: TemperatureOption = PLAY.temperature,
 ):
     """Play GAMES ranked games and record each with the rating the server reports."""
     check_device(device)

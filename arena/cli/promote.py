@@ -10,6 +10,7 @@ from rich.text import Text
 
 from arena import aio
 from arena.cli.common import (
+    PLAY,
     BattleTimeLimitOption,
     ConcurrencyOption,
     DbOption,
@@ -27,12 +28,12 @@ from arena.cli.common import (
     console,
     live_play,
     log_beside,
+    play_settings,
     resumable,
     server_option,
 )
 from arena.cli.evaluate import (
     DEFAULTS,
-    TOURNAMENT,
     AlphaOption,
     BetaOption,
     Elo0Option,
@@ -81,20 +82,20 @@ def promote_command(
     alpha: AlphaOption = DEFAULTS["alpha"],
     beta: BetaOption = DEFAULTS["beta"],
     max_pairs: MaxPairsOption = DEFAULTS["max_pairs"],
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
+    concurrency: ConcurrencyOption = PLAY.concurrency,
     teams: TeamsOption = None,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under (default promote:RUN); resumes.")
     ] = None,
     db: DbOption = None,
-    battle_format: FormatOption = TOURNAMENT["format"],
-    seed: SeedOption = TOURNAMENT["seed"],
-    decision_timeout: DecisionTimeoutOption = TOURNAMENT["decision_timeout"],
-    max_failures: MaxFailuresOption = TOURNAMENT["max_failures"],
-    battle_time_limit: BattleTimeLimitOption = TOURNAMENT["battle_time_limit"],
+    battle_format: FormatOption = PLAY.format,
+    seed: SeedOption = PLAY.seed,
+    decision_timeout: DecisionTimeoutOption = PLAY.decision_timeout,
+    max_failures: MaxFailuresOption = PLAY.max_failures,
+    battle_time_limit: BattleTimeLimitOption = PLAY.battle_time_limit,
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
+    device: DeviceOption = PLAY.device,
+    temperature: TemperatureOption = PLAY.temperature,
 ):
     """Rank RUN's epochs and test the best against the incumbent with the SPRT.
 
@@ -117,15 +118,18 @@ def promote_command(
             alpha=alpha,
             beta=beta,
             max_pairs=max_pairs,
-            format=battle_format,
-            teams=str(teams.resolve()) if teams else None,
-            concurrency=concurrency,
-            seed=seed,
-            decision_timeout=decision_timeout,
-            max_failures=max_failures,
-            battle_time_limit=battle_time_limit,
-            device=check_device(device),
-            temperature=temperature,
+            play=play_settings(
+                "promote",
+                teams,
+                format=battle_format,
+                concurrency=concurrency,
+                seed=seed,
+                decision_timeout=decision_timeout,
+                max_failures=max_failures,
+                battle_time_limit=battle_time_limit,
+                device=check_device(device),
+                temperature=temperature,
+            ),
         ),
     )
     entry = server_option(server)

@@ -60,7 +60,7 @@ def _config(agents, **settings) -> TournamentConfig:
         max_failures=5,
         battle_time_limit=600.0,
     )
-    return TournamentConfig(**{**base, **settings})
+    return TournamentConfig.from_json({**base, **settings})
 
 
 async def _play_ring(server, db: str, specs: dict[str, AgentSpec], **settings) -> Store:
@@ -68,10 +68,10 @@ async def _play_ring(server, db: str, specs: dict[str, AgentSpec], **settings) -
     names = list(specs)
     ring = [(a, b) for a, b in zip(names, names[1:] + names[:1], strict=True)]
     config = _config(names, **settings)
-    _, pool = load_pool(config.format, None)
+    _, pool = load_pool(config.play.format, None)
     store = Store.open(db)
     tournament = store.create_tournament(config.name, config.to_json())
-    slots = build(ring, config.games_per_pair, pool, config.seed)
+    slots = build(ring, config.games_per_pair, pool, config.play.seed)
     run = TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
     await run.play(server.websocket_url)
     assert run.progress.done == len(slots)

@@ -12,19 +12,21 @@ AGENTS = ("random", "max-power")
 
 
 def _run(store: Store, games_per_pair: int) -> TournamentRun:
-    config = TournamentConfig(
-        name="off-loop",
-        agents=AGENTS,
-        format="gen1randombattle",
-        teams=None,
-        games_per_pair=games_per_pair,
-        mode="round-robin",
-        candidate=None,
-        concurrency=4,
-        seed=0,
-        decision_timeout=10,
-        max_failures=5,
-        battle_time_limit=300,
+    config = TournamentConfig.from_json(
+        dict(
+            name="off-loop",
+            agents=AGENTS,
+            format="gen1randombattle",
+            teams=None,
+            games_per_pair=games_per_pair,
+            mode="round-robin",
+            candidate=None,
+            concurrency=4,
+            seed=0,
+            decision_timeout=10,
+            max_failures=5,
+            battle_time_limit=300,
+        )
     )
     tournament = store.create_tournament(config.name, config.to_json())
     slots = build(pairings(list(AGENTS), "round-robin", None), games_per_pair, None, 0)

@@ -30,7 +30,7 @@ def _config(**changes) -> TournamentConfig:
         max_failures=5,
         battle_time_limit=900.0,
     )
-    return TournamentConfig(**{**values, **changes})
+    return TournamentConfig.from_json({**values, **changes})
 
 
 def test_a_tournament_is_set_up_once_and_resumed(store):

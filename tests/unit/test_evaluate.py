@@ -3,6 +3,7 @@ resume by name, alarms, and bad input that stores nothing."""
 
 from arena.gate.alarms import GauntletRow, fault_alarms, gauntlet_alarms
 from arena.gate.evaluation import EvaluationConfig, HeadToHead, Lineup
+from arena.matchmaking.settings import PlaySettings
 from arena.rating.stats import Outcome, wilson
 from arena.store.tables import Battle
 
@@ -28,7 +29,9 @@ def _config(**changes):
         max_failures=5,
         battle_time_limit=900,
     )
-    return EvaluationConfig(**(values | changes))
+    values |= changes
+    own = {k: v for k, v in values.items() if k in EvaluationConfig.__dataclass_fields__}
+    return EvaluationConfig(**own, play=PlaySettings.of(values))
 
 
 def _pair(k, first, second):

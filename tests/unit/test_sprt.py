@@ -1,6 +1,7 @@
 """The pentanomial SPRT: exact log-likelihood ratios checked by direct maximisation,
-Elo estimates checked against the leaderboard's Bradley–Terry interval and plain arithmetic, and error rates and test lengths measured on
-thousands of simulated tests with known true Elo."""
+Elo estimates checked against the leaderboard's Bradley–Terry interval and by
+arithmetic, and error rates and test lengths measured on thousands of simulated tests
+with known true Elo."""
 
 import math
 import statistics
