@@ -3,10 +3,12 @@ consoles, clean errors."""
 
 import asyncio
 import functools
+import inspect
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -79,6 +81,53 @@ RayGpusOption = Annotated[
     float | None,
     typer.Option(help="With --ray and --device cuda: the GPU share each actor asks for (1)."),
 ]
+# The play settings' flags: parameter name, how it is declared, the setting it gives.
+PLAY_OPTIONS = {
+    "battle_format": (FormatOption, "format"),
+    "teams": (TeamsOption, "teams"),
+    "concurrency": (ConcurrencyOption, "concurrency"),
+    "seed": (SeedOption, "seed"),
+    "decision_timeout": (DecisionTimeoutOption, "decision_timeout"),
+    "max_failures": (MaxFailuresOption, "max_failures"),
+    "battle_time_limit": (BattleTimeLimitOption, "battle_time_limit"),
+    "device": (DeviceOption, "device"),
+    "temperature": (TemperatureOption, "temperature"),
+}
+
+
+def play_options(command: str, *names: str):
+    """Gives a command the play flags `names` (every one when none are named), with the
+    command's defaults (`PlaySettings.defaults`), and hands it `play`, the settings they
+    make; the settings it has no flag for keep their defaults. So each play flag is
+    declared once, and means one thing, in every command that takes it."""
+    shipped = PlaySettings.defaults(command)
+    names = names or tuple(PLAY_OPTIONS)
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            given = {PLAY_OPTIONS[name][1]: kwargs.pop(name) for name in names}
+            if given.get("teams") is not None:
+                given["teams"] = str(Path(given["teams"]).resolve())
+            return function(*args, play=replace(shipped, **given), **kwargs)
+
+        signature = inspect.signature(function)
+        own = [p for p in signature.parameters.values() if p.name != "play"]
+        flags = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=getattr(shipped, PLAY_OPTIONS[name][1]),
+                annotation=PLAY_OPTIONS[name][0],
+            )
+            for name in names
+        ]
+        wrapper.__signature__ = signature.replace(parameters=[*own, *flags])
+        return wrapper
+
+    return decorate
+
+
 # Every export takes a file, or - for standard output (where it then stands alone).
 CsvOption = Annotated[
     Path | None, typer.Option(metavar="FILE|-", help="Write CSV to FILE (- for standard output).")
@@ -182,12 +231,6 @@ def log_beside(db: str | None) -> None:
     """The log moved beside the store `db` names, for a command whose library opens the
     store itself once its input is checked."""
     logs.beside_store(url_of(db))
-
-
-def play_settings(command: str, teams: Path | None = None, **flags) -> PlaySettings:
-    """The play settings a command's flags give; those it has no flag for are its
-    defaults (`PlaySettings.defaults`)."""
-    return PlaySettings.defaults(command, teams=str(teams.resolve()) if teams else None, **flags)
 
 
 def server_option(value: str | None) -> Server | None:

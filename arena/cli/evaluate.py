@@ -11,28 +11,18 @@ from rich.text import Text
 
 from arena import aio
 from arena.cli.common import (
-    PLAY,
-    BattleTimeLimitOption,
-    ConcurrencyOption,
     DbOption,
-    DecisionTimeoutOption,
-    DeviceOption,
-    FormatOption,
-    MaxFailuresOption,
     RayActorsOption,
     RayGpusOption,
     RayOption,
-    SeedOption,
     ServerOption,
-    TeamsOption,
-    TemperatureOption,
     app,
     check_device,
     clean_errors,
     console,
     live_play,
     log_beside,
-    play_settings,
+    play_options,
     ray_options,
     server_option,
 )
@@ -40,6 +30,7 @@ from arena.config import defaults
 from arena.errors import ArenaError
 from arena.game.battle import GameStartError
 from arena.gate.evaluation import EvaluationConfig, EvaluationReport, EvaluationRun, prepare
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.workers import WorkerFailed
 from arena.rating.sprt import bounds
 
@@ -62,6 +53,7 @@ OpponentsOption = Annotated[
 
 @app.command("evaluate")
 @clean_errors
+@play_options("evaluate")
 def evaluate_command(
     candidate: Annotated[str, typer.Argument(help="The agent that would be promoted.")],
     incumbent: IncumbentOption,
@@ -71,29 +63,23 @@ def evaluate_command(
     alpha: AlphaOption = DEFAULTS["alpha"],
     beta: BetaOption = DEFAULTS["beta"],
     max_pairs: MaxPairsOption = DEFAULTS["max_pairs"],
-    concurrency: ConcurrencyOption = PLAY.concurrency,
-    teams: TeamsOption = None,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under; rerun with it to resume.")
     ] = None,
     db: DbOption = None,
-    battle_format: FormatOption = PLAY.format,
-    seed: SeedOption = PLAY.seed,
-    decision_timeout: DecisionTimeoutOption = PLAY.decision_timeout,
-    max_failures: MaxFailuresOption = PLAY.max_failures,
-    battle_time_limit: BattleTimeLimitOption = PLAY.battle_time_limit,
     server: ServerOption = None,
-    device: DeviceOption = PLAY.device,
-    temperature: TemperatureOption = PLAY.temperature,
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
+    *,
+    play: PlaySettings,
 ):
     """Test a candidate against the incumbent with a sequential probability ratio test.
 
     The exit code is the verdict's: 0 PROMOTE, 10 REJECT, 11 INCONCLUSIVE.
     """
-    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, device)
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, play.device)
+    check_device(play.device, on_ray=cluster is not None)
     config = EvaluationConfig(
         name=name or f"evaluate-{datetime.now():%Y%m%d-%H%M%S}",
         candidate=candidate,
@@ -104,18 +90,7 @@ def evaluate_command(
         alpha=alpha,
         beta=beta,
         max_pairs=max_pairs,
-        play=play_settings(
-            "evaluate",
-            teams,
-            format=battle_format,
-            concurrency=concurrency,
-            seed=seed,
-            decision_timeout=decision_timeout,
-            max_failures=max_failures,
-            battle_time_limit=battle_time_limit,
-            device=check_device(device, on_ray=cluster is not None),
-            temperature=temperature,
-        ),
+        play=play,
     )
     entry = server_option(server)
     prepared = prepare(config, db)

@@ -6,24 +6,17 @@ from typing import Annotated
 import typer
 
 from arena.cli.common import (
-    PLAY,
-    ConcurrencyOption,
     DbOption,
-    DeviceOption,
-    FormatOption,
     RayActorsOption,
     RayGpusOption,
     RayOption,
-    SeedOption,
     ServerOption,
-    TeamsOption,
-    TemperatureOption,
     app,
     check_device,
     clean_errors,
     console,
     open_store,
-    play_settings,
+    play_options,
     ray_options,
     server_option,
 )
@@ -32,6 +25,7 @@ from arena.cli.tournament import play_to_end
 from arena.config import defaults
 from arena.matchmaking.schedule import check_even
 from arena.matchmaking.selfplay import KIND
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import TournamentConfig
 from arena.store.results import mirror
@@ -39,6 +33,7 @@ from arena.store.results import mirror
 
 @app.command()
 @clean_errors
+@play_options("selfplay", "battle_format", "teams", "concurrency", "seed", "device", "temperature")
 def selfplay(
     agent: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
     games: Annotated[
@@ -47,20 +42,16 @@ def selfplay(
     opponents: Annotated[
         str | None, typer.Option(help="Comma-separated names, checkpoints or import paths.")
     ] = None,
-    temperature: TemperatureOption = PLAY.temperature,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under (rerun with it to resume).")
     ] = None,
-    concurrency: ConcurrencyOption = PLAY.concurrency,
-    teams: TeamsOption = None,
-    battle_format: FormatOption = PLAY.format,
-    seed: SeedOption = PLAY.seed,
     db: DbOption = None,
     server: ServerOption = None,
-    device: DeviceOption = PLAY.device,
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
+    *,
+    play: PlaySettings,
 ):
     """Play AGENT against itself and the opponents; every decision is recorded."""
     config = TournamentConfig(
@@ -69,18 +60,10 @@ def selfplay(
         games_per_pair=games,
         mode=KIND,
         candidate=agent,
-        play=play_settings(
-            "selfplay",
-            teams,
-            format=battle_format,
-            concurrency=concurrency,
-            seed=seed,
-            device=device,
-            temperature=temperature,
-        ),
+        play=play,
     )
-    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, device)
-    check_device(device, on_ray=cluster is not None)
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, play.device)
+    check_device(play.device, on_ray=cluster is not None)
     check_even(games, "--games")
     entry = server_option(server)
     run = tournament_run(config, lambda: open_store(db), KIND)

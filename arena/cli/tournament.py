@@ -12,29 +12,19 @@ from rich.table import Table
 
 from arena import aio
 from arena.cli.common import (
-    PLAY,
-    BattleTimeLimitOption,
-    ConcurrencyOption,
     CsvOption,
     DbOption,
-    DecisionTimeoutOption,
-    DeviceOption,
-    FormatOption,
-    MaxFailuresOption,
     RayActorsOption,
     RayGpusOption,
     RayOption,
-    SeedOption,
     ServerOption,
-    TeamsOption,
-    TemperatureOption,
     TransportOption,
     app,
     check_device,
     clean_errors,
     live_play,
     open_store,
-    play_settings,
+    play_options,
     ray_options,
     server_option,
 )
@@ -44,6 +34,7 @@ from arena.errors import ArenaError
 from arena.game.battle import GameStartError
 from arena.game.transport import check_transport
 from arena.matchmaking.schedule import check_even
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import (
     TournamentConfig,
@@ -80,6 +71,7 @@ def _field(models: list[str], agents: str | None, base: bool | None) -> tuple[st
 
 @app.command()
 @clean_errors
+@play_options("tournament")
 def tournament(
     more_models: Annotated[
         list[str] | None,
@@ -101,8 +93,6 @@ def tournament(
             help="Add the base model (default: only to the default field of heuristics).",
         ),
     ] = None,
-    battle_format: FormatOption = PLAY.format,
-    teams: TeamsOption = None,
     games_per_pair: Annotated[int, typer.Option(help="Games per pairing; even.")] = DEFAULTS[
         "games_per_pair"
     ],
@@ -112,19 +102,12 @@ def tournament(
     candidate: Annotated[
         str | None, typer.Option(help="The gauntlet's challenger, met by every other agent.")
     ] = None,
-    concurrency: ConcurrencyOption = PLAY.concurrency,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under (and resume by).")
     ] = None,
     resume: Annotated[str | None, typer.Option(help="Resume a stored tournament by name.")] = None,
     db: DbOption = None,
-    seed: SeedOption = PLAY.seed,
-    decision_timeout: DecisionTimeoutOption = PLAY.decision_timeout,
-    max_failures: MaxFailuresOption = PLAY.max_failures,
-    battle_time_limit: BattleTimeLimitOption = PLAY.battle_time_limit,
     server: ServerOption = None,
-    device: DeviceOption = PLAY.device,
-    temperature: TemperatureOption = PLAY.temperature,
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes, each with its own Showdown server.")
     ] = DEFAULTS["workers"],
@@ -133,6 +116,8 @@ def tournament(
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
+    *,
+    play: PlaySettings,
 ):
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
@@ -145,18 +130,7 @@ def tournament(
             games_per_pair=games_per_pair,
             mode=mode,
             candidate=candidate,
-            play=play_settings(
-                "tournament",
-                teams,
-                format=battle_format,
-                concurrency=concurrency,
-                seed=seed,
-                decision_timeout=decision_timeout,
-                max_failures=max_failures,
-                battle_time_limit=battle_time_limit,
-                device=device,
-                temperature=temperature,
-            ),
+            play=play,
             workers=workers,
         )
         store = None
