@@ -3,7 +3,7 @@
 Agents of known strength play simulated tournaments over a grid: games per pair, the
 spread of true ratings (evenly spaced from the anchor up), the field's size, the draw
 rate between equals, round robin or gauntlet. Each cell prints, for arena's intervals
-(`arena.rating.ratings.profile_intervals`) and for the percentile bootstrap over side-swapped
+(`arena.rating.intervals.profile_intervals`) and for the percentile bootstrap over side-swapped
 pairs that arena used before, the share of intervals that hold the true rating relative
 to the anchor, their mean width (of the bounded ones) and the share left open on a side.
 Seeded: the same command prints the same table.
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arena.rating.ratings import ELO_PER_NAT, fit, profile_intervals
+from arena.rating.fit import ELO_PER_NAT, fit
+from arena.rating.intervals import profile_intervals
 
 GAMES_PER_PAIR = (2, 4, 10, 30, 100)
 SPREADS = (0, 400, 1000)  # Elo from the anchor to the strongest agent

@@ -18,7 +18,7 @@ from arena.matchmaking.schedule import Slot, build, pairings
 from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun, field_specs, stored_id
 from arena.models.registry import AgentSpec, resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.store.database import Store
 
 

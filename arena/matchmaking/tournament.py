@@ -3,7 +3,7 @@
 Up to `concurrency` workers take the next unplayed slot, play it, commit it to the store
 (through the `StoreWriter`, off the event loop) and update the live ratings. Setting
 `stop` ends scheduling; games in flight finish and are saved. Matchmaking lives in
-`schedule`, rating in `ratings`, storage in `store`.
+`schedule`, live rating in `rating.live`, storage in `store`.
 """
 
 import asyncio
@@ -21,7 +21,7 @@ from arena.matchmaking.schedule import Slot
 from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.workers import Job, play_in_workers
 from arena.models.registry import AgentSpec, resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.rating.stats import Outcome
 from arena.store.database import Store
 from arena.store.writer import StoreWriter

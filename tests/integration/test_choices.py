@@ -14,7 +14,7 @@ from arena.models.neural.actions import actions
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import HEURISTICS, AgentSpec, resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.store.database import Store
 from arena.store.tables import decode_choices
 

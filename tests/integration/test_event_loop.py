@@ -5,7 +5,7 @@ import threading
 from arena.matchmaking.schedule import build, pairings
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun
 from arena.models.registry import resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.store.database import Store
 
 AGENTS = ("random", "max-power")

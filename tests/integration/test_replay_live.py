@@ -11,7 +11,7 @@ from arena.matchmaking.tournament import TournamentConfig, TournamentRun
 from arena.models.neural.actions import actions
 from arena.models.neural.features import encode
 from arena.models.registry import resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.store.database import Store
 from arena.store.tables import decompress_log
 from arena.training.data.protocol import replay
