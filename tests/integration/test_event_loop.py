@@ -1,4 +1,5 @@
-"""Nothing that can block runs on the event loop: store writes and model loads leave it."""
+"""Nothing that can block runs on the event loop: a real tournament's store writes leave
+it, and land in order."""
 
 import threading
 

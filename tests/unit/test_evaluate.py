@@ -1,5 +1,6 @@
-"""`arena evaluate` end to end on a real server: verdicts, exit codes, the stored test,
-resume by name, alarms, and bad input that stores nothing."""
+"""The evaluation's bookkeeping on constructed results: the verdict is taken at the first
+crossing, only complete head-to-head pairs count, and the alarms (regression, saturation,
+faults) fire on constructed counts only beyond chance."""
 
 from arena.gate.alarms import GauntletRow, fault_alarms, gauntlet_alarms
 from arena.gate.evaluation import EvaluationConfig, HeadToHead, Lineup
