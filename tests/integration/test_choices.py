@@ -50,15 +50,11 @@ def _config(agents, **settings) -> TournamentConfig:
         name="records",
         agents=tuple(agents),
         format="gen1ou",
-        teams=None,
         games_per_pair=2,
         mode="round-robin",
         candidate=None,
         concurrency=8,
         seed=5,
-        decision_timeout=10.0,
-        max_failures=5,
-        battle_time_limit=600.0,
     )
     return TournamentConfig.from_json({**base, **settings})
 

@@ -18,15 +18,11 @@ def _run(store: Store, games_per_pair: int) -> TournamentRun:
             name="off-loop",
             agents=AGENTS,
             format="gen1randombattle",
-            teams=None,
             games_per_pair=games_per_pair,
             mode="round-robin",
             candidate=None,
             concurrency=4,
             seed=0,
-            decision_timeout=10,
-            max_failures=5,
-            battle_time_limit=300,
         )
     )
     tournament = store.create_tournament(config.name, config.to_json())

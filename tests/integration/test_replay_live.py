@@ -45,15 +45,11 @@ async def test_replay_rebuilds_every_observation_the_player_saw(server, tmp_path
             name="witness",
             agents=tuple(names),
             format="gen1ou",
-            teams=None,
             games_per_pair=2,
             mode="round-robin",
             candidate=None,
             concurrency=6,
             seed=11,
-            decision_timeout=10.0,
-            max_failures=5,
-            battle_time_limit=600.0,
         )
     )
     _, pool = load_pool(config.play.format, None)

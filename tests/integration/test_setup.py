@@ -20,15 +20,11 @@ def _config(**changes) -> TournamentConfig:
         name="rr",
         agents=("random", "max-power", "grunt"),
         format="gen1ou",
-        teams=None,
         games_per_pair=2,
         mode="round-robin",
         candidate=None,
         concurrency=1,
         seed=0,
-        decision_timeout=10.0,
-        max_failures=5,
-        battle_time_limit=900.0,
     )
     return TournamentConfig.from_json({**values, **changes})
 

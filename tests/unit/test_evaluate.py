@@ -23,12 +23,8 @@ def _config(**changes):
         beta=0.05,
         max_pairs=100,
         format="gen1ou",
-        teams=None,
         concurrency=1,
         seed=0,
-        decision_timeout=10,
-        max_failures=5,
-        battle_time_limit=900,
     )
     values |= changes
     own = {k: v for k, v in values.items() if k in EvaluationConfig.__dataclass_fields__}
