@@ -168,6 +168,7 @@ async def test_a_checkpoint_changed_after_it_was_named_is_refused(cluster, tmp_p
             PlaySettings.defaults(format="gen1randombattle", concurrency=2),
             keep,
             asyncio.Event(),
+            transport="direct",
         )
     assert len(str(refusal.value).splitlines()) == 1 and not recorded
 
