@@ -1,14 +1,14 @@
 """How games are played, whichever command schedules them: one settings object.
 
 A tournament, a self-play run, an evaluation, `arena battle`, a training run's gauntlets
-and a lineage's loop all play through the runner with these settings; each stores them
-with what it plays, so a resumed run plays as it began. Their defaults live in one place,
-the `play` section of `config/arena.yaml`, which a command's own section may override
-(`arena battle` plays fewer games at once); the library, the CLI and the YAML read them
-from there alone.
+and a lineage's loop all play through the runner with these settings; a run that is
+stored keeps them in its config, so a resumed run plays as it began. Their defaults live
+in one place, the `play` section of `config/arena.yaml`, which a command's own section
+may override (`arena battle` plays fewer games at once); the library, the CLI and the
+YAML read them from there alone.
 """
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, Self
 
 from arena.config import defaults
@@ -41,6 +41,3 @@ class PlaySettings:
         """The settings a stored config holds; one stored before a setting existed gets
         that setting's default."""
         return cls.defaults(**{f.name: stored[f.name] for f in fields(cls) if f.name in stored})
-
-    def to_json(self) -> dict:
-        return asdict(self)
