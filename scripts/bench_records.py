@@ -18,6 +18,7 @@ import time
 import arena.game.player
 from arena import aio
 from arena.game.choices import Choice
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import TournamentConfig
 from arena.showdown import server_url
@@ -33,20 +34,8 @@ def _without_records(battle, order, fallback) -> Choice:
 
 
 async def cpu_per_decision(store, url, name: str, args) -> tuple[float, float]:
-    config = TournamentConfig(
-        name=name,
-        agents=tuple(AGENTS),
-        format="gen1ou",
-        teams=None,
-        games_per_pair=args.games_per_pair,
-        mode="round-robin",
-        candidate=None,
-        concurrency=args.concurrency,
-        seed=0,
-        decision_timeout=10,
-        max_failures=5,
-        battle_time_limit=900,
-    )
+    play = PlaySettings.defaults(format="gen1ou", concurrency=args.concurrency, seed=0)
+    config = TournamentConfig(name, tuple(AGENTS), args.games_per_pair, "round-robin", None, play)
     run = tournament_run(config, lambda: store)
     clock = time.process_time()
     await run.play(url)

@@ -54,13 +54,14 @@ from arena.game.teams import TeamPool, load_pool
 from arena.game.transport import ServerTransport
 from arena.matchmaking.cluster import RayOptions
 from arena.matchmaking.match import play_match
-from arena.matchmaking.schedule import build, pairings
-from arena.matchmaking.tournament import TournamentConfig, TournamentRun
+from arena.matchmaking.schedule import pairings
+from arena.matchmaking.settings import PlaySettings
+from arena.matchmaking.setup import tournament_run
+from arena.matchmaking.tournament import TournamentConfig
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import resolve
 from arena.models.shipped import BASE
-from arena.rating.ratings import LiveRatings
 from arena.showdown import running_server
 from arena.store.database import Store
 
@@ -104,43 +105,26 @@ def arena_run(
     name,
     agents,
     fmt,
-    pool,
     games_per_pair,
     concurrency,
     workers=1,
     threads=False,
     transport="server",
 ):
+    play = PlaySettings.defaults(format=fmt, concurrency=concurrency, seed=0, transport=transport)
     config = TournamentConfig(
-        name=name,
-        agents=tuple(agents),
-        format=fmt,
-        teams=None,
-        games_per_pair=games_per_pair,
-        mode="round-robin",
-        candidate=None,
-        concurrency=concurrency,
-        seed=0,
-        decision_timeout=10,
-        max_failures=5,
-        battle_time_limit=900,
-        workers=workers,
-        transport=transport,
+        name, tuple(agents), games_per_pair, "round-robin", None, play, workers
     )
-    tournament = store.create_tournament(name, config.to_json())
-    slots = build(pairings(agents, "round-robin", None), games_per_pair, pool, 0)
     # kind "import": decided the way a user's synchronous bot is, in the agent's thread
     specs = {
         a: dataclasses.replace(resolve(a), kind="import") if threads else resolve(a) for a in agents
     }
-    return TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
+    return tournament_run(config, lambda: store, specs=specs)
 
 
-async def arena_rate(
-    url, store, fmt, pool, games_per_pair, concurrency, workers, threads=False
-) -> float:
+async def arena_rate(url, store, fmt, games_per_pair, concurrency, workers, threads=False) -> float:
     name = f"speed-{workers}{'-threads' if threads else ''}"
-    run = arena_run(store, name, AGENTS, fmt, pool, games_per_pair, concurrency, workers, threads)
+    run = arena_run(store, name, AGENTS, fmt, games_per_pair, concurrency, workers, threads)
     await run.play(url if workers == 1 else None)  # several workers: a server each
     return run.progress.rate
 
@@ -189,7 +173,7 @@ def rss_mib() -> float:
 
 async def memory(url, store, battles: int) -> None:
     agents = ["random", "max-power", "simple-heuristic"]
-    run = arena_run(store, "long", agents, "gen1randombattle", None, battles // 3, 20)
+    run = arena_run(store, "long", agents, "gen1randombattle", battles // 3, 20)
     marks = {}
     record = run._record
 
@@ -311,7 +295,6 @@ async def ray_against_processes(store, pool, games_per_pair, concurrency, worker
             label,
             AGENTS,
             "gen1ou",
-            pool,
             games_per_pair,
             concurrency,
             workers,
@@ -390,11 +373,9 @@ async def main(args) -> None:
                 flush=True,
             )
             if args.thread_hop:
-                arena = await arena_rate(
-                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1
-                )
+                arena = await arena_rate(url, store, "gen1ou", args.games_per_pair, concurrency, 1)
                 hop = await arena_rate(
-                    url, store, "gen1ou", pool, args.games_per_pair, concurrency, 1, threads=True
+                    url, store, "gen1ou", args.games_per_pair, concurrency, 1, threads=True
                 )
                 print(
                     f"arena in this process on the server {arena:6.2f} battles/s, bots in "

@@ -23,7 +23,8 @@ from arena.errors import ArenaError
 from arena.game.player import close, spawn
 from arena.game.teams import load_pool
 from arena.game.transport import ServerTransport, opened
-from arena.matchmaking.runner import PlaySettings, field, play_slots
+from arena.matchmaking.runner import play_slots, players_for
+from arena.matchmaking.settings import PlaySettings
 from arena.models.registry import resolve
 from arena.showdown import running_server
 from arena.store.database import Store
@@ -140,8 +141,8 @@ async def arena_phase(transport, store, pool, args, concurrency):
     run = arena_run(
         store, name, AGENTS, "gen1ou", pool, args.games_per_pair, concurrency, 1, transport.name
     )
-    settings = PlaySettings("gen1ou", concurrency, 10, 5, 900, 0)
-    async with field(run.specs, transport, settings) as players:
+    settings = PlaySettings.defaults(format="gen1ou", concurrency=concurrency, seed=0)
+    async with players_for(run.specs, transport, settings) as players:
         io0 = await transport.pool.cpu_split() if transport.name == "direct" else (0, 0)
         run.writer = StoreWriter()  # what TournamentRun.play opens: _record stores through it
         try:

@@ -29,9 +29,11 @@ from arena.game.teams import load_pool
 from arena.game.transport import check_transport
 from arena.matchmaking.match import MatchResult, play_match
 from arena.matchmaking.schedule import check_even
+from arena.matchmaking.settings import PlaySettings
 from arena.models.registry import check_game_type, resolve
 
 BATTLE = defaults()["battle"]
+PLAY = PlaySettings.defaults("battle")
 
 
 @app.command()
@@ -39,16 +41,16 @@ BATTLE = defaults()["battle"]
 def battle(
     agent_a: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
     agent_b: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
-    battle_format: FormatOption = BATTLE["format"],
+    battle_format: FormatOption = PLAY.format,
     games: Annotated[int, typer.Option(help="Games to play; even (side-swapped pairs).")] = BATTLE[
         "games"
     ],
-    concurrency: ConcurrencyOption = BATTLE["concurrency"],
+    concurrency: ConcurrencyOption = PLAY.concurrency,
     teams: TeamsOption = None,
-    seed: SeedOption = BATTLE["seed"],
+    seed: SeedOption = PLAY.seed,
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
+    device: DeviceOption = PLAY.device,
+    temperature: TemperatureOption = PLAY.temperature,
     transport: TransportOption = None,
 ):
     """Play GAMES games between two agents and print the score."""

@@ -8,24 +8,19 @@ import typer
 from rich.table import Table
 
 from arena.cli.common import (
-    ConcurrencyOption,
     CsvOption,
     DbOption,
-    DeviceOption,
-    FormatOption,
     JsonOption,
-    SeedOption,
-    TeamsOption,
-    TemperatureOption,
     app,
     check_device,
     clean_errors,
     console,
     open_store,
+    play_options,
 )
-from arena.config import defaults
 from arena.errors import ArenaError
 from arena.matchmaking.schedule import check_even
+from arena.matchmaking.settings import PlaySettings
 from arena.report.behaviour import (
     DEFAULT_BATTLES,
     ROW_COLUMNS,
@@ -39,7 +34,6 @@ from arena.report.export import write_csv, write_json
 from arena.report.situations import LOSING_HP_SHARE
 from arena.store.database import Store
 
-DEFAULTS = defaults()["tournament"]
 NOTE = (
     f"clearly losing: fewer Pokémon standing than the opponent and at most "
     f"{LOSING_HP_SHARE:.0%} of its summed HP (unseen ones at full); rates with Wilson 95% "
@@ -49,6 +43,9 @@ NOTE = (
 
 @app.command()
 @clean_errors
+@play_options(
+    "tournament", "battle_format", "teams", "seed", "concurrency", "device", "temperature"
+)
 def behaviour(
     agents: Annotated[
         list[str],
@@ -72,19 +69,16 @@ def behaviour(
     opponents: Annotated[
         str | None, typer.Option(help="With --games: comma-separated names or import paths.")
     ] = None,
-    battle_format: FormatOption = DEFAULTS["format"],
-    teams: TeamsOption = None,
-    seed: SeedOption = DEFAULTS["seed"],
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
     csv: CsvOption = None,
     json: JsonOption = None,
     db: DbOption = None,
+    *,
+    play: PlaySettings,
 ):
-    """How often each agent does what in documented situations (recovery when clearly
-    losing, switching when outsped and in KO range, taking a KO, status and set-up moves,
-    staying in a bad matchup, Explosion, fallbacks, invalid choices).
+    """How often each agent does what in the situations that matter, with intervals.
+
+    Recovery when clearly losing, switching when outsped and in KO range, taking a KO,
+    status and set-up moves, staying in a bad matchup, Explosion, fallbacks, invalid choices.
 
     Reads stored battles (read-only), or with --games plays them first. With two agents or
     more, each is set against the first. With --csv or --json the rows go there instead.
@@ -92,10 +86,7 @@ def behaviour(
     if (games is None) != (opponents is None):
         raise ArenaError("--games and --opponents go together")
     if games is not None:
-        profiles = _played(
-            agents, games, opponents, battle_format, teams, seed, concurrency, device, temperature,
-            db,
-        )  # fmt: skip
+        profiles = _played(agents, games, opponents, play, db)
     else:
         store = Store.open(db, readonly=True)
         ids = _tournament_ids(store, tournament)
@@ -119,9 +110,8 @@ def _tournament_ids(store: Store, name: str | None) -> list[int] | None:
 
 
 def _played(
-    agents: list[str], games: int, opponents: str, battle_format, teams, seed, concurrency,
-    device, temperature, db,
-) -> list[Profile]:  # fmt: skip
+    agents: list[str], games: int, opponents: str, play: PlaySettings, db: str | None
+) -> list[Profile]:
     """Each agent's gauntlet against the opponents, played and stored, then profiled."""
     # here, not at the top: the tournament machinery is only needed to play
     from arena.cli.tournament import play_to_end
@@ -129,7 +119,7 @@ def _played(
     from arena.matchmaking.tournament import TournamentConfig
 
     check_even(games, "--games")
-    check_device(device)
+    check_device(play.device)
     field = tuple(name.strip() for name in opponents.split(",") if name.strip())
     if not field:
         raise ArenaError("--opponents names no agent")
@@ -139,18 +129,10 @@ def _played(
         config = TournamentConfig(
             name=f"behaviour-{stamp}-{k}",
             agents=(agent, *field),
-            format=battle_format,
-            teams=str(teams.resolve()) if teams else None,
             games_per_pair=games,
             mode="gauntlet",
             candidate=agent,
-            concurrency=concurrency,
-            seed=seed,
-            decision_timeout=DEFAULTS["decision_timeout"],
-            max_failures=DEFAULTS["max_failures"],
-            battle_time_limit=DEFAULTS["battle_time_limit"],
-            device=device,
-            temperature=temperature,
+            play=play,
         )
         run = tournament_run(config, lambda: open_store(db))
         code = play_to_end(run, None)

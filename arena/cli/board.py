@@ -7,6 +7,7 @@ import typer
 
 from arena import aio
 from arena.cli.common import (
+    PLAY,
     CsvOption,
     DbOption,
     FormatOption,
@@ -40,7 +41,7 @@ def board(
     agents: Annotated[
         str, typer.Option(help="Comma-separated baseline bots to keep laddering.")
     ] = ",".join(default_pool()),
-    battle_format: FormatOption = "gen1ou",
+    battle_format: FormatOption = PLAY.format,
     games: Annotated[int, typer.Option(min=1, help="Games per baseline bot.")] = 1_000_000,
     server: ServerOption = None,
     teams: TeamsOption = None,

@@ -4,10 +4,12 @@ consoles, clean errors."""
 import asyncio
 import functools
 import importlib
+import inspect
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +22,7 @@ from typer.core import TyperCommand, TyperGroup
 from arena import logs
 from arena.config import defaults
 from arena.errors import ArenaError, interrupted
+from arena.matchmaking.settings import PlaySettings
 from arena.showdown.servers import SERVER_FORMS, Server, resolve_server
 
 if TYPE_CHECKING:  # imported where used: every command, --help included, imports this module
@@ -28,6 +31,7 @@ if TYPE_CHECKING:  # imported where used: every command, --help included, import
     from arena.store.database import Store
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+PLAY = PlaySettings.defaults()  # the play options' defaults, for every command but battle
 
 # Options several commands take, declared once so a flag means one thing everywhere.
 FormatOption = Annotated[str, typer.Option("--format", help="Showdown format id.")]
@@ -78,6 +82,53 @@ RayGpusOption = Annotated[
     float | None,
     typer.Option(help="With --ray and --device cuda: the GPU share each actor asks for (1)."),
 ]
+# The play settings' flags: parameter name, how it is declared, the setting it gives.
+PLAY_OPTIONS = {
+    "battle_format": (FormatOption, "format"),
+    "teams": (TeamsOption, "teams"),
+    "concurrency": (ConcurrencyOption, "concurrency"),
+    "seed": (SeedOption, "seed"),
+    "decision_timeout": (DecisionTimeoutOption, "decision_timeout"),
+    "max_failures": (MaxFailuresOption, "max_failures"),
+    "battle_time_limit": (BattleTimeLimitOption, "battle_time_limit"),
+    "device": (DeviceOption, "device"),
+    "temperature": (TemperatureOption, "temperature"),
+}
+
+
+def play_options(command: str, *names: str):
+    """Gives a command the play flags `names` (every one when none are named), with the
+    command's defaults (`PlaySettings.defaults`), and hands it `play`, the settings they
+    make; the settings it has no flag for keep their defaults. So each play flag is
+    declared once, and means one thing, in every command that takes it."""
+    shipped = PlaySettings.defaults(command)
+    names = names or tuple(PLAY_OPTIONS)
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            given = {PLAY_OPTIONS[name][1]: kwargs.pop(name) for name in names}
+            if given.get("teams") is not None:
+                given["teams"] = str(Path(given["teams"]).resolve())
+            return function(*args, play=replace(shipped, **given), **kwargs)
+
+        signature = inspect.signature(function)
+        own = [p for p in signature.parameters.values() if p.name != "play"]
+        flags = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=getattr(shipped, PLAY_OPTIONS[name][1]),
+                annotation=PLAY_OPTIONS[name][0],
+            )
+            for name in names
+        ]
+        wrapper.__signature__ = signature.replace(parameters=[*own, *flags])
+        return wrapper
+
+    return decorate
+
+
 # Every export takes a file, or - for standard output (where it then stands alone).
 CsvOption = Annotated[
     Path | None, typer.Option(metavar="FILE|-", help="Write CSV to FILE (- for standard output).")
@@ -137,9 +188,7 @@ COMMANDS = {
     ),
     "behaviour": (
         "behaviour",
-        "How often each agent does what in documented situations (recovery when clearly losing,"
-        " switching when outsped and in KO range, taking a KO, status and set-up moves,"
-        " staying in a bad matchup, Explosion, fallbacks, invalid choices).",
+        "How often each agent does what in the situations that matter, with intervals.",
     ),
     "evaluate": (
         "evaluate",

@@ -7,8 +7,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from arena.cli.common import clean_errors, command_group, console
-from arena.config import defaults
+from arena.cli.common import PLAY, clean_errors, command_group, console
 
 data_app = command_group("data", "Training datasets built from stored battles.")
 
@@ -27,7 +26,7 @@ def build(
     agents: Annotated[
         str | None, typer.Option(help="Comma-separated agents whose decisions to keep.")
     ] = None,
-    battle_format: Annotated[str, typer.Option("--format")] = defaults()["tournament"]["format"],
+    battle_format: Annotated[str, typer.Option("--format")] = PLAY.format,
     winners_only: Annotated[bool, typer.Option(help="Only the winning side's decisions.")] = False,
     min_elo: Annotated[
         float | None, typer.Option(help="Only agents with at least this Bradley–Terry Elo.")

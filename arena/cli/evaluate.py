@@ -1,5 +1,6 @@
 """`arena evaluate`: is a candidate really stronger than the incumbent? An SPRT verdict."""
 
+import math
 from datetime import datetime
 from typing import Annotated
 
@@ -10,26 +11,18 @@ from rich.text import Text
 
 from arena import aio
 from arena.cli.common import (
-    BattleTimeLimitOption,
-    ConcurrencyOption,
     DbOption,
-    DecisionTimeoutOption,
-    DeviceOption,
-    FormatOption,
-    MaxFailuresOption,
     RayActorsOption,
     RayGpusOption,
     RayOption,
-    SeedOption,
     ServerOption,
-    TeamsOption,
-    TemperatureOption,
     app,
     check_device,
     clean_errors,
     console,
     live_play,
     log_beside,
+    play_options,
     ray_options,
     server_option,
 )
@@ -37,11 +30,11 @@ from arena.config import defaults
 from arena.errors import ArenaError
 from arena.game.battle import GameStartError
 from arena.gate.evaluation import EvaluationConfig, EvaluationReport, EvaluationRun, prepare
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.workers import WorkerFailed
 from arena.rating.sprt import bounds
 
 DEFAULTS = defaults()["evaluate"]
-TOURNAMENT = defaults()["tournament"]
 
 # The test's hypotheses, declared once for every command that runs the SPRT gate.
 Elo0Option = Annotated[float, typer.Option(help="H0: no stronger than this (Elo).")]
@@ -60,6 +53,7 @@ OpponentsOption = Annotated[
 
 @app.command("evaluate")
 @clean_errors
+@play_options("evaluate")
 def evaluate_command(
     candidate: Annotated[str, typer.Argument(help="The agent that would be promoted.")],
     incumbent: IncumbentOption,
@@ -69,29 +63,23 @@ def evaluate_command(
     alpha: AlphaOption = DEFAULTS["alpha"],
     beta: BetaOption = DEFAULTS["beta"],
     max_pairs: MaxPairsOption = DEFAULTS["max_pairs"],
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
-    teams: TeamsOption = None,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under; rerun with it to resume.")
     ] = None,
     db: DbOption = None,
-    battle_format: FormatOption = TOURNAMENT["format"],
-    seed: SeedOption = TOURNAMENT["seed"],
-    decision_timeout: DecisionTimeoutOption = TOURNAMENT["decision_timeout"],
-    max_failures: MaxFailuresOption = TOURNAMENT["max_failures"],
-    battle_time_limit: BattleTimeLimitOption = TOURNAMENT["battle_time_limit"],
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
+    *,
+    play: PlaySettings,
 ):
     """Test a candidate against the incumbent with a sequential probability ratio test.
 
     The exit code is the verdict's: 0 PROMOTE, 10 REJECT, 11 INCONCLUSIVE.
     """
-    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, device)
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, play.device)
+    check_device(play.device, on_ray=cluster is not None)
     config = EvaluationConfig(
         name=name or f"evaluate-{datetime.now():%Y%m%d-%H%M%S}",
         candidate=candidate,
@@ -102,15 +90,7 @@ def evaluate_command(
         alpha=alpha,
         beta=beta,
         max_pairs=max_pairs,
-        format=battle_format,
-        teams=str(teams.resolve()) if teams else None,
-        concurrency=concurrency,
-        seed=seed,
-        decision_timeout=decision_timeout,
-        max_failures=max_failures,
-        battle_time_limit=battle_time_limit,
-        device=check_device(device, on_ray=cluster is not None),
-        temperature=temperature,
+        play=play,
     )
     entry = server_option(server)
     prepared = prepare(config, db)
@@ -154,6 +134,11 @@ class _LiveView:
         )
 
 
+def _bound(elo: float) -> str:
+    """One side of an Elo interval; a side the pairs cannot bound (a sweep) is open."""
+    return f"{elo:+.1f}" if math.isfinite(elo) else ("+∞" if elo > 0 else "−∞")
+
+
 def print_report(report: EvaluationReport) -> None:
     e = report.elo
     verdict = report.verdict or "INTERRUPTED (rerun the same command to resume)"
@@ -165,8 +150,9 @@ def print_report(report: EvaluationReport) -> None:
         f"pentanomial {report.pentanomial}"
     )
     console.print(
-        f"Elo {e.elo:+.1f} [{e.elo_low:+.1f}, {e.elo_high:+.1f}]  "
-        f"nElo {e.nelo:+.1f} [{e.nelo_low:+.1f}, {e.nelo_high:+.1f}]  LOS {e.los:.1%}"
+        f"Elo {e.elo:+.1f} [{_bound(e.elo_low)}, {_bound(e.elo_high)}]  "
+        f"nElo {e.nelo:+.1f} [{e.nelo_low:+.1f}, {e.nelo_high:+.1f}]  LOS {e.los:.1%}  "
+        f"(95% profile-likelihood intervals, as the leaderboard's)"
     )
     if report.gauntlet:
         table = Table(

@@ -9,6 +9,7 @@ import typer
 
 from arena import aio
 from arena.cli.common import (
+    PLAY,
     DbOption,
     DeviceOption,
     FormatOption,
@@ -42,7 +43,7 @@ def ladder(
     agent: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
     server: Annotated[str, typer.Option(help=f"The server to ladder on: {SERVER_FORMS}.")],
     username: Annotated[str, typer.Option(help="The name to ladder under.")],
-    battle_format: FormatOption = "gen1ou",
+    battle_format: FormatOption = PLAY.format,
     games: Annotated[int, typer.Option(min=1, help="Games to play.")] = 10,
     password_env: Annotated[
         str | None, typer.Option(help="Environment variable holding the password.")
@@ -55,8 +56,8 @@ def ladder(
     timer: Annotated[bool, typer.Option("--timer/--no-timer", help="Turn the timer on.")] = True,
     db: DbOption = None,
     seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
+    device: DeviceOption = PLAY.device,
+    temperature: TemperatureOption = PLAY.temperature,
 ):
     """Play GAMES ranked games and record each with the rating the server reports."""
     check_device(device)
@@ -184,7 +185,7 @@ async def with_interrupts(*sessions: LadderSession) -> int:
 def sparring(
     agents: Annotated[str, typer.Option(help="Comma-separated agents to keep searching.")],
     server: Annotated[str, typer.Option(help=f"The server to spar on: {SERVER_FORMS}.")] = "local",
-    battle_format: FormatOption = "gen1ou",
+    battle_format: FormatOption = PLAY.format,
     games: Annotated[int, typer.Option(min=1, help="Games per agent.")] = 1_000_000,
     teams: TeamsOption = None,
 ):

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from arena.cli.common import (
+    PLAY,
     ConcurrencyOption,
     DbOption,
     DeviceOption,
@@ -21,7 +22,6 @@ from arena.cli.common import (
 )
 from arena.cli.evaluate import (
     DEFAULTS,
-    TOURNAMENT,
     AlphaOption,
     BetaOption,
     Elo0Option,
@@ -83,12 +83,12 @@ def loop_command(
         "loop"
     ),
     runs: Annotated[str, typer.Option(help="Runs and data go to RUNS/NAME.")] = "runs",
-    battle_format: FormatOption = TOURNAMENT["format"],
-    seed: SeedOption = TOURNAMENT["seed"],
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
+    battle_format: FormatOption = PLAY.format,
+    seed: SeedOption = PLAY.seed,
+    concurrency: ConcurrencyOption = PLAY.concurrency,
     db: DbOption = None,
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
+    device: DeviceOption = PLAY.device,
 ):
     """Run a lineage's generations: self-play, data, training, promotion.
 

@@ -10,29 +10,20 @@ from rich.text import Text
 
 from arena import aio
 from arena.cli.common import (
-    BattleTimeLimitOption,
-    ConcurrencyOption,
     DbOption,
-    DecisionTimeoutOption,
-    DeviceOption,
-    FormatOption,
-    MaxFailuresOption,
-    SeedOption,
     ServerOption,
-    TeamsOption,
-    TemperatureOption,
     app,
     check_device,
     clean_errors,
     console,
     live_play,
     log_beside,
+    play_options,
     resumable,
     server_option,
 )
 from arena.cli.evaluate import (
     DEFAULTS,
-    TOURNAMENT,
     AlphaOption,
     BetaOption,
     Elo0Option,
@@ -44,6 +35,7 @@ from arena.cli.evaluate import (
     print_report,
 )
 from arena.gate.evaluation import EvaluationConfig
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.tournament import TournamentRun
 
 GamesPerPairOption = Annotated[
@@ -70,6 +62,7 @@ def play_live(run: TournamentRun, start: Callable[[], Awaitable[None]]) -> bool:
 
 @app.command("promote")
 @clean_errors
+@play_options("promote")
 def promote_command(
     run: Annotated[Path, typer.Argument(help="A training run's directory (runs/NAME).")],
     incumbent: IncumbentOption,
@@ -81,20 +74,13 @@ def promote_command(
     alpha: AlphaOption = DEFAULTS["alpha"],
     beta: BetaOption = DEFAULTS["beta"],
     max_pairs: MaxPairsOption = DEFAULTS["max_pairs"],
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
-    teams: TeamsOption = None,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under (default promote:RUN); resumes.")
     ] = None,
     db: DbOption = None,
-    battle_format: FormatOption = TOURNAMENT["format"],
-    seed: SeedOption = TOURNAMENT["seed"],
-    decision_timeout: DecisionTimeoutOption = TOURNAMENT["decision_timeout"],
-    max_failures: MaxFailuresOption = TOURNAMENT["max_failures"],
-    battle_time_limit: BattleTimeLimitOption = TOURNAMENT["battle_time_limit"],
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
+    *,
+    play: PlaySettings,
 ):
     """Rank RUN's epochs and test the best against the incumbent with the SPRT.
 
@@ -103,6 +89,7 @@ def promote_command(
     """
     from arena.training.lineage.promotion import PromotionConfig, promote
 
+    check_device(play.device)
     config = PromotionConfig(
         run=str(run),
         games_per_pair=games_per_pair,
@@ -117,15 +104,7 @@ def promote_command(
             alpha=alpha,
             beta=beta,
             max_pairs=max_pairs,
-            format=battle_format,
-            teams=str(teams.resolve()) if teams else None,
-            concurrency=concurrency,
-            seed=seed,
-            decision_timeout=decision_timeout,
-            max_failures=max_failures,
-            battle_time_limit=battle_time_limit,
-            device=check_device(device),
-            temperature=temperature,
+            play=play,
         ),
     )
     entry = server_option(server)

@@ -6,37 +6,34 @@ from typing import Annotated
 import typer
 
 from arena.cli.common import (
-    ConcurrencyOption,
     DbOption,
-    DeviceOption,
-    FormatOption,
     RayActorsOption,
     RayGpusOption,
     RayOption,
-    SeedOption,
     ServerOption,
-    TeamsOption,
-    TemperatureOption,
     app,
     check_device,
     clean_errors,
     console,
-    log_beside,
+    open_store,
+    play_options,
     ray_options,
     server_option,
 )
 from arena.cli.reports import print_leaderboard
 from arena.cli.tournament import play_to_end
 from arena.config import defaults
-from arena.matchmaking.selfplay import KIND, prepare
+from arena.matchmaking.schedule import check_even
+from arena.matchmaking.selfplay import KIND
+from arena.matchmaking.settings import PlaySettings
+from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import TournamentConfig
 from arena.store.results import mirror
-
-DEFAULTS = defaults()["tournament"]
 
 
 @app.command()
 @clean_errors
+@play_options("selfplay", "battle_format", "teams", "concurrency", "seed", "device", "temperature")
 def selfplay(
     agent: Annotated[str, typer.Argument(help="Agent name, checkpoint or pkg.module:Class.")],
     games: Annotated[
@@ -45,43 +42,31 @@ def selfplay(
     opponents: Annotated[
         str | None, typer.Option(help="Comma-separated names, checkpoints or import paths.")
     ] = None,
-    temperature: TemperatureOption = 0.0,
     name: Annotated[
         str | None, typer.Option(help="Name to store it under (rerun with it to resume).")
     ] = None,
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
-    teams: TeamsOption = None,
-    battle_format: FormatOption = DEFAULTS["format"],
-    seed: SeedOption = DEFAULTS["seed"],
     db: DbOption = None,
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
+    *,
+    play: PlaySettings,
 ):
     """Play AGENT against itself and the opponents; every decision is recorded."""
     config = TournamentConfig(
         name=name or f"{KIND}-{datetime.now():%Y%m%d-%H%M%S}",
         agents=(agent, *(o.strip() for o in (opponents or "").split(",") if o.strip())),
-        format=battle_format,
-        teams=str(teams.resolve()) if teams else None,
         games_per_pair=games,
         mode=KIND,
         candidate=agent,
-        concurrency=concurrency,
-        seed=seed,
-        decision_timeout=DEFAULTS["decision_timeout"],
-        max_failures=DEFAULTS["max_failures"],
-        battle_time_limit=DEFAULTS["battle_time_limit"],
-        device=device,
-        temperature=temperature,
+        play=play,
     )
-    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, device)
-    check_device(device, on_ray=cluster is not None)
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, play.device)
+    check_device(play.device, on_ray=cluster is not None)
+    check_even(games, "--games")
     entry = server_option(server)
-    run = prepare(config, db)
-    log_beside(db)
+    run = tournament_run(config, lambda: open_store(db), KIND)
     run.cluster = cluster
     code = play_to_end(run, entry)
     store = run.store

@@ -12,27 +12,19 @@ from rich.table import Table
 
 from arena import aio
 from arena.cli.common import (
-    BattleTimeLimitOption,
-    ConcurrencyOption,
     CsvOption,
     DbOption,
-    DecisionTimeoutOption,
-    DeviceOption,
-    FormatOption,
-    MaxFailuresOption,
     RayActorsOption,
     RayGpusOption,
     RayOption,
-    SeedOption,
     ServerOption,
-    TeamsOption,
-    TemperatureOption,
     TransportOption,
     app,
     check_device,
     clean_errors,
     live_play,
     open_store,
+    play_options,
     ray_options,
     server_option,
 )
@@ -42,6 +34,7 @@ from arena.errors import ArenaError
 from arena.game.battle import GameStartError
 from arena.game.transport import check_transport
 from arena.matchmaking.schedule import check_even
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import (
     TournamentConfig,
@@ -78,6 +71,7 @@ def _field(models: list[str], agents: str | None, base: bool | None) -> tuple[st
 
 @app.command()
 @clean_errors
+@play_options("tournament")
 def tournament(
     more_models: Annotated[
         list[str] | None,
@@ -99,8 +93,6 @@ def tournament(
             help="Add the base model (default: only to the default field of heuristics).",
         ),
     ] = None,
-    battle_format: FormatOption = DEFAULTS["format"],
-    teams: TeamsOption = None,
     games_per_pair: Annotated[int, typer.Option(help="Games per pairing; even.")] = DEFAULTS[
         "games_per_pair"
     ],
@@ -110,19 +102,12 @@ def tournament(
     candidate: Annotated[
         str | None, typer.Option(help="The gauntlet's challenger, met by every other agent.")
     ] = None,
-    concurrency: ConcurrencyOption = DEFAULTS["concurrency"],
     name: Annotated[
         str | None, typer.Option(help="Name to store it under (and resume by).")
     ] = None,
     resume: Annotated[str | None, typer.Option(help="Resume a stored tournament by name.")] = None,
     db: DbOption = None,
-    seed: SeedOption = DEFAULTS["seed"],
-    decision_timeout: DecisionTimeoutOption = DEFAULTS["decision_timeout"],
-    max_failures: MaxFailuresOption = DEFAULTS["max_failures"],
-    battle_time_limit: BattleTimeLimitOption = DEFAULTS["battle_time_limit"],
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
-    temperature: TemperatureOption = 0.0,
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes, each with its own Showdown server.")
     ] = DEFAULTS["workers"],
@@ -131,6 +116,8 @@ def tournament(
     ray: RayOption = None,
     ray_actors: RayActorsOption = None,
     ray_gpus_per_actor: RayGpusOption = None,
+    *,
+    play: PlaySettings,
 ):
     """Play a round robin (or a gauntlet) and print the leaderboard."""
     if resume:
@@ -140,25 +127,18 @@ def tournament(
         config = TournamentConfig(
             name=name or f"{mode}-{datetime.now():%Y%m%d-%H%M%S}",
             agents=_field([*(models or []), *(more_models or [])], agents, base),
-            format=battle_format,
-            teams=str(teams.resolve()) if teams else None,
             games_per_pair=games_per_pair,
             mode=mode,
             candidate=candidate,
-            concurrency=concurrency,
-            seed=seed,
-            decision_timeout=decision_timeout,
-            max_failures=max_failures,
-            battle_time_limit=battle_time_limit,
-            device=device,
-            temperature=temperature,
+            play=play,
             workers=workers,
         )
         store = None
-    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, config.device, config.workers)
-    check_device(config.device, on_ray=cluster is not None)
+    cluster = ray_options(ray, ray_actors, ray_gpus_per_actor, config.play.device, config.workers)
+    check_device(config.play.device, on_ray=cluster is not None)
     if transport or server:
-        config = replace(config, transport=check_transport(transport, server))
+        play = replace(config.play, transport=check_transport(transport, server))
+        config = replace(config, play=play)
     check_even(config.games_per_pair, "--games-per-pair")
     entry = server_option(server)
     run = tournament_run(config, lambda: store or open_store(db))

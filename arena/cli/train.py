@@ -7,6 +7,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from arena.cli.common import (
+    PLAY,
     DbOption,
     DeviceOption,
     ServerOption,
@@ -83,10 +84,10 @@ def train_command(
     ] = ",".join(DEFAULT_OPPONENTS),
     eval_games: Annotated[
         int, typer.Option(min=0, help="Games per opponent each epoch; even; 0: none.")
-    ] = 100,
+    ] = EvalSettings.games,
     db: DbOption = None,
     server: ServerOption = None,
-    device: DeviceOption = "cpu",
+    device: DeviceOption = PLAY.device,
     seed: Annotated[int, typer.Option()] = DEFAULTS.seed,
     resume: Annotated[bool, typer.Option(help="Continue the run in --out.")] = False,
 ):

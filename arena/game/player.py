@@ -37,6 +37,7 @@ from poke_env.data import to_id_str
 from poke_env.player import Player
 from poke_env.ps_client import AccountConfiguration, ServerConfiguration
 
+from arena.config import defaults
 from arena.errors import ArenaError
 from arena.game.choices import Choice, choice_of
 from arena.game.decision_thread import DecisionThread
@@ -68,8 +69,9 @@ class BattleLog:
 
 
 class ArenaPlayer(Player):
-    decision_timeout: float = 10.0
-    max_failures: int = 5  # failed decisions in one battle before the agent forfeits it
+    # the play settings' defaults (config/arena.yaml); the runner sets a run's own
+    decision_timeout: float = defaults()["play"]["decision_timeout"]
+    max_failures: int = defaults()["play"]["max_failures"]  # failed decisions before a forfeit
     decides_on_loop: bool = False  # a synchronous choose_move known to be fast
 
     def __init__(self, *args, **kwargs):

@@ -10,19 +10,19 @@ is missing.
 """
 
 import json
+import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from arena import aio
 from arena.errors import ArenaError
 from arena.game.player import check_websocket_url
-from arena.game.teams import TeamPool, load_pool
 from arena.gate.alarms import Alarm, GauntletRow, fault_alarms, gauntlet, gauntlet_alarms
 from arena.kinds import TournamentKind
-from arena.matchmaking.schedule import build
+from arena.matchmaking.settings import PlaySettings
+from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun
-from arena.models.registry import HEURISTICS, AgentSpec, check_game_type, resolve
-from arena.rating.ratings import LiveRatings
+from arena.models.registry import HEURISTICS, AgentSpec, resolve
 from arena.rating.sprt import EloEstimate, bounds, check_hypotheses, elo_estimate, sprt
 from arena.rating.stats import Outcome
 from arena.report.leaderboard import outcomes as stored_outcomes
@@ -36,7 +36,8 @@ VERDICTS = {"H1": PROMOTE, "H0": REJECT}
 
 @dataclass(frozen=True)
 class EvaluationConfig:
-    """Everything that defines an evaluation; stored with it so a rerun can resume it."""
+    """Everything that defines an evaluation; stored with it (flat, as a tournament's
+    config is) so a rerun can resume it."""
 
     name: str
     candidate: str
@@ -47,15 +48,7 @@ class EvaluationConfig:
     alpha: float
     beta: float
     max_pairs: int
-    format: str
-    teams: str | None
-    concurrency: int
-    seed: int
-    decision_timeout: float
-    max_failures: int
-    battle_time_limit: float
-    device: str = "cpu"
-    temperature: float = 0.0
+    play: PlaySettings
 
     DECIDING_FIELDS = (
         "candidate",
@@ -73,7 +66,9 @@ class EvaluationConfig:
     )
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        play = data.pop("play")
+        return {**data, **play}
 
     def differs(self, stored: dict) -> list[str]:
         mine = json.loads(json.dumps(self.to_json()))  # tuples as the store holds them
@@ -87,23 +82,8 @@ class EvaluationConfig:
         mode: str,
         candidate: str | None = None,
     ) -> TournamentConfig:
-        """A tournament played under this evaluation's teams, seed, limits and settings."""
-        return TournamentConfig(
-            name=name,
-            agents=agents,
-            format=self.format,
-            teams=self.teams,
-            games_per_pair=games_per_pair,
-            mode=mode,
-            candidate=candidate,
-            concurrency=self.concurrency,
-            seed=self.seed,
-            decision_timeout=self.decision_timeout,
-            max_failures=self.max_failures,
-            battle_time_limit=self.battle_time_limit,
-            device=self.device,
-            temperature=self.temperature,
-        )
+        """A tournament played under this evaluation's settings."""
+        return TournamentConfig(name, agents, games_per_pair, mode, candidate, self.play)
 
 
 @dataclass(frozen=True)
@@ -123,8 +103,9 @@ class Lineup:
 def resolve_lineup(config: EvaluationConfig) -> Lineup:
     """Resolves and checks the agents; an evaluation of an agent against itself is refused,
     whether by name, by the same checkpoint file or by the same bot class under two names."""
-    candidate = resolve(config.candidate, config.device, config.temperature)
-    incumbent = resolve(config.incumbent, config.device, config.temperature)
+    device, temperature = config.play.device, config.play.temperature
+    candidate = resolve(config.candidate, device, temperature)
+    incumbent = resolve(config.incumbent, device, temperature)
     if _same_agent(candidate, incumbent):
         raise ArenaError(f"the candidate and the incumbent are the same agent ({candidate.name})")
     specs = {candidate.name: candidate, incumbent.name: incumbent}
@@ -136,7 +117,7 @@ def resolve_lineup(config: EvaluationConfig) -> Lineup:
             raise ArenaError("--opponents names no agent")
     opponents = []
     for entry in names:
-        spec = resolve(entry, config.device, config.temperature)
+        spec = resolve(entry, device, temperature)
         if spec.name in specs:
             raise ArenaError(f"--opponents: {spec.name!r} is already in the evaluation")
         specs[spec.name] = spec
@@ -223,40 +204,34 @@ class EvaluationReport:
 class EvaluationRun:
     """An evaluation ready to play: checked, stored, and caught up with its stored games."""
 
-    def __init__(
-        self, config: EvaluationConfig, store: Store, lineup: Lineup, pool: TeamPool | None
-    ):
-        self.config, self.store, self.lineup = config, store, lineup
-        self.row = _stored(store, config)
+    def __init__(self, config: EvaluationConfig, open_store: Callable[[], Store], lineup: Lineup):
+        self.config, self.lineup = config, lineup
         self.head_to_head = HeadToHead(config, lineup)
-        names = store.agent_names()
-        for outcome in stored_outcomes(store.battles([self.row.tournament_id]), names):
-            self.head_to_head.add(outcome)
-        matchups = [(lineup.candidate, lineup.incumbent)]
-        for opponent in lineup.opponents:
-            matchups += [(lineup.candidate, opponent), (lineup.incumbent, opponent)]
-        slots = build(matchups, 2 * config.max_pairs, pool, config.seed)
-        self.run = TournamentRun(
-            self._tournament_config(),
-            self.row.tournament_id,
-            lineup.specs,
-            slots,
-            store,
-            LiveRatings(),
+        self.run = tournament_run(
+            config.tournament(
+                f"evaluation:{config.name}",
+                tuple(lineup.specs),
+                2 * config.max_pairs,
+                TournamentKind.EVALUATION,
+                lineup.candidate,
+            ),
+            open_store,
+            TournamentKind.EVALUATION,
+            specs=lineup.specs,
+            stored=self._stored,
         )
+        self.store = self.run.store
+        names = self.store.agent_names()
+        for outcome in stored_outcomes(self.store.battles([self.row.tournament_id]), names):
+            self.head_to_head.add(outcome)
         self.seen = 0
         if self.head_to_head.decision is not None:
             self.run.pending = []
 
-    def _tournament_config(self) -> TournamentConfig:
-        c = self.config
-        return c.tournament(
-            f"evaluation:{c.name}",
-            tuple(self.lineup.specs),
-            2 * c.max_pairs,
-            TournamentKind.EVALUATION,
-            self.lineup.candidate,
-        )
+    def _stored(self, store: Store) -> int:
+        """The stored evaluation, made or checked; its games' tournament."""
+        self.row = _stored(store, self.config)
+        return self.row.tournament_id
 
     def _names(self) -> tuple[str, str, tuple[str, ...]]:
         return self.lineup.candidate, self.lineup.incumbent, self.lineup.opponents
@@ -319,9 +294,17 @@ class EvaluationRun:
             llr=report.llr,
             pentanomial=json.dumps(h2h.counts),
             trajectory=json.dumps(h2h.trajectory),
-            report=json.dumps(asdict(report)),
+            report=json.dumps(_stored_report(report)),
         )
         return report
+
+
+def _stored_report(report: EvaluationReport) -> dict:
+    """The report as stored: an Elo bound the pairs leave open (a sweep) is null, as JSON
+    has no infinity."""
+    data = asdict(report)
+    data["elo"] = {k: v if math.isfinite(v) else None for k, v in data["elo"].items()}
+    return data
 
 
 def _stored(store: Store, config: EvaluationConfig):
@@ -341,11 +324,7 @@ def prepare(config: EvaluationConfig, store_url: str | None) -> EvaluationRun:
     """Checks everything a user can get wrong before the store is opened, so bad input
     leaves nothing behind, then stores (or finds) the evaluation."""
     check_config(config)
-    lineup = resolve_lineup(config)
-    info, pool = load_pool(config.format, Path(config.teams) if config.teams else None)
-    for spec in lineup.specs.values():
-        check_game_type(spec, info, config.format)
-    return EvaluationRun(config, Store.open(store_url), lineup, pool)
+    return EvaluationRun(config, lambda: Store.open(store_url), resolve_lineup(config))
 
 
 def evaluate(

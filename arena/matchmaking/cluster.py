@@ -28,8 +28,9 @@ from typing import Any
 from arena.errors import ArenaError
 from arena.game.battle import GameRecord, GameStartError
 from arena.game.transport import opened
-from arena.matchmaking.runner import PlaySettings, field, play_slot
+from arena.matchmaking.runner import play_slot, players_for
 from arena.matchmaking.schedule import Slot
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.workers import WorkerFailed
 from arena.models.registry import AgentSpec, UnknownAgent, resolve, resolve_checkpoint
 from arena.showdown.host import default_hosts
@@ -66,7 +67,6 @@ class ActorJob:
     """What every actor is sent: the agents, where to play and how."""
 
     agents: tuple[ShippedAgent, ...]
-    device: str
     settings: PlaySettings
     transport: str
     websocket_url: str | None
@@ -153,7 +153,7 @@ class SlotPlayer:
             opened(job.transport, job.websocket_url, job.hosts)
         )
         self.players = await self.stack.enter_async_context(
-            field(specs, self.transport, job.settings)
+            players_for(specs, self.transport, job.settings)
         )
         return node, None
 
@@ -174,7 +174,9 @@ class SlotPlayer:
             )
         path = self.folder / f"{agent.sha256}.pt"
         path.write_bytes(data)
-        spec = resolve_checkpoint(str(path), actor_device(self.job.device), agent.temperature)
+        spec = resolve_checkpoint(
+            str(path), actor_device(self.job.settings.device), agent.temperature
+        )
         return replace(spec, name=agent.name)
 
     async def play(self, slot: Slot) -> GameRecord:
@@ -261,7 +263,11 @@ class _Actors:
             self._start()
 
     def _start(self):
-        gpus = (self.options.gpus_per_actor or 1.0) if self.job.device.startswith("cuda") else 0
+        gpus = (
+            (self.options.gpus_per_actor or 1.0)
+            if self.job.settings.device.startswith("cuda")
+            else 0
+        )
         handle = self.remote.options(
             name=f"{self.prefix}-{len(self.handles)}",
             namespace=NAMESPACE,
@@ -328,8 +334,7 @@ async def play_on_ray(
     on_record: Callable[[Slot, GameRecord], Awaitable[None]],
     stop: asyncio.Event,
     *,
-    device: str = "cpu",
-    transport: str = "direct",
+    transport: str,
     websocket_url: str | None = None,
 ) -> None:
     """Plays `slots` on Ray actors, each given an even share of `settings.concurrency`.
@@ -344,7 +349,6 @@ async def play_on_ray(
         cpus = int(ray.cluster_resources().get("CPU", 2))
         job = ActorJob(
             ship(specs),
-            device=device,
             settings=replace(settings, concurrency=1),
             transport=transport,
             websocket_url=websocket_url,

@@ -1,4 +1,9 @@
-"""A match: two agents, N games as side-swapped pairs, nothing stored (`arena battle`)."""
+"""A match: two agents, N games as side-swapped pairs, nothing stored (`arena battle`).
+
+It plays with the one `PlaySettings` (the `battle` section's defaults where it names
+none) through the tournaments' runner; its schedule is the one pairing, on a team pool
+the caller has loaded once (the benchmarks play many matches on one).
+"""
 
 import time
 from collections.abc import Callable
@@ -6,8 +11,9 @@ from dataclasses import dataclass
 
 from arena.game.battle import GameRecord
 from arena.game.teams import TeamPool
-from arena.matchmaking.runner import PlaySettings, field, play_slots
+from arena.matchmaking.runner import play_slots, players_for
 from arena.matchmaking.schedule import build, check_even
+from arena.matchmaking.settings import PlaySettings
 from arena.models.registry import AgentSpec
 
 
@@ -51,7 +57,9 @@ async def play_match(
     check_even(games, "--games")
     names = display_names(a, b)
     slots = build([names], games, pool, seed)
-    settings = PlaySettings(battle_format, concurrency, seed=seed)
+    settings = PlaySettings.defaults(
+        "battle", format=battle_format, concurrency=concurrency, seed=seed
+    )
     records: list[GameRecord] = []
 
     async def collect(_slot, record: GameRecord) -> None:
@@ -59,7 +67,7 @@ async def play_match(
         if on_game:
             on_game(record)
 
-    async with field(dict(zip(names, (a, b), strict=True)), transport, settings) as players:
+    async with players_for(dict(zip(names, (a, b), strict=True)), transport, settings) as players:
         clock = time.perf_counter()
         await play_slots(slots, players, settings, collect, transport=transport)
         elapsed = time.perf_counter() - clock

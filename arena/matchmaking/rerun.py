@@ -9,7 +9,7 @@ first differs (a changed simulator; a changed agent is caught first by its ident
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from arena.errors import ArenaError
@@ -17,7 +17,8 @@ from arena.game.battle import Entrant, GameRecord, play_game
 from arena.game.choices import Choice
 from arena.game.teams import Team, load_pool
 from arena.game.transport import opened
-from arena.matchmaking.runner import PlaySettings, field
+from arena.matchmaking.runner import players_for
+from arena.matchmaking.settings import PlaySettings
 from arena.models.registry import AgentSpec, UnknownAgent, resolve
 from arena.store.database import Store
 from arena.store.tables import Battle, decode_choices, decompress_log
@@ -84,17 +85,13 @@ async def rerun(store: Store, battle_id: int) -> Rerun:
             f"battle {battle_id} has no stored seed (a server chose it): "
             "only battles played on the direct transport can be rerun"
         )
-    config = _config(store, battle)
-    specs = _agents(store, battle, config)
-    teams = _teams(battle, config.get("teams"))
-    settings = PlaySettings(
-        battle.format,
-        1,
-        config.get("decision_timeout", 10.0),
-        config.get("max_failures", 5),
-        config.get("battle_time_limit"),
-    )
-    async with opened("direct", hosts=1) as transport, field(specs, transport, settings) as players:
+    settings = replace(_settings(store, battle), format=battle.format, concurrency=1)
+    specs = _agents(store, battle, settings)
+    teams = _teams(battle, settings.teams)
+    async with (
+        opened("direct", hosts=1) as transport,
+        players_for(specs, transport, settings) as players,
+    ):
         names = list(specs)
         record = await play_game(
             Entrant(names[0], players[names[0]], teams[0]),
@@ -175,21 +172,22 @@ def _turn_at(lines: list[str], index: int) -> int:
     return turn
 
 
-def _config(store: Store, battle: Battle) -> dict:
+def _settings(store: Store, battle: Battle) -> PlaySettings:
+    """The settings the battle was played with: its tournament's (the defaults without one)."""
     if battle.tournament_id is None:
-        return {}
+        return PlaySettings.defaults()
     tournament = next(t for t in store.tournaments() if t.id == battle.tournament_id)
-    return json.loads(tournament.config)
+    return PlaySettings.of(json.loads(tournament.config))
 
 
-def _agents(store: Store, battle: Battle, config: dict) -> dict[str, AgentSpec]:
+def _agents(store: Store, battle: Battle, settings: PlaySettings) -> dict[str, AgentSpec]:
     """p1's agent then p2's, under seat names (an agent may play itself)."""
     agents = {agent.id: agent for agent in store.agents()}
     specs = {}
     for side, agent_id in (("p1", battle.p1_agent_id), ("p2", battle.p2_agent_id)):
         agent = agents[agent_id]
         try:
-            spec = resolve(agent.spec, config.get("device", "cpu"), config.get("temperature", 0.0))
+            spec = resolve(agent.spec, settings.device, settings.temperature)
         except UnknownAgent as error:
             raise ArenaError(f"cannot rerun battle {battle.id}: {error}") from None
         if spec.sha256 != agent.checkpoint_sha256:

@@ -9,29 +9,19 @@ A slot whose simulator host died is played again; it is never recorded twice.
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
 
 from arena.game.battle import Entrant, GameRecord, GameStartError, play_game
 from arena.game.player import ArenaPlayer, close
 from arena.matchmaking.schedule import Slot
+from arena.matchmaking.settings import PlaySettings
 from arena.models.registry import AgentSpec
 from arena.showdown.host import HostDied
 
 REPLAYS = 3  # times a slot is played again after its host died, before the run stops
 
 
-@dataclass(frozen=True)
-class PlaySettings:
-    battle_format: str
-    concurrency: int
-    decision_timeout: float = ArenaPlayer.decision_timeout
-    max_failures: int = ArenaPlayer.max_failures
-    battle_time_limit: float | None = None
-    seed: int | None = None  # the run's seed; with it every game's simulator seed is fixed
-
-
 @contextlib.asynccontextmanager
-async def field(
+async def players_for(
     specs: dict[str, AgentSpec], transport, settings: PlaySettings
 ) -> AsyncIterator[dict[str, ArenaPlayer]]:
     """One player per agent name (two names may share a spec, as in self-play)."""
@@ -40,7 +30,7 @@ async def field(
         *(
             transport.spawn(
                 specs[name],
-                settings.battle_format,
+                settings.format,
                 settings.decision_timeout,
                 settings.max_failures,
             )
@@ -100,9 +90,9 @@ async def _play(slot: Slot, players, settings: PlaySettings, transport) -> GameR
     return await play_game(
         Entrant(challenger, players[challenger], team_c),
         Entrant(accepter, players[accepter], team_a),
-        settings.battle_format,
+        settings.format,
         transport,
         slot.pair_index,
         settings.battle_time_limit,
-        None if settings.seed is None else slot.battle_seed(settings.seed),
+        slot.battle_seed(settings.seed),
     )

@@ -3,24 +3,25 @@
 Up to `concurrency` workers take the next unplayed slot, play it, commit it to the store
 (through the `StoreWriter`, off the event loop) and update the live ratings. Setting
 `stop` ends scheduling; games in flight finish and are saved. Matchmaking lives in
-`schedule`, rating in `ratings`, storage in `store`.
+`schedule`, live rating in `rating.live`, storage in `store`.
 """
 
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from arena.errors import ArenaError
 from arena.game.battle import GameRecord
 from arena.game.transport import opened
 from arena.kinds import EndReason, TournamentKind
 from arena.matchmaking.cluster import RayOptions, play_on_ray
-from arena.matchmaking.runner import PlaySettings, field, play_slots
+from arena.matchmaking.runner import play_slots, players_for
 from arena.matchmaking.schedule import Slot
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.workers import Job, play_in_workers
 from arena.models.registry import AgentSpec, resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.rating.stats import Outcome
 from arena.store.database import Store
 from arena.store.writer import StoreWriter
@@ -30,33 +31,29 @@ SNAPSHOT_EVERY = 50  # battles between stored rating snapshots
 
 @dataclass(frozen=True)
 class TournamentConfig:
-    """Everything that defines a tournament; stored with it so it can be resumed."""
+    """Everything that defines a tournament; stored with it so it can be resumed. It is
+    stored flat: the play settings beside the schedule's own fields."""
 
     name: str
     agents: tuple[str, ...]
-    format: str
-    teams: str | None
     games_per_pair: int
     mode: str
     candidate: str | None
-    concurrency: int
-    seed: int
-    decision_timeout: float
-    max_failures: int
-    battle_time_limit: float
-    device: str = "cpu"
-    temperature: float = 0.0
+    play: PlaySettings
     workers: int = 1
-    transport: str = "direct"
 
     SCHEDULE_FIELDS = ("agents", "format", "teams", "games_per_pair", "mode", "candidate", "seed")
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        play = data.pop("play")
+        return {**data, **play}
 
     @classmethod
     def from_json(cls, data: dict) -> "TournamentConfig":
-        return cls(**{**data, "agents": tuple(data["agents"])})
+        own = {f.name for f in fields(cls)} - {"play"}
+        values = {k: v for k, v in data.items() if k in own}
+        return cls(**{**values, "agents": tuple(data["agents"])}, play=PlaySettings.of(data))
 
     def schedule_differs(self, other: "TournamentConfig") -> list[str]:
         mine, theirs = self.to_json(), other.to_json()
@@ -67,7 +64,7 @@ def field_specs(config: TournamentConfig) -> dict[str, AgentSpec]:
     """Each agent of the config, resolved and checked, by its name."""
     specs = {}
     for entry in config.agents:
-        spec = resolve(entry, config.device, config.temperature)
+        spec = resolve(entry, config.play.device, config.play.temperature)
         if spec.name in specs:
             raise ArenaError(f"agent {spec.name!r} is named twice")
         specs[spec.name] = spec
@@ -81,15 +78,21 @@ def stored_id(
     store: Store, config: TournamentConfig, kind: TournamentKind = TournamentKind.TOURNAMENT
 ) -> int:
     """The tournament's id, creating it as a `kind`, or checking a rerun asks for the same
-    games of the same kind."""
-    return store.create_or_check(
-        kind,
-        config.name,
-        config.to_json(),
-        lambda stored: config.schedule_differs(TournamentConfig.from_json(stored)),
-        f"use `--resume {config.name}` or a new --name",
-        what="tournament",
-    ).id
+    games of the same kind (for self-play, at the same temperature: its samples are the
+    data it is played for)."""
+
+    def differs(stored: dict) -> list[str]:
+        previous = TournamentConfig.from_json(stored)
+        changed = config.schedule_differs(previous)
+        if kind == TournamentKind.SELFPLAY and config.play.temperature != previous.play.temperature:
+            changed.append("temperature")
+        return changed
+
+    if kind == TournamentKind.SELFPLAY:
+        retry, what = "rerun it as it was to resume it, or use a new --name", None
+    else:
+        retry, what = f"use `--resume {config.name}` or a new --name", "tournament"
+    return store.create_or_check(kind, config.name, config.to_json(), differs, retry, what).id
 
 
 def outcome_of(record: GameRecord, slot: Slot) -> Outcome | None:
@@ -162,15 +165,8 @@ class TournamentRun:
         """Plays what is pending: on the given server, else on the config's transport
         (simulator hosts, or servers started for the run); here, in worker processes, or
         on Ray actors."""
-        kind = "server" if websocket_url else self.config.transport
-        settings = PlaySettings(
-            self.config.format,
-            self.config.concurrency,
-            self.config.decision_timeout,
-            self.config.max_failures,
-            self.config.battle_time_limit,
-            self.config.seed,
-        )
+        settings = self.config.play
+        kind = "server" if websocket_url else settings.transport
         self.progress.started = time.perf_counter()
         self.writer = StoreWriter()
         names = sorted({name for slot in self.pending for name in (slot.a, slot.b)})
@@ -184,7 +180,6 @@ class TournamentRun:
                     settings,
                     self._record,
                     self.stop,
-                    device=self.config.device,
                     transport=kind,
                     websocket_url=websocket_url,
                 )
@@ -192,8 +187,6 @@ class TournamentRun:
             if self.config.workers > 1:
                 job = Job(
                     self.config.agents,
-                    self.config.device,
-                    self.config.temperature,
                     settings,
                     tuple(self.pending),
                     websocket_url,
@@ -203,7 +196,7 @@ class TournamentRun:
                 return
             async with (
                 opened(kind, websocket_url) as transport,
-                field(specs, transport, settings) as players,
+                players_for(specs, transport, settings) as players,
             ):
                 self.progress.started = time.perf_counter()
                 await play_slots(
@@ -219,7 +212,7 @@ class TournamentRun:
             self.tournament_id,
             slot.pairing,
             slot.game,
-            self.config.format,
+            self.config.play.format,
             record,
             self.agent_ids,
         )

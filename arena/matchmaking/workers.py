@@ -20,8 +20,9 @@ from arena import aio, logs
 from arena.game.battle import GameRecord
 from arena.game.transport import opened
 from arena.lifetime import worker_dies_with_parent
-from arena.matchmaking.runner import PlaySettings, field, play_slots
+from arena.matchmaking.runner import play_slots, players_for
 from arena.matchmaking.schedule import Slot
+from arena.matchmaking.settings import PlaySettings
 from arena.models.registry import resolve
 from arena.showdown.host import default_hosts
 
@@ -35,8 +36,6 @@ class WorkerFailed(RuntimeError):
 @dataclass(frozen=True)
 class Job:
     agents: tuple[str, ...]
-    device: str
-    temperature: float
     settings: PlaySettings
     slots: tuple[Slot, ...]
     websocket_url: str | None
@@ -54,7 +53,9 @@ def _slots_from(tasks, slots: tuple[Slot, ...], halt) -> Iterator[Slot]:
 
 
 async def _work(job: Job, worker: int, tasks, results, halt) -> None:
-    resolved = (resolve(agent, job.device, job.temperature) for agent in job.agents)
+    resolved = (
+        resolve(agent, job.settings.device, job.settings.temperature) for agent in job.agents
+    )
     specs = {spec.name: spec for spec in resolved}
 
     async def send(slot: Slot, record: GameRecord) -> None:
@@ -62,7 +63,7 @@ async def _work(job: Job, worker: int, tasks, results, halt) -> None:
 
     async with (
         opened(job.transport, job.websocket_url, job.hosts) as transport,
-        field(specs, transport, job.settings) as players,
+        players_for(specs, transport, job.settings) as players,
     ):
         slots = _slots_from(tasks, job.slots, halt)
         await play_slots(slots, players, job.settings, send, transport=transport)

@@ -17,7 +17,8 @@ from statistics import NormalDist
 import numpy as np
 
 from arena.errors import ArenaError
-from arena.rating.stats import PAIR_SCORES, REGULARISER, elo_from_score, score_from_elo
+from arena.rating.ratings import ANCHOR_ELO, bradley_terry_units
+from arena.rating.stats import PAIR_SCORES, REGULARISER, score_from_elo
 
 SCORES = np.array(PAIR_SCORES)
 NELO_PER_T = 800 / math.log(10)  # normalised Elo per unit of t-value per game, as fishtest
@@ -118,8 +119,9 @@ def sprt(
 
 @dataclass(frozen=True)
 class EloEstimate:
-    """Elo (logistic) and normalised Elo of the pairs' first agent, 95% intervals, and
-    the likelihood of superiority (the chance the true Elo is above 0)."""
+    """Elo (logistic) and normalised Elo of the pairs' first agent relative to the second,
+    95% intervals (a side the pairs cannot bound is infinite), and the likelihood of
+    superiority (the chance the true Elo is above 0)."""
 
     pairs: int
     score: float
@@ -132,28 +134,41 @@ class EloEstimate:
     los: float
 
 
-def elo_estimate(pent: tuple[int, int, int, int, int]) -> EloEstimate:
-    """Estimates from the mean and variance of the per-game score of each pair.
+FIRST, SECOND = "first", "second"  # the pairs' two agents, as the Bradley–Terry fit names them
 
-    The interval is a normal one on the mean score, mapped through the Elo curve; the
-    normalised Elo divides the score's excess over 1/2 by its per-game deviation (the
-    pair's, times sqrt 2), so it measures how quickly a test can resolve the difference.
+
+def elo_estimate(pent: tuple[int, int, int, int, int]) -> EloEstimate:
+    """The Elo and its interval are the leaderboard's (`bradley_terry_units`, with the
+    second agent as the reference), so the two never disagree on the same games; each
+    pair is two games sharing its points. The normalised Elo divides the mean score's
+    excess over 1/2 by its per-game deviation (the pair's, times sqrt 2), so it measures
+    how quickly a test can resolve the difference; its interval is the Elo interval read
+    on that scale. The likelihood of superiority is the normal one on the mean score.
     """
     pairs = sum(pent)
     freqs = _frequencies(np.asarray(pent, dtype=float))
     mean = float((freqs * SCORES).sum())
     deviation = math.sqrt(float((freqs * (SCORES - mean) ** 2).sum()))
     error = deviation / math.sqrt(max(pairs, 1))
-    low, high = mean - Z95 * error, mean + Z95 * error
     per_game = math.sqrt(2) * deviation
+
+    def nelo(score: float) -> float:
+        return (score - 0.5) / per_game * NELO_PER_T
+
+    games = [((FIRST, SECOND, s), (FIRST, SECOND, s)) for s in PAIR_SCORES]
+    kinds = [(pair, n) for pair, n in zip(games, pent, strict=True) if n]
+    elo, low, high = 0.0, -math.inf, math.inf  # no pairs: nothing is known
+    if pairs:
+        first = bradley_terry_units(kinds, anchor=SECOND)[FIRST]
+        elo, low, high = (value - ANCHOR_ELO for value in (first.elo, first.low, first.high))
     return EloEstimate(
         pairs=pairs,
         score=mean,
-        elo=elo_from_score(mean),
-        elo_low=elo_from_score(low),
-        elo_high=elo_from_score(high),
-        nelo=(mean - 0.5) / per_game * NELO_PER_T,
-        nelo_low=(low - 0.5) / per_game * NELO_PER_T,
-        nelo_high=(high - 0.5) / per_game * NELO_PER_T,
+        elo=elo,
+        elo_low=low,
+        elo_high=high,
+        nelo=nelo(mean),
+        nelo_low=nelo(score_from_elo(low)),
+        nelo_high=nelo(score_from_elo(high)),
         los=NormalDist().cdf((mean - 0.5) / error),
     )

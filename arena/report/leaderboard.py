@@ -16,7 +16,9 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
 
-from arena.rating.ratings import BTRating, LiveRatings, bradley_terry, bradley_terry_units, glicko
+from arena.rating.glicko import glicko
+from arena.rating.live import LiveRatings
+from arena.rating.ratings import BTRating, bradley_terry, bradley_terry_units
 from arena.rating.stats import Outcome, wilson
 from arena.showdown.laddertop import STANDING_FIELDS
 from arena.store.database import Store

@@ -239,8 +239,8 @@ def _end_counts(store: Store, tournament_id: int) -> dict[str, int]:
 
 def bar_scales(leaderboard: list[dict]) -> dict[str, tuple[float, float]]:
     """The range each column of interval bars is drawn on, so every interval fits:
-    Bradley–Terry Elo and its bootstrap interval, TrueSkill's μ ± 3σ (the left end is the
-    conservative estimate the live view ranks by), win rate on [0, 1]."""
+    Bradley–Terry Elo and its profile-likelihood interval, TrueSkill's μ ± 3σ (the left end
+    is the conservative estimate the live view ranks by), win rate on [0, 1]."""
     elo = [v for row in leaderboard for v in (row["bt_elo_low"], row["bt_elo_high"])]
     trueskill = [
         row["trueskill_mu"] + sign * 3 * row["trueskill_sigma"]

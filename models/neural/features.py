@@ -18,6 +18,9 @@ Speed: an encode runs at every decision of every battle, live and when a dataset
 built, so what is fixed for a Pokémon (species, level, stats) or a moveset is made once
 into table rows; a decision gathers its rows by index and writes only what changes:
 HP, status, PP, boosts, effectiveness and damage (memoised per matchup).
+
+One module, though long: FEATURE_VERSION pins everything in it at once (the layout, the
+tables and the arithmetic), so a change to any part is read, and versioned, in one place.
 """
 
 from dataclasses import dataclass

@@ -6,7 +6,8 @@ import signal
 from collections import Counter
 
 from arena.ladder.board import PUBLIC_RATINGS
-from arena.rating.ratings import bradley_terry, glicko
+from arena.rating.glicko import glicko
+from arena.rating.ratings import bradley_terry
 from arena.rating.stats import Outcome
 from arena.report.leaderboard import anchored
 from arena.store.database import Store

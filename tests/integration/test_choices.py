@@ -14,7 +14,7 @@ from arena.models.neural.actions import actions
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import HEURISTICS, AgentSpec, resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.store.database import Store
 from arena.store.tables import decode_choices
 
@@ -50,17 +50,13 @@ def _config(agents, **settings) -> TournamentConfig:
         name="records",
         agents=tuple(agents),
         format="gen1ou",
-        teams=None,
         games_per_pair=2,
         mode="round-robin",
         candidate=None,
         concurrency=8,
         seed=5,
-        decision_timeout=10.0,
-        max_failures=5,
-        battle_time_limit=600.0,
     )
-    return TournamentConfig(**{**base, **settings})
+    return TournamentConfig.from_json({**base, **settings})
 
 
 async def _play_ring(server, db: str, specs: dict[str, AgentSpec], **settings) -> Store:
@@ -68,10 +64,10 @@ async def _play_ring(server, db: str, specs: dict[str, AgentSpec], **settings) -
     names = list(specs)
     ring = [(a, b) for a, b in zip(names, names[1:] + names[:1], strict=True)]
     config = _config(names, **settings)
-    _, pool = load_pool(config.format, None)
+    _, pool = load_pool(config.play.format, None)
     store = Store.open(db)
     tournament = store.create_tournament(config.name, config.to_json())
-    slots = build(ring, config.games_per_pair, pool, config.seed)
+    slots = build(ring, config.games_per_pair, pool, config.play.seed)
     run = TournamentRun(config, tournament.id, specs, slots, store, LiveRatings())
     await run.play(server.websocket_url)
     assert run.progress.done == len(slots)

@@ -1,4 +1,6 @@
-"""The command line's shape: every option explained, shared options declared once."""
+"""The command line on real checkpoints and exports: a shipped model's name works wherever
+a checkpoint is taken, a missing one is one line, and an export to standard output is the
+export alone."""
 
 import csv
 import io

@@ -15,8 +15,8 @@ import pytest
 
 from arena.errors import ArenaError
 from arena.matchmaking.cluster import NAMESPACE, RayOptions, play_on_ray
-from arena.matchmaking.runner import PlaySettings
 from arena.matchmaking.schedule import build, pairings
+from arena.matchmaking.settings import PlaySettings
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import resolve
@@ -165,9 +165,10 @@ async def test_a_checkpoint_changed_after_it_was_named_is_refused(cluster, tmp_p
             RayOptions(cluster, actors=1),
             specs,
             slots,
-            PlaySettings("gen1randombattle", 2),
+            PlaySettings.defaults(format="gen1randombattle", concurrency=2),
             keep,
             asyncio.Event(),
+            transport="direct",
         )
     assert len(str(refusal.value).splitlines()) == 1 and not recorded
 

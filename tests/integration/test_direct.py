@@ -11,8 +11,9 @@ import pytest
 from arena import aio
 from arena.game.teams import load_pool
 from arena.game.transport import opened
-from arena.matchmaking.runner import PlaySettings, field, play_slots
+from arena.matchmaking.runner import play_slots, players_for
 from arena.matchmaking.schedule import build, pairings
+from arena.matchmaking.settings import PlaySettings
 from arena.models.neural.checkpoint import initialise
 from arena.models.neural.policy import PolicyConfig
 from arena.models.registry import resolve
@@ -148,7 +149,7 @@ def test_time_limit_ends_a_stuck_direct_battle(tmp_path):
 async def test_killed_host_loses_no_slot_and_records_none_twice():
     agents = ["grunt", "gym-leader", "random"]
     slots = build(pairings(agents, "round-robin", None), 10, None, seed=3)
-    settings = PlaySettings("gen1randombattle", concurrency=8, seed=3)
+    settings = PlaySettings.defaults(format="gen1randombattle", concurrency=8, seed=3)
     recorded = Counter()
     killed = []
 
@@ -165,7 +166,7 @@ async def test_killed_host_loses_no_slot_and_records_none_twice():
                 killed.append(busy.process.pid)
                 os.kill(busy.process.pid, signal.SIGKILL)
 
-        async with field(specs, transport, settings) as players:
+        async with players_for(specs, transport, settings) as players:
             await play_slots(slots, players, settings, on_record, transport=transport)
         assert killed and killed[0] not in pool.pids() and pool.restarts == 1
         assert len(pool.pids()) == 2
@@ -187,7 +188,7 @@ def test_a_game_started_as_its_host_dies_is_played_on_another_host():
 async def _start_games_as_a_host_dies(seed: int) -> tuple[Counter, int]:
     agents = ["random", "max-power"]
     slots = build(pairings(agents, "round-robin", None), 4, None, seed=seed)
-    settings = PlaySettings("gen1randombattle", concurrency=4, seed=seed)
+    settings = PlaySettings.defaults(format="gen1randombattle", concurrency=4, seed=seed)
     recorded = Counter()
 
     async def on_record(slot, record) -> None:
@@ -195,7 +196,7 @@ async def _start_games_as_a_host_dies(seed: int) -> tuple[Counter, int]:
 
     async with opened("direct", hosts=2) as transport:
         specs = {name: resolve(name) for name in agents}
-        async with field(specs, transport, settings) as players:
+        async with players_for(specs, transport, settings) as players:
             pool = transport.pool
             dying = pool.hosts[0]  # the first game's host: both have no battle yet
             os.kill(dying.process.pid, signal.SIGKILL)
@@ -210,7 +211,7 @@ async def test_gen1ou_match_on_hosts_matches_a_second_run():
     _, pool = load_pool("gen1ou", None)
     agents = ["gym-leader", "simple-heuristic"]
     slots = build(pairings(agents, "round-robin", None), 6, pool, seed=5)
-    settings = PlaySettings("gen1ou", concurrency=6, seed=5)
+    settings = PlaySettings.defaults(format="gen1ou", concurrency=6, seed=5)
 
     async def once() -> dict:
         results = {}
@@ -220,7 +221,7 @@ async def test_gen1ou_match_on_hosts_matches_a_second_run():
 
         async with opened("direct", hosts=2) as transport:
             specs = {name: resolve(name) for name in agents}
-            async with field(specs, transport, settings) as players:
+            async with players_for(specs, transport, settings) as players:
                 await play_slots(
                     slots,
                     players,
@@ -238,7 +239,7 @@ async def test_a_short_run_starts_only_the_hosts_it_needs():
     """Two games in flight fit on one host: a pool that may grow to three starts one."""
     agents = ["random", "max-power"]
     slots = build(pairings(agents, "round-robin", None), 2, None, seed=1)
-    settings = PlaySettings("gen1randombattle", concurrency=2, seed=1)
+    settings = PlaySettings.defaults(format="gen1randombattle", concurrency=2, seed=1)
     recorded = []
 
     async def on_record(slot, record) -> None:
@@ -246,7 +247,7 @@ async def test_a_short_run_starts_only_the_hosts_it_needs():
 
     async with opened("direct", hosts=3) as transport:
         specs = {name: resolve(name) for name in agents}
-        async with field(specs, transport, settings) as players:
+        async with players_for(specs, transport, settings) as players:
             await play_slots(slots, players, settings, on_record, transport=transport)
         assert len(transport.pool.pids()) == 1
     assert len(recorded) == 2

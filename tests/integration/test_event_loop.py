@@ -1,30 +1,29 @@
-"""Nothing that can block runs on the event loop: store writes and model loads leave it."""
+"""Nothing that can block runs on the event loop: a real tournament's store writes leave
+it, and land in order."""
 
 import threading
 
 from arena.matchmaking.schedule import build, pairings
 from arena.matchmaking.tournament import TournamentConfig, TournamentRun
 from arena.models.registry import resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.store.database import Store
 
 AGENTS = ("random", "max-power")
 
 
 def _run(store: Store, games_per_pair: int) -> TournamentRun:
-    config = TournamentConfig(
-        name="off-loop",
-        agents=AGENTS,
-        format="gen1randombattle",
-        teams=None,
-        games_per_pair=games_per_pair,
-        mode="round-robin",
-        candidate=None,
-        concurrency=4,
-        seed=0,
-        decision_timeout=10,
-        max_failures=5,
-        battle_time_limit=300,
+    config = TournamentConfig.from_json(
+        dict(
+            name="off-loop",
+            agents=AGENTS,
+            format="gen1randombattle",
+            games_per_pair=games_per_pair,
+            mode="round-robin",
+            candidate=None,
+            concurrency=4,
+            seed=0,
+        )
     )
     tournament = store.create_tournament(config.name, config.to_json())
     slots = build(pairings(list(AGENTS), "round-robin", None), games_per_pair, None, 0)

@@ -1,12 +1,5 @@
-"""Features version 2 pinned: exact values on hand-built Gen 1 positions and on a recorded
-battle, so that any change to what the encoder outputs fails here and forces a bump of
-`FEATURE_VERSION` (checkpoints trained on the old features would otherwise be fed
-something else).
-
-Hand-built positions come from `tests.unit.test_heuristics.position` (all level 100, stats
-as the request shows them: DV 15 and full stat experience). The recorded battle is a
-gen1ou game of gym-leader (p1) against max-power (p2), both sides' logs as arena stored
-them, in tests/data/."""
+"""Features on real battles: the states replayed from a stored log are the states the
+player saw, and a checkpoint trained on version 1 features is refused in one line."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Agents are what they play with: kind, spec, checkpoint sha256 and temperature."""
+"""Agents are what they play with: resuming a real tournament refuses a checkpoint changed
+since it started."""
 
 from arena.store.database import Store
 from tests.conftest import run_arena

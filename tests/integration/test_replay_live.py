@@ -11,7 +11,7 @@ from arena.matchmaking.tournament import TournamentConfig, TournamentRun
 from arena.models.neural.actions import actions
 from arena.models.neural.features import encode
 from arena.models.registry import resolve
-from arena.rating.ratings import LiveRatings
+from arena.rating.live import LiveRatings
 from arena.store.database import Store
 from arena.store.tables import decompress_log
 from arena.training.data.protocol import replay
@@ -40,25 +40,23 @@ def _witnessed(name: str):
 async def test_replay_rebuilds_every_observation_the_player_saw(server, tmp_path):
     names = ["random", "grunt", "gym-leader"]
     specs = {name: _witnessed(name) for name in names}
-    config = TournamentConfig(
-        name="witness",
-        agents=tuple(names),
-        format="gen1ou",
-        teams=None,
-        games_per_pair=2,
-        mode="round-robin",
-        candidate=None,
-        concurrency=6,
-        seed=11,
-        decision_timeout=10.0,
-        max_failures=5,
-        battle_time_limit=600.0,
+    config = TournamentConfig.from_json(
+        dict(
+            name="witness",
+            agents=tuple(names),
+            format="gen1ou",
+            games_per_pair=2,
+            mode="round-robin",
+            candidate=None,
+            concurrency=6,
+            seed=11,
+        )
     )
-    _, pool = load_pool(config.format, None)
+    _, pool = load_pool(config.play.format, None)
     store = Store.open(f"sqlite:///{tmp_path / 'witness.db'}")
     tournament = store.create_tournament(config.name, config.to_json())
     pairings = [(a, b) for k, a in enumerate(names) for b in names[k + 1 :]]
-    slots = build(pairings, config.games_per_pair, pool, config.seed)
+    slots = build(pairings, config.games_per_pair, pool, config.play.seed)
     ObservationWitness.seen.clear()
     await TournamentRun(config, tournament.id, specs, slots, store, LiveRatings()).play(
         server.websocket_url

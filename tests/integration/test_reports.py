@@ -1,5 +1,4 @@
-"""Reports over stored battles: ranking, games cut by the time limit, ladder accounts,
-and the `battles` / `replay` commands on a store with ladder games."""
+"""The `battles` and `replay` commands on a store with ladder games."""
 
 import shutil
 

@@ -1,5 +1,6 @@
-"""Every battle replays exactly: each side draws from a generator derived from the
-battle's seed, whatever else the process plays at the same time."""
+"""Every battle replays exactly, played for real: stochastic agents and a sampling
+checkpoint rerun identically, concurrent battles decide as if played alone, and a rerun
+names the side and turn where it diverged."""
 
 from pathlib import Path
 

@@ -11,7 +11,8 @@ import pytest
 from arena import aio
 from arena.errors import ArenaError
 from arena.game.transport import ServerTransport
-from arena.matchmaking.runner import PlaySettings, field
+from arena.matchmaking.runner import players_for
+from arena.matchmaking.settings import PlaySettings
 from arena.models.registry import HEURISTICS, resolve
 from arena.showdown import ShowdownServer, list_servers
 from tests.conftest import run_arena, showdown_pids
@@ -80,7 +81,9 @@ async def _log_in_all(url: str, count: int) -> list[bool]:
     """`count` players logging in at once, as a tournament's field does."""
     specs = {f"{name}-{k}": resolve(name) for k in range(2) for name in HEURISTICS}
     specs = dict(list(specs.items())[:count])
-    async with field(specs, ServerTransport(url), PlaySettings("gen1randombattle", 1)) as players:
+    async with players_for(
+        specs, ServerTransport(url), PlaySettings.defaults(format="gen1randombattle", concurrency=1)
+    ) as players:
         return [player.ps_client.logged_in.is_set() for player in players.values()]
 
 

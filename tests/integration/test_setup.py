@@ -20,17 +20,13 @@ def _config(**changes) -> TournamentConfig:
         name="rr",
         agents=("random", "max-power", "grunt"),
         format="gen1ou",
-        teams=None,
         games_per_pair=2,
         mode="round-robin",
         candidate=None,
         concurrency=1,
         seed=0,
-        decision_timeout=10.0,
-        max_failures=5,
-        battle_time_limit=900.0,
     )
-    return TournamentConfig(**{**values, **changes})
+    return TournamentConfig.from_json({**values, **changes})
 
 
 def test_a_tournament_is_set_up_once_and_resumed(store):

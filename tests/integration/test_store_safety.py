@@ -1,5 +1,6 @@
-"""The store is opened only through SQLite, read-only commands never write, and a store a
-command cannot use is one line (exit 2) with the file left as it was."""
+"""A store a command cannot use is one line (exit 2) with the file left as it was: another
+application's database, a file that is not SQLite, one arena may not write, PostgreSQL
+readers; and migrating a new store keeps SQLite's locks."""
 
 import os
 import sqlite3

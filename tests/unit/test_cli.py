@@ -1,6 +1,5 @@
 """The command line's shape: every option explained, shared options declared once."""
 
-import importlib.util
 import inspect
 import io
 import re
@@ -14,7 +13,6 @@ from arena.cli import app, every_command
 from arena.cli.common import COMMANDS as SUMMARIES
 from arena.cli.common import PANELS
 from arena.cli.lineage import lineage_table, wide_table
-from arena.store.database import Store
 from arena.training.lineage.report import GenerationRow
 from tests.conftest import REPO
 
@@ -37,15 +35,6 @@ def test_battle_and_tournament_options_mean_the_same():
     for name in shared:
         assert battle[name].help == tournament[name].help, name
         assert battle[name].opts == tournament[name].opts, name
-
-
-def test_tournament_benchmark_plays_with_the_workers_it_names(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench", REPO / "scripts/bench_tournament.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    store = Store.open(f"sqlite:///{tmp_path / 'bench.db'}")
-    run = bench.arena_run(store, "w", ["random", "max-power"], "gen1randombattle", None, 2, 2, 3)
-    assert run.config.workers == 3
 
 
 def _help(*args: str, width: int = 80) -> str:

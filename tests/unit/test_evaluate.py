@@ -1,8 +1,10 @@
-"""`arena evaluate` end to end on a real server: verdicts, exit codes, the stored test,
-resume by name, alarms, and bad input that stores nothing."""
+"""The evaluation's bookkeeping on constructed results: the verdict is taken at the first
+crossing, only complete head-to-head pairs count, and the alarms (regression, saturation,
+faults) fire on constructed counts only beyond chance."""
 
 from arena.gate.alarms import GauntletRow, fault_alarms, gauntlet_alarms
 from arena.gate.evaluation import EvaluationConfig, HeadToHead, Lineup
+from arena.matchmaking.settings import PlaySettings
 from arena.rating.stats import Outcome, wilson
 from arena.store.tables import Battle
 
@@ -21,14 +23,12 @@ def _config(**changes):
         beta=0.05,
         max_pairs=100,
         format="gen1ou",
-        teams=None,
         concurrency=1,
         seed=0,
-        decision_timeout=10,
-        max_failures=5,
-        battle_time_limit=900,
     )
-    return EvaluationConfig(**(values | changes))
+    values |= changes
+    own = {k: v for k, v in values.items() if k in EvaluationConfig.__dataclass_fields__}
+    return EvaluationConfig(**own, play=PlaySettings.of(values))
 
 
 def _pair(k, first, second):

@@ -1,4 +1,5 @@
-"""Nothing that can block runs on the event loop: store writes and model loads leave it."""
+"""Nothing that can block runs on the event loop: a model loads off it, once for every
+battle asking for it."""
 
 import asyncio
 import threading

@@ -1,4 +1,5 @@
-"""Agents are what they play with: kind, spec, checkpoint sha256 and temperature."""
+"""Agents are what they play with: kind, spec, checkpoint sha256 and temperature, so a
+rewritten checkpoint or another temperature is another agent."""
 
 import pytest
 

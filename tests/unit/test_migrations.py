@@ -1,5 +1,6 @@
-"""The store's schema history: a store made by commit 6c24063 (before migrations) is
-upgraded in place, keeps every row and reports what that code reported."""
+"""The store's schema history revision by revision: revision one is the schema stores had
+before migrations, later ones fill identities, ladder accounts and kinds, and the
+migrated schema is the one the code declares."""
 
 import shutil
 

@@ -1,4 +1,5 @@
-"""Neural agents: encoder and mask on real battles, checkpoints, batched inference."""
+"""Neural agents without a game: decisions that arrive together share forward passes, and
+bad checkpoints are refused clearly."""
 
 import asyncio
 from pathlib import Path

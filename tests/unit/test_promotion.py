@@ -1,6 +1,5 @@
-"""`arena promote` as a user runs it: the epochs' round robin chooses the candidate by the
-lower bound of its Bradley–Terry interval, the SPRT decides, the store keeps the chosen
-epoch, the verdict and the lineage's champion; bad input is one line and stores nothing."""
+"""`arena promote`'s options: the gate's flags are explained and mean what `arena
+evaluate`'s mean."""
 
 import pytest
 

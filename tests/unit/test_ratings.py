@@ -6,14 +6,9 @@ import time
 import numpy as np
 import pytest
 
-from arena.rating.ratings import (
-    Glicko,
-    LiveRatings,
-    bradley_terry,
-    glicko,
-    glicko_period,
-    reference_note,
-)
+from arena.rating.glicko import Glicko, glicko, glicko_period
+from arena.rating.live import LiveRatings
+from arena.rating.ratings import bradley_terry, reference_note
 from arena.rating.stats import Outcome
 
 TRUE = {"random": 1000, "weak": 1200, "fair": 1400, "good": 1600, "best": 1800}

@@ -1,5 +1,5 @@
-"""Reports over stored battles: ranking, games cut by the time limit, ladder accounts,
-and the `battles` / `replay` commands on a store with ladder games."""
+"""Reports over constructed battles: ranked by Bradley–Terry, games cut by the time limit
+neither ties nor in win rates, ladder accounts never merged, and a password never shown."""
 
 from arena.cli.reports import print_leaderboard
 from arena.game.player import Account

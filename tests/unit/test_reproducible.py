@@ -1,5 +1,6 @@
-"""Every battle replays exactly: each side draws from a generator derived from the
-battle's seed, whatever else the process plays at the same time."""
+"""Every battle replays exactly, piece by piece: each side's generator derived from the
+battle's seed, poke-env's random helpers and sampling drawing from it, and the first
+divergence named."""
 
 import random
 from types import SimpleNamespace

@@ -11,6 +11,7 @@ import pytest
 
 from arena.gate.alarms import gauntlet, gauntlet_alarms
 from arena.gate.evaluation import VERDICTS, EvaluationConfig, HeadToHead, Lineup
+from arena.matchmaking.settings import PlaySettings
 from arena.models import registry
 from arena.rating.stats import Outcome
 
@@ -20,7 +21,7 @@ GAMES = 100  # per agent and opponent
 
 def _ladder() -> tuple[str, ...]:
     """Opponents weakest first: the heuristics, then any stronger rungs arena ships."""
-    return (*registry.HEURISTICS, *getattr(registry, "SEARCH_RUNGS", ()))
+    return (*registry.HEURISTICS, *registry.SEARCH_RUNGS)
 
 
 def _config() -> EvaluationConfig:
@@ -34,13 +35,7 @@ def _config() -> EvaluationConfig:
         alpha=0.05,
         beta=0.05,
         max_pairs=500,
-        format="gen1ou",
-        teams=None,
-        concurrency=1,
-        seed=0,
-        decision_timeout=10,
-        max_failures=5,
-        battle_time_limit=900,
+        play=PlaySettings.defaults(concurrency=1),
     )
 
 

@@ -1,4 +1,4 @@
-"""`--server` means one thing in every command: local, local:PORT, a name or a ws:// URL."""
+"""`--server`'s spelling: only a local server takes a port."""
 
 import pytest
 

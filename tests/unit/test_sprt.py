@@ -1,6 +1,7 @@
 """The pentanomial SPRT: exact log-likelihood ratios checked by direct maximisation,
-Elo estimates checked by plain arithmetic, and error rates and test lengths measured on
-thousands of simulated tests with known true Elo."""
+Elo estimates checked against the leaderboard's Bradley–Terry interval and by
+arithmetic, and error rates and test lengths measured on thousands of simulated tests
+with known true Elo."""
 
 import math
 import statistics
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 
 from arena.errors import ArenaError
+from arena.rating.ratings import bradley_terry
 from arena.rating.sprt import bounds, check_hypotheses, elo_estimate, llr, sprt
-from arena.rating.stats import score_from_elo
+from arena.rating.stats import Outcome, score_from_elo
 
 ELO0, ELO1, ALPHA, BETA = 0.0, 35.0, 0.05, 0.05
 
@@ -168,24 +170,31 @@ def test_llr_of_counts_at_the_hypothesis_score_is_the_unconstrained_maximum():
     assert float(llr(counts, 0, elo_at_score)) == pytest.approx(expected, rel=1e-6)
 
 
-def test_elo_estimate_matches_arithmetic_on_the_pair_scores():
+def test_elo_estimate_is_the_leaderboards_interval_and_fishtests_arithmetic():
     counts = (4, 10, 22, 9, 5)
     scores = [x for c, x in zip(counts, (0, 0.25, 0.5, 0.75, 1), strict=True) for _ in range(c)]
     mean, deviation = statistics.fmean(scores), statistics.pstdev(scores)
     error = deviation / math.sqrt(len(scores))
-    z = NormalDist().inv_cdf(0.975)
     estimate = elo_estimate(counts)
-
-    def elo(s):
-        return -400 * math.log10(1 / s - 1)
-
+    games = [
+        Outcome("cand", "inc", score, ("pair", k))
+        for k, score in enumerate(scores)
+        for _ in range(2)  # the pair's two games, sharing its points
+    ]
+    board = bradley_terry(games, anchor="inc")["cand"]
     assert estimate.pairs == 50 and estimate.score == pytest.approx(mean)
-    assert estimate.elo == pytest.approx(elo(mean))
-    assert estimate.elo_low == pytest.approx(elo(mean - z * error))
-    assert estimate.elo_high == pytest.approx(elo(mean + z * error))
+    assert estimate.elo == pytest.approx(board.elo - 1000)
+    assert estimate.elo_low == pytest.approx(board.low - 1000)
+    assert estimate.elo_high == pytest.approx(board.high - 1000)
     nelo = (mean - 0.5) / (math.sqrt(2) * deviation) * 800 / math.log(10)
     assert estimate.nelo == pytest.approx(nelo)
     assert estimate.los == pytest.approx(NormalDist().cdf((mean - 0.5) / error))
+
+
+def test_elo_estimate_of_a_sweep_is_bounded_below_and_open_above():
+    sweep = elo_estimate((0, 0, 0, 0, 4))
+    assert 0 < sweep.elo_low < sweep.elo and sweep.elo_high == math.inf
+    assert math.isfinite(sweep.nelo_high)
 
 
 def test_elo_estimate_signs_and_certainty():

@@ -1,5 +1,5 @@
-"""The store is opened only through SQLite, read-only commands never write, and a store a
-command cannot use is one line (exit 2) with the file left as it was."""
+"""The store is opened only through SQLite and reading never writes: a missing, older,
+current or empty store is read as it is, and one at another revision is refused."""
 
 import os
 import shutil

@@ -1,4 +1,4 @@
-"""The trainer learns what constructed data teaches, and its diagnosis says so."""
+"""Transitions chain each side's decisions and discount returns to the end of the battle."""
 
 import numpy as np
 import pytest

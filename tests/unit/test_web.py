@@ -1,9 +1,5 @@
-"""`arena web` over a real small tournament played on a real server, in a real browser.
-
-One module-scoped store: a three-agent tournament played on the session's Showdown
-server, plus an agent whose name is an HTML payload and a battle whose log, team and
-player names carry a `<script>`. The dashboard runs as the `arena web` command does;
-Debian's Chromium (never a downloaded browser) loads its pages through Playwright."""
+"""The dashboard's addresses: only loopback counts as private, and it answers to the names
+of the address it listens on."""
 
 from arena.web.app import allowed_hosts
 from arena.web.serve import exposed

@@ -16,12 +16,14 @@ counts;
 """
 
 import asyncio
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from arena.config import defaults
 from arena.gate.alarms import regressed, saturated
 from arena.kinds import TournamentKind
 from arena.matchmaking.schedule import check_even
+from arena.matchmaking.settings import PlaySettings
 from arena.matchmaking.setup import tournament_run
 from arena.matchmaking.tournament import TournamentConfig
 from arena.rating.stats import win_rate_matrix
@@ -29,18 +31,27 @@ from arena.report.leaderboard import outcomes
 from arena.store.database import Store
 
 DEFAULT_OPPONENTS = ("simple-heuristic", "gym-leader", "max-power")
+PLAY = PlaySettings.defaults("train")
 VALID_DECLINE = 0.001
 
 
 @dataclass(frozen=True)
 class EvalSettings:
+    """The epoch gauntlets, as a run stores them (its play settings are the `train`
+    section's defaults but for these)."""
+
     opponents: tuple[str, ...] = DEFAULT_OPPONENTS
-    games: int = 100
-    battle_format: str = "gen1ou"
+    games: int = defaults()["train"]["eval_games"]
+    battle_format: str = PLAY.format
     db: str | None = None
     server: str | None = None  # websocket URL; None starts a local server per gauntlet
-    concurrency: int = 8
-    seed: int = 0
+    concurrency: int = PLAY.concurrency
+    seed: int = PLAY.seed
+
+    def play(self) -> PlaySettings:
+        return replace(
+            PLAY, format=self.battle_format, concurrency=self.concurrency, seed=self.seed
+        )
 
 
 @dataclass(frozen=True)
@@ -70,16 +81,10 @@ def gauntlet(run: str, epoch: int, candidate: Path, opponents: list[str], settin
     config = TournamentConfig(
         name=tournament_name(run, epoch),
         agents=(str(candidate), *opponents),
-        format=settings.battle_format,
-        teams=None,
         games_per_pair=settings.games,
         mode="gauntlet",
         candidate=str(candidate),
-        concurrency=settings.concurrency,
-        seed=settings.seed,
-        decision_timeout=10.0,
-        max_failures=5,
-        battle_time_limit=900.0,
+        play=settings.play(),
     )
     tournament = tournament_run(
         config, lambda: Store.open(settings.db), TournamentKind.EPOCH_GAUNTLET

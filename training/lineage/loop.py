@@ -17,11 +17,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from arena.config import defaults
 from arena.errors import ArenaError, interrupted
 from arena.gate.evaluation import EvaluationConfig, check_config
 from arena.matchmaking.schedule import check_even
 from arena.matchmaking.selfplay import KIND
-from arena.matchmaking.selfplay import prepare as prepare_selfplay
+from arena.matchmaking.settings import PlaySettings
+from arena.matchmaking.setup import tournament_run
+from arena.matchmaking.tournament import TournamentConfig
 from arena.models.registry import AgentSpec, resolve
 from arena.models.shipped import BASE
 from arena.store.database import Store
@@ -41,7 +44,8 @@ from arena.training.lineage.promotion import (
 )
 
 STAGES = ("selfplay", "data", "train", "promote", "done")
-DECISION_TIMEOUT, MAX_FAILURES, BATTLE_TIME_LIMIT = 10.0, 5, 900.0
+PLAY = PlaySettings.defaults()  # how the gate plays (greedy checkpoints)
+SAMPLING = PlaySettings.defaults("loop").temperature  # how the champion plays itself
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,9 @@ class LoopConfig:
     name: str
     init: str = "base"
     generations: int = 1
-    selfplay_games: int = 100
+    selfplay_games: int = defaults()["selfplay"]["games"]
     opponents: tuple[str, ...] = DEFAULT_OPPONENTS
-    temperature: float = 1.0  # the champion samples its self-play moves
+    temperature: float = SAMPLING  # the champion samples its self-play moves
     reward: str = "default"
     algo: str = "offline-ac"
     epochs: int = 5
@@ -66,13 +70,13 @@ class LoopConfig:
     alpha: float = 0.05
     beta: float = 0.05
     max_pairs: int = 500
-    format: str = "gen1ou"
-    seed: int = 0
+    format: str = PLAY.format
+    seed: int = PLAY.seed
     runs: str = "runs"  # runs/NAME holds the lineage's runs and data
     teacher: str | None = None  # labels the self-play decisions (`arena data build --teacher`)
     teacher_weight: float = 1.0  # with a teacher: `TrainConfig.teacher_weight`
-    concurrency: int = 16
-    device: str = "cpu"
+    concurrency: int = PLAY.concurrency
+    device: str = PLAY.device
 
     RUNTIME = ("generations", "concurrency", "device")
 
@@ -127,14 +131,13 @@ def _evaluation(config: LoopConfig, name: str, incumbent: str) -> EvaluationConf
         alpha=config.alpha,
         beta=config.beta,
         max_pairs=config.max_pairs,
-        format=config.format,
-        teams=None,
-        concurrency=config.concurrency,
-        seed=config.seed,
-        decision_timeout=DECISION_TIMEOUT,
-        max_failures=MAX_FAILURES,
-        battle_time_limit=BATTLE_TIME_LIMIT,
-        device=config.device,
+        play=replace(
+            PLAY,
+            format=config.format,
+            concurrency=config.concurrency,
+            seed=config.seed,
+            device=config.device,
+        ),
     )
 
 
@@ -232,19 +235,20 @@ class Loop:
             )
         # the gate's teams and limits, sampled at the loop's temperature; each generation
         # plays other teams
-        played_as = replace(
-            _evaluation(c, "", generation.parent),
+        play = replace(
+            _evaluation(c, "", generation.parent).play,
             seed=c.seed + generation.number,
             temperature=c.temperature,
         )
-        config = played_as.tournament(
+        config = TournamentConfig(
             generation.selfplay,
             (generation.parent, *c.opponents),
             c.selfplay_games,
             KIND,
             generation.parent,
+            play,
         )
-        run = prepare_selfplay(config, self.db)
+        run = tournament_run(config, lambda: Store.open(self.db), KIND)
         if run.pending and self.play(run, lambda: run.play(self.websocket_url)):
             run.store.set_status(run.tournament_id, "interrupted")
             raise interrupted(config.name)

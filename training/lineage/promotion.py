@@ -66,8 +66,8 @@ class PromotionConfig:
 
     def to_json(self) -> dict:
         """What a rerun must ask for again to resume it (not how fast or where it plays)."""
-        data = asdict(self)
-        for key in ("candidate", "concurrency", "device"):
+        data = {**asdict(self), "evaluation": self.evaluation.to_json()}
+        for key in ("candidate", "concurrency", "device", "transport"):
             data["evaluation"].pop(key)
         return data
 
@@ -121,7 +121,8 @@ def check(config: PromotionConfig) -> Checked:
     check_even(config.games_per_pair, "--games-per-pair")
     evaluation = config.evaluation
     check_config(evaluation)
-    incumbent = resolve(evaluation.incumbent, evaluation.device, evaluation.temperature)
+    play = evaluation.play
+    incumbent = resolve(evaluation.incumbent, play.device, play.temperature)
     for epoch, path in epochs.items():
         if incumbent.sha256 is not None and sha256(path) == incumbent.sha256:
             raise ArenaError(
@@ -129,7 +130,7 @@ def check(config: PromotionConfig) -> Checked:
                 "tested against itself"
             )
     resolve_lineup(replace(evaluation, candidate=str(next(iter(epochs.values())))))
-    load_pool(evaluation.format, Path(evaluation.teams) if evaluation.teams else None)
+    load_pool(play.format, Path(play.teams) if play.teams else None)
     return Checked(config, epochs, incumbent.sha256)
 
 

@@ -129,7 +129,9 @@ def _row(store: Store, lineage: Lineage, generation: Generation) -> GenerationRo
     report = json.loads(evaluation.report)
     row.verdict, row.llr, row.pairs = evaluation.verdict, evaluation.llr, evaluation.pairs
     elo = report["elo"]
-    row.elo, row.elo_low, row.elo_high = elo["elo"], elo["elo_low"], elo["elo_high"]
+    row.elo = elo["elo"]
+    row.elo_low = -math.inf if elo["elo_low"] is None else elo["elo_low"]  # null: open side
+    row.elo_high = math.inf if elo["elo_high"] is None else elo["elo_high"]
     row.win_rates = {g["opponent"]: g["candidate_rate"] for g in report["gauntlet"]}
     row.alarms = [f"{a['kind']}: {a['message']}" for a in report["alarms"]]
     return row
