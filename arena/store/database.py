@@ -3,7 +3,10 @@
 SQLModel over SQLite (WAL) at `./arena.db` by default, or any SQLAlchemy URL (`--db`,
 `ARENA_DB_URL`), PostgreSQL included. A battle is committed the moment it finishes, so a
 killed run loses nothing that had finished; the tables are in `arena.store.tables`, how a
-database is opened in `arena.store.connection`.
+database is opened in `arena.store.connection`. It is long because it is the one facade:
+every query a command runs is a method here (the dashboard's reads in
+`arena.store.dashboard`, the replays' in `arena.store.replays`), so no SQL lives anywhere
+else.
 """
 
 import json

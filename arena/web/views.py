@@ -2,16 +2,12 @@
 
 Every function here is synchronous and only reads: the web app runs them in a thread so
 the event loop keeps answering while a large store is read. Numbers come from the same
-functions the CLI reports use (`rank` and `cells` of the store's `arena.store.results.read`,
-`ladder_standings`), so a page and `arena leaderboard --json` cannot disagree. A
-tournament's ratings are cached by its battle count and last battle id (`RatingsCache`):
-a finished tournament is rated once, a running one again in the background when a game
-has landed.
+functions the CLI reports use (`ladder_standings`; a tournament's standings and matrix
+through `arena.web.ratings_cache`), so a page and `arena leaderboard --json` cannot
+disagree.
 """
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, fields
 from datetime import datetime
 from urllib.parse import urlencode
@@ -22,15 +18,12 @@ from arena.matchmaking.schedule import pairings
 from arena.matchmaking.selfplay import mirror_seat
 from arena.rating.sprt import bounds
 from arena.report.export import json_rows
-from arena.report.leaderboard import ladder_standings, rank
-from arena.report.matrix import cells
+from arena.report.leaderboard import ladder_standings
 from arena.report.narration import hp_by_turn, narrate
 from arena.store.database import Store
-from arena.store.results import read
 from arena.store.tables import Evaluation, Tournament, decompress_log
 
 PAGE_SIZE = 100  # battles per page of a tournament's battle list
-CACHED_TOURNAMENTS = 8  # rated tournaments kept in memory, least recently used dropped
 RESULTS = ("win", "loss", "tie")  # a battle list's result filter, seen from its agent
 ENDS = tuple(EndReason)  # a battle list's end filter
 
@@ -138,103 +131,6 @@ def tournament_summary(store: Store, tournament_id: int) -> TournamentSummary | 
     if t is None:
         return None
     return _summary(t, *store.tournament_progress(tournament_id).get(tournament_id, (0, None)))
-
-
-class RatingsCache:
-    """Standings and matrices per tournament, keyed by what changes when a game lands.
-
-    Rating a large tournament takes about a second at 100,000 battles (the store adds up
-    the counts, but TrueSkill replays every game and the bootstrap refits), so a page
-    never waits for it twice: once a tournament has been rated, a newer battle gets
-    the last ratings served at once (marked with how many battles they cover) while one
-    background thread rates it again. Only a tournament never rated is rated in the
-    request, and a per-tournament lock keeps two requests from doing that work twice.
-    """
-
-    def __init__(self, size: int = CACHED_TOURNAMENTS):
-        self.size = size
-        self.entries: OrderedDict[int, tuple[tuple, dict]] = OrderedDict()
-        self.guard = threading.Lock()
-        self.locks: dict[int, threading.Lock] = {}
-        self.refreshing: set[int] = set()
-
-    def ratings(self, store: Store, tournament_id: int) -> dict:
-        version = _version(store, tournament_id)
-        with self.guard:
-            cached = self.entries.get(tournament_id)
-        if cached is None:
-            return self._rate(store, tournament_id, version)
-        if cached[0] != version:
-            self._refresh(store, tournament_id, version)
-        return cached[1]
-
-    def warm(self, store: Store) -> None:
-        """Rates the newest tournaments in a background thread, so their first page is quick."""
-
-        def rate_all() -> None:
-            newest = [t.id for t in store.tournaments()][-self.size :]
-            for tournament_id in reversed(newest):
-                self._rate(store, tournament_id, _version(store, tournament_id))
-
-        threading.Thread(target=rate_all, name="arena-web-warm", daemon=True).start()
-
-    def _refresh(self, store: Store, tournament_id: int, version: tuple) -> None:
-        with self.guard:
-            if tournament_id in self.refreshing:
-                return
-            self.refreshing.add(tournament_id)
-
-        def rate() -> None:
-            try:
-                self._rate(store, tournament_id, version)
-            finally:
-                with self.guard:
-                    self.refreshing.discard(tournament_id)
-
-        threading.Thread(target=rate, name="arena-web-rate", daemon=True).start()
-
-    def _rate(self, store: Store, tournament_id: int, version: tuple) -> dict:
-        with self.guard:
-            lock = self.locks.setdefault(tournament_id, threading.Lock())
-        with lock:
-            with self.guard:
-                cached = self.entries.get(tournament_id)
-            if cached is not None and cached[0] == version:
-                return cached[1]
-            value = _ratings(store, tournament_id) | {"rated_battles": version[0]}
-            with self.guard:
-                self.entries[tournament_id] = (version, value)
-                self.entries.move_to_end(tournament_id)
-                while len(self.entries) > self.size:
-                    self.entries.popitem(last=False)
-            return value
-
-
-def _version(store: Store, tournament_id: int) -> tuple:
-    return store.tournament_version(tournament_id)
-
-
-def _ratings(store: Store, tournament_id: int) -> dict:
-    results = read(store, [tournament_id])
-    board = rank(results)
-    matrix = cells(results)
-    return {
-        "leaderboard": json_rows(board),
-        "matrix": json_rows(matrix),
-        "agents": [row.agent for row in board],
-        "ends": _end_counts(store, tournament_id),
-        "rows": {"leaderboard": board, "matrix": matrix},  # for CSV, written as the CLI does
-    }
-
-
-def _end_counts(store: Store, tournament_id: int) -> dict[str, int]:
-    """Battles per kind of end, counted per distinct end reason by the store."""
-    counts = dict.fromkeys(ENDS, 0)
-    for reason, count in store.end_reason_counts(tournament_id):
-        end = EndReason.of(reason)
-        if end is not None:
-            counts[end] += count
-    return counts
 
 
 def bar_scales(leaderboard: list[dict]) -> dict[str, tuple[float, float]]:
