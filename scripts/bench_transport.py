@@ -135,11 +135,11 @@ class Phase:
         self.cpu = spent(self.cpu0, tree_cpu())
 
 
-async def arena_phase(transport, store, pool, args, concurrency):
+async def arena_phase(transport, store, args, concurrency):
     """One arena tournament on an open transport: (battles, phase, host I/O seconds)."""
     name = f"{transport.name}-{time.time():.0f}"
     run = arena_run(
-        store, name, AGENTS, "gen1ou", pool, args.games_per_pair, concurrency, 1, transport.name
+        store, name, AGENTS, "gen1ou", args.games_per_pair, concurrency, 1, transport=transport.name
     )
     settings = PlaySettings.defaults(format="gen1ou", concurrency=concurrency, seed=0)
     async with players_for(run.specs, transport, settings) as players:
@@ -189,14 +189,14 @@ async def main(args) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(f"sqlite:///{folder}/bench.db")
         async with opened("direct") as direct:
-            played, phase, io = await arena_phase(direct, store, pool, args, concurrency)
+            played, phase, io = await arena_phase(direct, store, args, concurrency)
         direct_rate = report("arena, direct", played, phase, io)
         direct_cpu = sum(phase.cpu.values()) / played
         async with running_server() as server:
             url = server.websocket_url
             await warm(url)
             transport = ServerTransport(url)
-            played, phase, _ = await arena_phase(transport, store, pool, args, concurrency)
+            played, phase, _ = await arena_phase(transport, store, args, concurrency)
             report("arena, server", played, phase)
             server_cpu = sum(phase.cpu.values()) / played
             with Phase() as phase:
