@@ -56,13 +56,6 @@ OPPONENTS = ("simple-heuristic", "gym-leader", "max-power")
 SELECT_SEED, STRENGTH_SEED, EXPLORE_SEED = 2, 3, 10  # heuristic battles: 0; round k: 10 + k
 
 
-def default_teacher() -> str:
-    """The search agent's middle rung when this arena has the search agent, else the
-    strongest heuristic."""
-    rungs = tuple(getattr(registry, "SEARCH_RUNGS", ()))
-    return rungs[len(rungs) // 2] if rungs else "gym-leader"
-
-
 def arena(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "arena", *args], check=True)
 
@@ -117,7 +110,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("runs/base-build"))
     parser.add_argument("--games-per-pair", type=int, default=300)
     parser.add_argument("--clone", default=STRONG)
-    parser.add_argument("--teacher", default=default_teacher())
+    parser.add_argument("--teacher", default=registry.SEARCH)  # the default rung
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--explore-games", type=int, default=100)
     parser.add_argument("--temperature", type=float, default=1.0)
@@ -185,7 +178,7 @@ def main() -> None:
 
     def play(stage: str, candidate: Path, games: float, seed: int) -> dict:
         settings = gauntlet.EvalSettings(
-            opponents=OPPONENTS, games=even(games * args.scale), db=db, concurrency=16, seed=seed
+            opponents=OPPONENTS, games=even(games * args.scale), db=db, seed=seed
         )
         return gauntlet.gauntlet(stage, 0, candidate, list(OPPONENTS), settings)
 

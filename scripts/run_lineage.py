@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from arena.matchmaking.settings import PlaySettings
 from arena.models import registry
 
 HEURISTIC_OPPONENTS = ("simple-heuristic", "gym-leader", "max-power")
@@ -34,16 +35,6 @@ TINY = {
 }
 
 
-def search_rungs() -> tuple[str, ...]:
-    """The search agent's rungs, weakest first, when this arena has the search agent."""
-    return tuple(getattr(registry, "SEARCH_RUNGS", ()))
-
-
-def default_teacher() -> str:
-    rungs = search_rungs()
-    return rungs[len(rungs) // 2] if rungs else "gym-leader"
-
-
 def arena(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "arena", *args], check=True)
 
@@ -52,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="expert")
     parser.add_argument("--init", default="base")
-    parser.add_argument("--teacher", default=default_teacher())
+    parser.add_argument("--teacher", default=registry.SEARCH)  # the default rung
     parser.add_argument("--teacher-weight", type=float, default=1.0)
     parser.add_argument("--generations", type=int, default=3)
     parser.add_argument("--selfplay-games", type=int, default=200)
@@ -60,8 +51,12 @@ def main() -> None:
     parser.add_argument("--steps-per-epoch", type=int, default=500)
     parser.add_argument("--max-pairs", type=int, default=200)
     parser.add_argument("--games-per-pair", type=int, default=4)
-    parser.add_argument("--opponents", default=",".join((*HEURISTIC_OPPONENTS, *search_rungs())))
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--opponents", default=",".join((*HEURISTIC_OPPONENTS, *registry.SEARCH_RUNGS))
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=PlaySettings.defaults("loop").concurrency
+    )
     parser.add_argument("--work", type=Path, default=Path("runs/lineage"))
     parser.add_argument("--tiny", action="store_true", help="The pipeline at a tiny size.")
     args = parser.parse_args()
