@@ -8,14 +8,17 @@ pairs that arena used before, the share of intervals that hold the true rating r
 to the anchor, their mean width (of the bounded ones) and the share left open on a side.
 Seeded: the same command prints the same table.
 
-    python scripts/bench_rating_coverage.py            # the full grid, a few minutes
+    python scripts/bench_rating_coverage.py            # the full grid, cells on every core
     python scripts/bench_rating_coverage.py --quick    # a few cells
 """
 
 import argparse
 import itertools
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -129,11 +132,13 @@ def measure(low: np.ndarray, high: np.ndarray, truth: np.ndarray) -> Measured:
 
 
 def run_cell(
-    cell: Cell, runs: int, seed: int, bootstrap_runs: int = 0, resamples: int = 0
+    numbered: tuple[int, Cell], runs: int, seed: int, bootstrap_runs: int = 0, resamples: int = 0
 ) -> tuple[Measured, Measured | None]:
     """Arena's intervals on `runs` tournaments and, unless `bootstrap_runs` is 0, the
-    bootstrap's on the first `bootstrap_runs` of them (it refits every resample)."""
-    rng = np.random.default_rng(seed)
+    bootstrap's on the first `bootstrap_runs` of them (it refits every resample). A cell's
+    seed is `seed` plus its number in the grid, so the table does not depend on `--jobs`."""
+    number, cell = numbered
+    rng = np.random.default_rng(seed + number)
     counts, truth = simulate(cell, runs, rng)
     _, low, high = arena_intervals(cell, counts)
     ours = measure(low, high, truth)
@@ -188,6 +193,9 @@ def main() -> int:
     )
     parser.add_argument("--resamples", type=int, default=100, help="bootstrap resamples")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count(), help="cells measured at once (processes)"
+    )
     args = parser.parse_args()
     print(
         "| games/pair | spread | agents | draws | schedule "
@@ -195,22 +203,29 @@ def main() -> int:
     )
     print("|" + " ---: |" * 5 + " ---: |" * 6)
     results = []
-    for number, cell in enumerate(grid(args.quick)):
-        ours, before = run_cell(
-            cell, args.runs, args.seed + number, args.bootstrap_runs, args.resamples
-        )
-        results.append((cell, ours, before))
-        old = (
-            f"{before.coverage:.3f} | {before.width:.0f} | {before.open:.0%}"
-            if before
-            else "- | - | -"
-        )
-        print(
-            f"| {cell.games_per_pair} | {cell.spread:.0f} | {cell.agents} | "
-            f"{cell.draw_rate:.0%} | {cell.schedule} | {ours.coverage:.3f} | "
-            f"{ours.width:.0f} | {ours.open:.0%} | {old} |",
-            flush=True,
-        )
+    cells = grid(args.quick)
+    measure_cell = partial(
+        run_cell,
+        runs=args.runs,
+        seed=args.seed,
+        bootstrap_runs=args.bootstrap_runs,
+        resamples=args.resamples,
+    )
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        measured = pool.map(measure_cell, enumerate(cells))
+        for cell, (ours, before) in zip(cells, measured):
+            results.append((cell, ours, before))
+            old = (
+                f"{before.coverage:.3f} | {before.width:.0f} | {before.open:.0%}"
+                if before
+                else "- | - | -"
+            )
+            print(
+                f"| {cell.games_per_pair} | {cell.spread:.0f} | {cell.agents} | "
+                f"{cell.draw_rate:.0%} | {cell.schedule} | {ours.coverage:.3f} | "
+                f"{ours.width:.0f} | {ours.open:.0%} | {old} |",
+                flush=True,
+            )
     summary(results)
     worst = min((ours for _, ours, _ in results), key=lambda measured: measured.coverage)
     print(f"lowest coverage {worst.coverage:.3f} ± {worst.error:.3f} (target {TARGET})")

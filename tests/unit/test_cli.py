@@ -5,8 +5,8 @@ import io
 import re
 from dataclasses import replace
 
-import click
 from rich.console import Console
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from arena.cli import app, every_command
@@ -48,7 +48,7 @@ def _commands(group=None, prefix=()):
     group = group or every_command()
     for name, command in group.commands.items():
         yield (*prefix, name), command
-        if isinstance(command, click.Group):
+        if isinstance(command, TyperGroup):
             yield from _commands(command, (*prefix, name))
 
 
