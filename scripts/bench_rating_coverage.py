@@ -213,7 +213,7 @@ def main() -> int:
     )
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
         measured = pool.map(measure_cell, enumerate(cells))
-        for cell, (ours, before) in zip(cells, measured):
+        for cell, (ours, before) in zip(cells, measured, strict=True):
             results.append((cell, ours, before))
             old = (
                 f"{before.coverage:.3f} | {before.width:.0f} | {before.open:.0%}"
