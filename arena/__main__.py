@@ -1,3 +1,3 @@
-from arena.cli import app
+from arena.cli import main
 
-app(prog_name="arena")
+main()

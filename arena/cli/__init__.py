@@ -4,6 +4,8 @@ A command's module is imported when that command runs (see `Panels`), so `arena 
 and each command load only what they use.
 """
 
+import gc
+
 import typer.main
 from typer.core import TyperGroup
 
@@ -17,4 +19,14 @@ def every_command() -> TyperGroup:
     return group
 
 
-__all__ = ["app", "every_command"]
+def main() -> None:
+    """`arena` itself. Everything a command made is garbage once it ends, and the
+    interpreter's shutdown would collect it all, again and again as it clears each module
+    (half a second after a short tournament): frozen, those objects are simply let go."""
+    try:
+        app(prog_name="arena")
+    finally:
+        gc.freeze()
+
+
+__all__ = ["app", "every_command", "main"]
