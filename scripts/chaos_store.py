@@ -126,6 +126,7 @@ class Readers:
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 env=_wide(),
+                preexec_fn=_interruptible,
             )
         while web.poll() is None and self._get(port, "/") is None:
             time.sleep(0.2)
@@ -183,6 +184,12 @@ def start(writer: Writer, db: str) -> None:
         writer.process = subprocess.Popen(
             writer.command(db), stdout=subprocess.DEVNULL, stderr=err, env=_wide()
         )
+
+
+def _interruptible() -> None:
+    """Ctrl-C reaches the dashboard as from a terminal even when this script runs in the
+    background, where the shell ignores SIGINT and its children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wide() -> dict[str, str]:
