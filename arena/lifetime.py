@@ -9,6 +9,7 @@ pipe its parent holds open, which closes both gaps: a worker killed while it was
 importing would otherwise play or encode on for minutes, for nobody.
 """
 
+import asyncio
 import contextlib
 import ctypes
 import multiprocessing
@@ -18,6 +19,20 @@ import threading
 from multiprocessing.connection import wait
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+async def close_children(processes: list[asyncio.subprocess.Process], grace: float = 5) -> None:
+    """Ends line-protocol children (simulator hosts, search workers) as they are meant to
+    end: their stdin closes, and one still running `grace` seconds later is killed."""
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError, OSError):
+            process.stdin.close()
+    for process in processes:
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
 
 
 def die_with_parent() -> None:

@@ -8,7 +8,6 @@ shows first as its closed pipe, so from then on no battle is sent to it.
 """
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from arena.errors import ArenaError
-from arena.lifetime import die_with_parent
+from arena.lifetime import close_children, die_with_parent
 from arena.showdown.install import install_dir, node_executable, require_install
 
 _SCRIPT = Path(__file__).with_name("host.js")
@@ -94,15 +93,8 @@ class HostPool:
     async def __aexit__(self, *_exc) -> None:
         self._closing = True
         hosts = list(self.hosts)
+        await close_children([host.process for host in hosts])
         for host in hosts:
-            with contextlib.suppress(ProcessLookupError, OSError):
-                host.process.stdin.close()
-        for host in hosts:
-            try:
-                await asyncio.wait_for(host.process.wait(), 5)
-            except TimeoutError:
-                host.process.kill()
-                await host.process.wait()
             if host.reader is not None:
                 host.reader.cancel()
 

@@ -15,7 +15,6 @@ teacher asking for a decision's visit distribution) from one worker of its own.
 """
 
 import asyncio
-import contextlib
 import itertools
 import os
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from arena.lifetime import die_with_parent, ties_to_parent
+from arena.lifetime import close_children, die_with_parent, ties_to_parent
 from arena.showdown.install import install_dir, node_executable, require_install
 
 _SCRIPT = Path(__file__).with_name("search.js")
@@ -70,15 +69,8 @@ class SearchPool:
     async def close(self) -> None:
         self._closing = True
         workers = list(self.workers)  # a reader removes its worker once it has ended
+        await close_children([worker.process for worker in workers])
         for worker in workers:
-            with contextlib.suppress(ProcessLookupError, OSError):
-                worker.process.stdin.close()
-        for worker in workers:
-            try:
-                await asyncio.wait_for(worker.process.wait(), 5)
-            except TimeoutError:
-                worker.process.kill()
-                await worker.process.wait()
             if worker.reader is not None:
                 worker.reader.cancel()
         self.workers = []
