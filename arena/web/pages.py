@@ -46,12 +46,17 @@ async def _read(request: web.Request, function, *args):
     return await asyncio.to_thread(function, request.app[STORE], *args)
 
 
-def _csv(rows, columns: list[str], filename: str) -> web.Response:
+def _attachment(text: str, content_type: str, filename: str) -> web.Response:
+    """A download: the browser saves it as `filename` rather than showing it."""
     return web.Response(
-        text=csv_text(rows, columns),
-        content_type="text/csv",
+        text=text,
+        content_type=content_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _csv(rows, columns: list[str], filename: str) -> web.Response:
+    return _attachment(csv_text(rows, columns), "text/csv", filename)
 
 
 # -- tournaments -------------------------------------------------------------------------
@@ -154,11 +159,7 @@ async def battle_log(request: web.Request) -> web.Response:
     log = await _read(request, views.raw_log, battle_id, side)
     if log is None:
         raise web.HTTPNotFound(text=f"no battle with id {battle_id}")
-    return web.Response(
-        text=log,
-        content_type="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="battle-{battle_id}-{side}.log"'},
-    )
+    return _attachment(log, "text/plain", f"battle-{battle_id}-{side}.log")
 
 
 # -- agents, ladder, evaluations ---------------------------------------------------------
