@@ -34,6 +34,7 @@ const {State} = require(path.join(install, 'dist', 'sim', 'state'));
 const EXPLORATION = 0.3; // UCB1's constant (a position's values differ by a few hundredths)
 const HINT = 0.2; // the progressive bias of an option's hint (below), in value units
 const MAX_DEPTH = 4; // joint actions below the root before a node is scored regardless
+const UNTRIED = 1000; // an untried option's score, above any tried one's (then by its hint)
 // The leaf evaluation's weights: a Pokémon standing counts for its own sake and for its HP;
 // a status costs a share of what the Pokémon is worth (sleep and freeze all but remove it).
 const ALIVE = 1.0;
@@ -219,22 +220,19 @@ class Node {
 	}
 
 	// UCB1 over this side's own statistics, among the options legal in this sample, with a
-	// progressive bias: HINT x the option's hint, fading as the option is visited. An
-	// option not tried yet scores this side's mean so far plus its hint's bias, so the
-	// likeliest options are tried first and a poor one is not tried at all on a small budget.
+	// progressive bias: HINT x the option's hint, fading as the option is visited. Every
+	// option is tried once before any is tried twice, the likeliest first: an untried option
+	// scored by a guess lost to the exploration bonus of the first one tried, and the search
+	// then weighed one or two actions of each side, whatever the budget.
 	pick(index, available, random) {
 		const stats = this.stats[index];
 		const logN = Math.log(Math.max(1, this.visits));
-		let [visits, total] = [0, 0];
-		for (const [n, w] of stats.values()) [visits, total] = [visits + n, total + w];
-		const untried = visits ? total / visits : 1;
 		let best = null;
 		let bestScore = -Infinity;
 		for (const option of available) {
-			const entry = stats.get(option[0]);
-			const [n, w] = entry || [0, 0];
-			const bias = (HINT * option[2]) / (n + 1);
-			const score = (n ? w / n + EXPLORATION * Math.sqrt(logN / n) : untried) + bias + random() * 1e-6;
+			const [n, w] = stats.get(option[0]) || [0, 0];
+			const ucb = n ? w / n + EXPLORATION * Math.sqrt(logN / n) + (HINT * option[2]) / (n + 1) : UNTRIED + option[2];
+			const score = ucb + random() * 1e-6;
 			if (score > bestScore) [best, bestScore] = [option, score];
 		}
 		return best;

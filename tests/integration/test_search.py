@@ -255,6 +255,32 @@ async def test_the_worker_stops_at_the_deadline():
     assert sum(reply["visits"].values()) == reply["iterations"]
 
 
+async def test_every_action_is_searched_before_any_is_searched_twice():
+    """On a budget of one iteration per action, the root weighs each of them once: a
+    guess of an action's worth orders the trying, it does not rule an action out."""
+    moves = ["bodyslam", "earthquake", "blizzard", "hyperbeam"]
+    request = {
+        "format": "gen1ou",
+        "seed": 1,
+        "iterations": 6,
+        "deadline": (time.time() + UNHURRIED) * 1000,
+        "turn": 1,
+        "me": [
+            _mon("tauros", moves, True),
+            _mon("chansey", ["softboiled"], False),
+            _mon("snorlax", ["rest"], False),
+        ],
+        "worlds": [[_mon("starmie", ["surf", "recover"], True), _mon("jynx", ["rest"], False)]],
+    }
+    pool = await SearchPool(1).start()
+    try:
+        reply = await asyncio.wait_for(pool.search(request), 60)
+    finally:
+        await pool.close()
+    expected = {f"move:{move}" for move in moves} | {"switch:Chansey", "switch:Snorlax"}
+    assert reply["visits"] == dict.fromkeys(expected, 1)
+
+
 def _mon(species: str, moves: list[str], active: bool) -> dict:
     return {
         "set": KnownSet(species, tuple(moves)).as_set(),
